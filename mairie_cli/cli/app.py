@@ -1,0 +1,63 @@
+"""The ``mairie`` program: a thin layer over the library, one module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mairie_cli import __version__
+from mairie_cli.cli import cahier, commune, entries, importing, saisie
+from mairie_cli.cli.base import State, new_app, state
+
+app = new_app(
+    "mairie : les cahiers de doléances de la commune, saisis, numérisés et transmis à "
+    "l'association départementale, sans connexion Internet."
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mairie {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    dossier: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--dossier",
+            "-d",
+            envvar="MAIRIE_DOSSIER",
+            metavar="DOSSIER",
+            help="Dossier de l'espace de travail (par défaut : le dossier courant).",
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Afficher le détail technique des erreurs.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Afficher la version et quitter."),
+    ] = False,
+) -> None:
+    """mairie : les cahiers de doléances de la commune, sans connexion Internet."""
+    current = state(ctx)
+    current.folder = dossier
+    current.debug = debug
+
+
+commune.register(app)
+cahier.register(app)
+saisie.register(app)
+entries.register(app)
+importing.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``mairie`` program."""
+    app(prog_name="mairie")
+
+
+__all__ = ["State", "app", "main"]

@@ -1,0 +1,278 @@
+"""What every command shares: French help and errors, the workspace option, one error handler.
+
+Typer (and the Click it carries) speak English in a few places: the usage line, section titles,
+``--help``'s own description and usage errors. They are put into French here, in one place,
+and every failure is turned into « Erreur : [Exxx] phrase » plus its exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+import typer.core
+from typer import _click
+
+from mairie_cli.errors import ExitCode, MairieError
+
+_FRENCH = {
+    "Arguments": "Arguments",
+    "Options": "Options",
+    "Commands": "Commandes",
+    "default: {default}": "par défaut : {default}",
+    "required": "obligatoire",
+    "env var: {var}": "variable d'environnement : {var}",
+    "(dynamic)": "(calculé)",
+    "(deprecated) ": "(obsolète) ",
+    "Missing command.": "Il manque la commande.",
+    "No such command {name!r}.": "La commande « {name} » n'existe pas.",
+    "Aborted!": "Abandon.",
+}
+
+# Click's own messages for values it refuses, as French sentences.
+_VALUE_MESSAGES = [
+    (re.compile(r"^Input should be a valid integer.*$"), "un nombre entier est attendu."),
+    (re.compile(r"^Input should be a valid (?:number|float|decimal).*$"), "un nombre est attendu."),
+    (re.compile(r"^Input should be greater than or equal to (\S+).*$"), "le minimum est {0}."),
+    (re.compile(r"^Input should be less than or equal to (\S+).*$"), "le maximum est {0}."),
+    (re.compile(r"^Input should be (.*)$"), "valeur attendue : {0}."),
+    (re.compile(r"^'?(.*?)'? is not a valid integer\.?$"), "« {0} » n'est pas un nombre entier."),
+    (re.compile(r"^'?(.*?)'? is not a valid float\.?$"), "« {0} » n'est pas un nombre."),
+    (re.compile(r"^'?(.*?)'? is not one of (.*)\.?$"), "« {0} » n'est pas l'une des valeurs {1}."),
+    (re.compile(r"^'?(.*?)'? is not in the range (.*)\.?$"), "« {0} » n'est pas compris dans {1}."),
+    (re.compile(r"^(?:File|Path|Directory) '?(.*?)'? does not exist\.?$"), "« {0} » n'existe pas."),
+    (re.compile(r"^(?:File|Path) '?(.*?)'? is a directory\.?$"), "« {0} » est un dossier."),
+    (re.compile(r"^Directory '?(.*?)'? is a file\.?$"), "« {0} » est un fichier."),
+]
+
+
+def _translate(message: str) -> str:
+    return _FRENCH.get(message, message)
+
+
+typer.core._ = _translate  # type: ignore[attr-defined]
+
+HELP_TEXT = "Afficher cette aide et quitter."
+CONTEXT = {"help_option_names": ["--help", "-h"]}
+
+
+def _french_help_option(command: Any, ctx: _click.Context) -> Any:
+    option = command._french_help_parent.get_help_option(command, ctx)
+    if option is not None:
+        option.help = HELP_TEXT
+    return option
+
+
+class FrenchHelpFormatter(_click.HelpFormatter):
+    """Click's help layout with French words and typography (« Options : »)."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix="Utilisation : " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading} :\n")
+
+
+class FrenchContext(typer.Context):
+    """A context whose help is formatted by ``FrenchHelpFormatter``."""
+
+    formatter_class = FrenchHelpFormatter
+
+
+class MairieCommand(typer.core.TyperCommand):
+    """A command whose help is in French."""
+
+    context_class = FrenchContext
+    _french_help_parent = typer.core.TyperCommand
+    get_help_option = _french_help_option
+
+
+class MairieGroup(typer.core.TyperGroup):
+    """A command group in French; the root one also turns every failure into a sentence."""
+
+    context_class = FrenchContext
+    _french_help_parent = typer.core.TyperGroup
+    get_help_option = _french_help_option
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = run_safely(
+            lambda: super(MairieGroup, self).main(
+                args=args,
+                prog_name=prog_name or "mairie",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )  # fmt: skip
+        )
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def run_safely(call: Callable[[], Any]) -> int:
+    """Run the command line and turn every failure into a French sentence and an exit code."""
+    try:
+        result = call()
+    except MairieError as exc:
+        report_error(exc)
+        return int(exc.exit_code)
+    except _click.exceptions.UsageError as exc:
+        _report_usage_error(exc)
+        return int(ExitCode.USAGE)
+    except _click.exceptions.Abort:
+        typer.echo("Abandon : rien n'a été modifié.", err=True)
+        return 1
+    except sqlite3.Error as exc:
+        from mairie_cli.storage.database import translate_sqlite_error
+
+        error = translate_sqlite_error(exc)
+        report_error(error)
+        return int(error.exit_code)
+    except OSError as exc:
+        if _debug():
+            raise
+        typer.secho(
+            f"Erreur : [E107] Opération sur le disque impossible : {exc.strerror or exc}"
+            f"{' (' + str(exc.filename) + ')' if exc.filename else ''}. Vérifiez le chemin, "
+            "la place libre et vos droits sur le dossier.",
+            err=True,
+            fg="red",
+        )
+        return int(ExitCode.STORAGE_FAILED)
+    except Exception as exc:
+        if _debug():
+            raise
+        typer.secho(
+            f"Erreur : [E199] Erreur inattendue ({type(exc).__name__}). Rien de ce qui était "
+            "enregistré n'est perdu. Relancez la commande avec --debug et transmettez le "
+            "message à l'association départementale.",
+            err=True,
+            fg="red",
+        )
+        return 70
+    return result if isinstance(result, int) else 0
+
+
+def report_error(exc: MairieError) -> None:
+    """Print « Erreur : [Exxx] phrase » and its details on stderr."""
+    typer.secho(f"Erreur : [{exc.code}] {exc.message}", err=True, fg="red")
+    for line in exc.details:
+        typer.echo(f"  - {line}", err=True)
+
+
+def _report_usage_error(exc: _click.exceptions.UsageError) -> None:
+    ctx = exc.ctx
+    message = _usage_message(exc)
+    if ctx is not None:
+        typer.echo(ctx.get_usage(), err=True)
+    typer.secho(f"Erreur : {message}", err=True, fg="red")
+    path = ctx.command_path if ctx is not None else "mairie"
+    typer.echo(f"Tapez « {path} --help » pour l'aide.", err=True)
+
+
+def _usage_message(exc: _click.exceptions.UsageError) -> str:
+    exceptions = _click.exceptions
+    if isinstance(exc, exceptions.NoSuchOption):
+        text = f"l'option « {exc.option_name} » n'existe pas."
+        if exc.possibilities:
+            text += " Vouliez-vous dire " + " ou ".join(sorted(exc.possibilities)) + " ?"
+        return text
+    if isinstance(exc, exceptions.MissingParameter):
+        param = exc.param
+        name = _param_name(param) if param is not None else ""
+        kind = "l'argument" if _is_argument(param) else "l'option"
+        return f"il manque {kind} « {name} »."
+    if isinstance(exc, exceptions.BadParameter):
+        name = _param_name(exc.param) if exc.param is not None else ""
+        return f"valeur refusée pour « {name} » : {_value_message(exc.message)}"
+    message = exc.format_message()
+    if message.startswith("Got unexpected extra argument"):
+        extra = message.partition("(")[2].rstrip(")")
+        return f"argument(s) en trop : {extra}."
+    if message.startswith("Option") and "requires" in message:
+        return f"l'option {message.split()[1]} attend une valeur."
+    return _translate(message)
+
+
+def _value_message(message: str) -> str:
+    for pattern, french in _VALUE_MESSAGES:
+        match = pattern.match(message.strip())
+        if match:
+            return french.format(*match.groups())
+    return message
+
+
+def _is_argument(param: Any) -> bool:
+    return getattr(param, "param_type_name", "") == "argument"
+
+
+def _param_name(param: Any) -> str:
+    if _is_argument(param):
+        return str(param.human_readable_name)
+    return str(param.opts[0]) if param.opts else str(param.name)
+
+
+def _debug() -> bool:
+    return "--debug" in sys.argv or os.environ.get("MAIRIE_DEBUG") == "1"
+
+
+# -- shared state and options ------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """Options given before the command (``mairie --dossier X liste``)."""
+
+    folder: Path | None = None
+    debug: bool = False
+
+
+def state(ctx: typer.Context) -> State:
+    """The state set by the root callback (a default one when a command runs alone)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    return root.obj
+
+
+def open_register(ctx: typer.Context, folder: Path | None = None) -> Any:
+    """Open the workspace chosen by ``--dossier``, ``MAIRIE_DOSSIER`` or the current folder."""
+    from mairie_cli.services.register import Register
+
+    return Register.open(folder or state(ctx).folder)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def new_app(help_text: str) -> typer.Typer:
+    """A Typer application (or sub-group) with French help and no locals in tracebacks."""
+    return typer.Typer(
+        cls=MairieGroup,
+        help=help_text,
+        rich_markup_mode=None,
+        pretty_exceptions_show_locals=False,
+        add_completion=False,
+        no_args_is_help=True,
+        context_settings=CONTEXT,
+        subcommand_metavar="COMMANDE [ARGUMENTS]...",
+    )
+
+
+def command(app: typer.Typer, name: str, **kwargs: Any) -> Callable[[F], F]:
+    """Register a command with French help (``app.command`` with our command class)."""
+    return app.command(name, cls=MairieCommand, context_settings=CONTEXT, **kwargs)

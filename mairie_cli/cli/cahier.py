@@ -1,0 +1,88 @@
+"""``mairie cahier``: the physical registers of the town hall."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from mairie_cli.cli import output
+from mairie_cli.cli.base import command, new_app, open_register
+from mairie_cli.cli.options import Folder, Json
+
+cahier_app = new_app("Ouvrir, lister et fermer les cahiers (registres papier) de la mairie.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``cahier`` group to the application."""
+    app.add_typer(cahier_app, name="cahier")
+
+
+@command(cahier_app, "ouvrir")
+def ouvrir(
+    ctx: typer.Context,
+    titre: Annotated[str, typer.Argument(metavar="TITRE", help="Titre du cahier.")],
+    ouvert_le: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--ouvert-le", metavar="JJ/MM/AAAA", help="Date d'ouverture du cahier."),
+    ] = None,
+    notes: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--notes", metavar="TEXTE", help="Remarques sur le cahier."),
+    ] = None,
+    dossier: Folder = None,
+    json: Json = False,
+) -> None:
+    """Enregistrer un nouveau cahier ; il devient le cahier par défaut."""
+    from mairie_cli.dates import parse_date
+
+    opened = parse_date(ouvert_le) if ouvert_le else None
+    with open_register(ctx, dossier) as register:
+        cahier = register.open_cahier(titre, opened, notes)
+    if json:
+        output.print_json(cahier.to_dict())
+    else:
+        output.success(f"Cahier n° {cahier.id} ouvert : « {cahier.title} ».")
+
+
+@command(cahier_app, "liste")
+def liste(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
+    """Lister les cahiers avec leur nombre de contributions."""
+    with open_register(ctx, dossier) as register:
+        cahiers = register.cahiers()
+    if json:
+        output.print_json([c.to_dict() for c in cahiers])
+        return
+    if not cahiers:
+        output.info('Aucun cahier. Ouvrez-en un : mairie cahier ouvrir "Cahier de doléances"')
+        return
+    from rich.table import Table
+
+    table = Table("N°", "Titre", "Ouvert le", "Fermé le", "Contributions")
+    for c in cahiers:
+        table.add_row(
+            str(c.id), output.escape(c.title), output.date_fr(c.opened_on),
+            output.date_fr(c.closed_on), str(c.count),
+        )  # fmt: skip
+    output.console().print(table)
+
+
+@command(cahier_app, "fermer")
+def fermer(
+    ctx: typer.Context,
+    numero: Annotated[int, typer.Argument(metavar="N", help="Numéro du cahier.")],
+    ferme_le: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--ferme-le", metavar="JJ/MM/AAAA", help="Date de clôture (aujourd'hui par défaut)."),
+    ] = None,
+    dossier: Folder = None,
+) -> None:
+    """Noter la clôture d'un cahier (ses contributions restent modifiables)."""
+    from datetime import date
+
+    from mairie_cli.dates import parse_date
+
+    closed = parse_date(ferme_le) if ferme_le else date.today()
+    with open_register(ctx, dossier) as register:
+        cahier = register.close_cahier(numero, closed)
+    output.success(f"Cahier n° {cahier.id} fermé le {output.date_fr(cahier.closed_on)}.")

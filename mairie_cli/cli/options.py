@@ -1,0 +1,32 @@
+"""Options shared by several commands, with their French help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mairie_cli.workspace import ENV_VAR
+
+Folder = Annotated[
+    Optional[Path],  # noqa: UP045 - Typer reads the annotation at run time on Python 3.10
+    typer.Option(
+        "--dossier",
+        "-d",
+        envvar=ENV_VAR,
+        metavar="DOSSIER",
+        help="Dossier de l'espace de travail (par défaut : le dossier courant).",
+        show_envvar=True,
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="Résultat au format JSON, pour les scripts.")]
+CahierOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--cahier",
+        "-c",
+        metavar="N",
+        help="Numéro du cahier (par défaut : le dernier cahier ouvert).",
+    ),
+]

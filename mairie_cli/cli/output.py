@@ -1,0 +1,63 @@
+"""Printing results: rich tables for people, JSON for scripts. Rich is imported lazily."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from mairie_cli.dates import format_fr
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich console on stdout (results) or stderr (progress, messages)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def print_json(data: Any) -> None:
+    """One JSON document on stdout (UTF-8, accents kept)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def stream_json_array(items: Iterable[dict[str, Any]]) -> int:
+    """A JSON array written item by item, so memory stays flat on long listings."""
+    count = 0
+    write = sys.stdout.write
+    write("[")
+    for item in items:
+        write(",\n  " if count else "\n  ")
+        write(json.dumps(item, ensure_ascii=False, default=str))
+        count += 1
+    write("\n]\n" if count else "]\n")
+    return count
+
+
+def success(message: str) -> None:
+    """A confirmation on stderr, so stdout stays clean for results."""
+    console(stderr=True).print(f"[green]✔[/green] {escape(message)}")
+
+
+def info(message: str) -> None:
+    """A neutral message on stderr."""
+    console(stderr=True).print(escape(message))
+
+
+def escape(text: str) -> str:
+    """Protect citizen text from being read as rich markup (« [NOM] » must stay as written)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def short(text: str, width: int = 70) -> str:
+    """One line of at most ``width`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def date_fr(value: str | None) -> str:
+    """``JJ/MM/AAAA`` or an em dash when there is no date."""
+    return format_fr(value) or "—"

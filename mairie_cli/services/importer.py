@@ -1,0 +1,367 @@
+"""Importing contributions already typed in Excel or LibreOffice.
+
+The header row is found among the first rows, columns are recognised by their French names
+(with or without accents), every row is checked, and the whole file is applied in one
+transaction: either every valid row is imported, or nothing is. Each imported row carries a
+key derived from its content, so importing the same file again adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.dates import from_spreadsheet
+from mairie_cli.errors import InvalidValue, MairieError, NoTextColumn, RowsRejected
+from mairie_cli.models import Nature, NewContribution, Source
+from mairie_cli.services.register import Register, now_iso
+from mairie_cli.storage.database import transaction
+from mairie_cli.tabular import Sheet, open_sheets
+from mairie_cli.textnorm import clean_text, words_key
+
+#: Fields a column can feed, with their French names for messages.
+FIELDS = {
+    "text": "texte",
+    "date": "date",
+    "nature": "nature",
+    "author": "auteur",
+    "page": "page",
+}
+
+_EXACT: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "texte", "contribution", "contributions", "doleance", "doleances", "contenu",
+            "message", "observation", "observations", "remarque", "remarques", "commentaire",
+            "commentaires", "expression", "description", "avis", "texte de la contribution",
+            "votre contribution", "votre message", "doleances et propositions",
+            "texte integral", "contribution citoyenne", "texte de la doleance",
+        ],
+        "text",
+    ),
+    **dict.fromkeys(
+        ["date", "le", "jour", "date ecrite", "date de la contribution", "date de depot"],
+        "date",
+    ),
+    **dict.fromkeys(
+        ["nature", "type", "categorie", "genre", "type de contribution"], "nature"
+    ),
+    **dict.fromkeys(
+        [
+            "auteur", "auteurs", "nom", "nom prenom", "prenom nom", "nom et prenom",
+            "prenom et nom", "signataire", "signature", "redacteur", "identite", "citoyen",
+            "nom du signataire", "auteur e",
+        ],
+        "author",
+    ),
+    **dict.fromkeys(
+        ["page", "n page", "no page", "num page", "numero de page", "page du cahier", "folio"],
+        "page",
+    ),
+}  # fmt: skip
+
+# When no exact name matches, the first field one of whose words appears in the header wins,
+# in this order: « Nature de la contribution » is a nature, « Date de la doléance » a date.
+_KEYWORDS: list[tuple[str, set[str]]] = [
+    ("nature", {"nature", "type", "categorie"}),
+    ("date", {"date"}),
+    ("page", {"page", "folio"}),
+    ("author", {"auteur", "nom", "prenom", "signataire", "signature", "redacteur"}),
+    ("text", {"texte", "contribution", "doleance", "doleances", "contenu", "message",
+              "observation", "observations", "commentaire", "remarque"}),
+]  # fmt: skip
+
+_HEADER_SEARCH_ROWS = 10
+_BATCH = 1000
+_MAX_LISTED = 50
+_PAGE = re.compile(r"^(?:p(?:age)?\.?\s*)?(\d{1,4})(?:\.0+)?$", re.IGNORECASE)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class RejectedRow:
+    """A row that could not be imported, with the reason in French."""
+
+    row: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run or a refusal, would do)."""
+
+    file: str
+    sheet: str
+    header_row: int
+    mapping: dict[str, str]
+    ignored_columns: list[str]
+    cahier_id: int
+    imported: int = 0
+    already_present: int = 0
+    empty_rows: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+    rejected_count: int = 0
+    dry_run: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "file": self.file, "sheet": self.sheet, "header_row": self.header_row,
+            "mapping": self.mapping, "ignored_columns": self.ignored_columns,
+            "cahier_id": self.cahier_id, "imported": self.imported,
+            "already_present": self.already_present, "empty_rows": self.empty_rows,
+            "rejected_count": self.rejected_count,
+            "rejected": [{"row": r.row, "reason": r.reason} for r in self.rejected],
+            "dry_run": self.dry_run,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Layout:
+    sheet: Sheet
+    header_row: int
+    columns: dict[str, int]
+    headers: list[str]
+
+    def mapping(self) -> dict[str, str]:
+        return {name: self.headers[index] for name, index in self.columns.items()}
+
+    def ignored(self) -> list[str]:
+        used = set(self.columns.values())
+        return [h for i, h in enumerate(self.headers) if h and i not in used]
+
+
+def import_file(
+    register: Register,
+    path: Path,
+    cahier_id: int | None = None,
+    *,
+    columns: dict[str, str] | None = None,
+    partial: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a .xlsx or .csv file into a cahier, in one transaction.
+
+    ``columns`` forces a field to a header (``{"text": "Observations"}``). Without ``partial``,
+    one invalid row makes the whole import refused (``RowsRejected``, nothing written); with it,
+    valid rows are imported and the others listed. ``dry_run`` checks everything, writes nothing.
+    """
+    cahier = register.cahier(cahier_id)
+    layout = _find_layout(open_sheets(path), columns or {})
+    report = ImportReport(
+        file=path.name, sheet=layout.sheet.name, header_row=layout.header_row,
+        mapping=layout.mapping(), ignored_columns=layout.ignored(), cahier_id=cahier.id,
+        dry_run=dry_run,
+    )  # fmt: skip
+    stamp = now_iso()
+    try:
+        with transaction(register.db):
+            batch: list[NewContribution] = []
+            for entry in _entries(layout, cahier.id, report):
+                batch.append(entry)
+                if len(batch) >= _BATCH:
+                    _store(register, batch, cahier.id, stamp, report)
+                    if progress:
+                        progress(report.imported + report.already_present + report.rejected_count)
+            _store(register, batch, cahier.id, stamp, report)
+            if report.rejected_count and not partial:
+                error = RowsRejected(
+                    f"{report.rejected_count} ligne(s) de « {path.name} » ne peuvent pas être "
+                    "importées : rien n'a été importé. Corrigez-les dans le tableur, ou relancez "
+                    "avec --partiel pour importer les autres lignes.",
+                    details=[f"ligne {r.row} : {r.reason}" for r in report.rejected],
+                )
+                report.imported = 0
+                error.report = report
+                raise error
+            if dry_run:
+                raise _DryRun
+            register.store.record_import(
+                {
+                    "at": stamp, "file_name": path.name, "file_sha256": _sha256(path),
+                    "cahier_id": cahier.id, "imported": report.imported,
+                    "skipped": report.already_present + report.rejected_count,
+                    "mapping": report.mapping,
+                }
+            )  # fmt: skip
+    except _DryRun:
+        pass  # everything was checked and counted, then rolled back
+    return report
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+class _RowError(Exception):
+    """Why one row cannot be imported (a French phrase)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _store(
+    register: Register,
+    batch: list[NewContribution],
+    cahier_id: int,
+    stamp: str,
+    report: ImportReport,
+) -> None:
+    if not batch:
+        return
+    keys = [e.import_key for e in batch if e.import_key]
+    present = register.store.existing_import_keys(keys)
+    fresh = [e for e in batch if e.import_key not in present]
+    report.already_present += len(batch) - len(fresh)
+    report.imported += register.add_many(fresh, cahier_id, at=stamp)
+    batch.clear()
+
+
+def _entries(layout: _Layout, cahier_id: int, report: ImportReport) -> Iterator[NewContribution]:
+    seen: Counter[str] = Counter()
+    today = date.today()
+    for number, cells in layout.sheet.rows():
+        if number <= layout.header_row:
+            continue
+        if all(_blank(c) for c in cells):
+            report.empty_rows += 1
+            continue
+        try:
+            entry = _entry(layout.columns, cells, today)
+        except (MairieError, _RowError) as exc:
+            report.rejected_count += 1
+            if len(report.rejected) < _MAX_LISTED:
+                report.rejected.append(RejectedRow(number, exc.message))
+            continue
+        content = "\x1f".join(
+            str(x) for x in (cahier_id, entry.written_on, entry.nature.value, entry.text,
+                             entry.author, entry.page_number)
+        )  # fmt: skip
+        seen[content] += 1
+        key = hashlib.sha256(f"{content}\x1f{seen[content]}".encode()).hexdigest()
+        yield NewContribution(
+            text=entry.text, nature=entry.nature, written_on=entry.written_on,
+            author=entry.author, page_number=entry.page_number, source=Source.IMPORT,
+            import_key=key,
+        )  # fmt: skip
+
+
+def _entry(columns: dict[str, int], cells: list[Any], today: date) -> NewContribution:
+    def cell(name: str) -> Any:
+        index = columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    text = clean_text(_as_text(cell("text")))
+    if not text:
+        raise _RowError("le texte est vide")
+    nature_cell = _as_text(cell("nature")).strip()
+    return NewContribution(
+        text=text,
+        nature=Nature.parse(nature_cell) if nature_cell else Nature.DOLEANCE,
+        written_on=from_spreadsheet(cell("date"), today=today),
+        author=clean_text(_as_text(cell("author"))) or None,
+        page_number=_page(cell("page")),
+    )
+
+
+def _page(value: Any) -> int | None:
+    text = _as_text(value).strip()
+    if not text:
+        return None
+    match = _PAGE.match(text)
+    if not match or int(match[1]) == 0:
+        raise _RowError(f"le numéro de page « {text} » n'est pas un nombre entier positif")
+    return int(match[1])
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _find_layout(sheets: list[Sheet], forced: dict[str, str]) -> _Layout:
+    seen_headers: list[str] = []
+    for sheet in sheets:
+        for number, cells in sheet.rows():
+            if number > _HEADER_SEARCH_ROWS:
+                break
+            headers = [_as_text(c).strip() for c in cells]
+            if not any(headers):
+                continue
+            if not seen_headers:
+                seen_headers = [h for h in headers if h]
+            found = _match_columns(headers, forced)
+            if "text" in found:
+                return _Layout(sheet, number, found, headers)
+    shown = ", ".join(f"« {h} »" for h in seen_headers[:12]) or "aucune"
+    raise NoTextColumn(
+        "Aucune colonne de texte n'a été reconnue (colonnes trouvées : " + shown + "). "
+        "Nommez la colonne du texte « Texte » ou « Contribution », ou indiquez-la avec "
+        '--colonne texte="Nom de la colonne".'
+    )
+
+
+def _match_columns(headers: list[str], forced: dict[str, str]) -> dict[str, int]:
+    keys = [words_key(h) for h in headers]
+    found: dict[str, int] = {}
+    for name, wanted in forced.items():
+        target = words_key(wanted)
+        if target in keys:
+            found[name] = keys.index(target)
+    taken = set(found.values())
+    for index, key in enumerate(keys):
+        if index in taken or not key:
+            continue
+        name = _EXACT.get(key) or _keyword_field(key)
+        if name and name not in found:
+            found[name] = index
+            taken.add(index)
+    return found
+
+
+def _keyword_field(key: str) -> str | None:
+    words = set(key.split())
+    for name, keywords in _KEYWORDS:
+        if words & keywords:
+            return name
+    return None
+
+
+def parse_column_options(options: list[str]) -> dict[str, str]:
+    """Read ``--colonne texte=Observations`` options into ``{"text": "Observations"}``."""
+    by_french = {fr: name for name, fr in FIELDS.items()}
+    forced: dict[str, str] = {}
+    for option in options:
+        field_name, sep, header = option.partition("=")
+        name = by_french.get(words_key(field_name))
+        if not sep or name is None or not header.strip():
+            raise InvalidValue(
+                f"« {option} » n'est pas compris : écrivez par exemple "
+                f'--colonne texte="Observations" (champs : {", ".join(FIELDS.values())}).'
+            )
+        forced[name] = header.strip()
+    return forced
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,458 @@
+"""The commune's register: the library entry point every command calls.
+
+Usable from Python without the command line::
+
+    from mairie_cli.services.register import Register
+    with Register.open("/chemin/vers/la/mairie") as register:
+        register.add(NewContribution(text="Rouvrir le bureau de poste."))
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import uuid as uuid_module
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.dates import check_plausible, format_fr
+from mairie_cli.errors import (
+    AmbiguousId,
+    DeletedContribution,
+    EmptyText,
+    InvalidQuery,
+    InvalidValue,
+    UnknownCahier,
+    UnknownContribution,
+    WorkspaceConflict,
+)
+from mairie_cli.insee import department_of, normalize_insee
+from mairie_cli.models import Cahier, Commune, Contribution, Nature, NewContribution, Source
+from mairie_cli.storage.database import open_database, transaction
+from mairie_cli.storage.register import JOURNAL_FIELDS, RegisterStore
+from mairie_cli.textnorm import clean_text
+from mairie_cli.workspace import Workspace
+
+#: Shortest abbreviation of an ID accepted, as git does.
+MIN_ID_PREFIX = 4
+MAX_PAGE_NUMBER = 9999
+
+_KEEP: Any = object()
+_QUERY_TERMS = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def now_iso() -> str:
+    """The current UTC time as stored everywhere (ISO 8601, milliseconds)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def current_actor() -> str:
+    """Who is making a change, for the journal: ``MAIRIE_UTILISATEUR`` or the OS account."""
+    try:
+        return os.environ.get("MAIRIE_UTILISATEUR") or getpass.getuser()
+    except (KeyError, OSError):
+        return "inconnu"
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What ``Register.init`` did."""
+
+    commune: Commune
+    created: bool
+    workspace: Workspace
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Matches of a full-text query, best first; ``snippet`` marks hits with \\x02 … \\x03."""
+
+    total: int
+    hits: list[tuple[Contribution, str]] = field(default_factory=list)
+
+
+class Register:
+    """One commune's register, opened on its workspace."""
+
+    def __init__(self, workspace: Workspace, store: RegisterStore) -> None:
+        self.workspace = workspace
+        self.store = store
+        self.db = store.db
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: Path | str | None = None) -> Register:
+        """Open an existing workspace (``folder``, ``MAIRIE_DOSSIER`` or the current folder)."""
+        workspace = Workspace.at(folder).require()
+        return cls(workspace, RegisterStore(open_database(workspace.db_path)))
+
+    @classmethod
+    def init(
+        cls, folder: Path | str | None, insee: str, name: str | None = None
+    ) -> tuple[Register, InitResult]:
+        """Create a commune's workspace, or reopen it: running it twice destroys nothing."""
+        code = normalize_insee(insee)
+        name = name.strip() if name and name.strip() else None
+        workspace = Workspace.at(folder)
+        workspace.create_folders()
+        register = cls(workspace, RegisterStore(open_database(workspace.db_path)))
+        existing = register.store.get_commune()
+        if existing is not None and existing.insee != code:
+            register.close()
+            raise WorkspaceConflict(
+                f"Ce dossier appartient déjà à la commune {existing.insee}"
+                f"{' (' + existing.name + ')' if existing.name else ''}. Rien n'a été modifié ; "
+                "choisissez un autre dossier pour la commune " + code + "."
+            )
+        created = existing is None
+        with transaction(register.db):
+            if existing is None:
+                commune = Commune(insee=code, name=name, department=department_of(code))
+                register.store.insert_commune(commune, now_iso())
+                register._journal("init", "commune", code, after=commune.__dict__)
+            elif name and name != existing.name:
+                register.store.update_commune_name(name)
+                register._journal(
+                    "rename", "commune", code, before={"name": existing.name}, after={"name": name}
+                )
+        return register, InitResult(register.commune, created, workspace)
+
+    def close(self) -> None:
+        """Close the database file."""
+        self.db.conn.close()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def commune(self) -> Commune:
+        """The commune this workspace belongs to."""
+        commune = self.store.get_commune()
+        assert commune is not None, "a workspace always has its commune"
+        return commune
+
+    # -- cahiers -------------------------------------------------------------------------
+
+    def open_cahier(self, title: str, opened_on: date | None = None, notes: str | None = None) -> Cahier:
+        """Record a new physical register."""
+        title = clean_text(title)
+        if not title:
+            raise InvalidValue("Le titre du cahier est vide : donnez-lui un nom.")
+        opened = check_plausible(opened_on).isoformat() if opened_on else None
+        with transaction(self.db):
+            cahier_id = self.store.insert_cahier(title, opened, notes, now_iso())
+            self._journal(
+                "open", "cahier", str(cahier_id),
+                after={"title": title, "opened_on": opened, "notes": notes},
+            )  # fmt: skip
+        return self.cahier(cahier_id)
+
+    def close_cahier(self, cahier_id: int, closed_on: date) -> Cahier:
+        """Record the date a register was closed."""
+        cahier = self.cahier(cahier_id)
+        closed = check_plausible(closed_on)
+        if cahier.opened_on and closed.isoformat() < cahier.opened_on:
+            raise InvalidValue(
+                f"Le cahier a été ouvert le {format_fr(cahier.opened_on)} : il ne peut pas être "
+                f"fermé avant, le {format_fr(closed)}."
+            )
+        with transaction(self.db):
+            self.store.close_cahier(cahier.id, closed.isoformat())
+            self._journal(
+                "close", "cahier", str(cahier.id),
+                before={"closed_on": cahier.closed_on}, after={"closed_on": closed.isoformat()},
+            )  # fmt: skip
+        return self.cahier(cahier.id)
+
+    def cahiers(self) -> list[Cahier]:
+        """Every register, oldest first, with its count of live contributions."""
+        return self.store.list_cahiers()
+
+    def cahier(self, cahier_id: int | None = None) -> Cahier:
+        """The register numbered ``cahier_id``, or by default the latest one still open."""
+        cahiers = self.store.list_cahiers()
+        if cahier_id is None:
+            still_open = [c for c in cahiers if c.closed_on is None]
+            if still_open:
+                return still_open[-1]
+            raise UnknownCahier(
+                "Aucun cahier n'est ouvert. Ouvrez d'abord le cahier, par exemple : "
+                "mairie cahier ouvrir « Cahier de doléances »."
+            )
+        for cahier in cahiers:
+            if cahier.id == cahier_id:
+                return cahier
+        known = ", ".join(str(c.id) for c in cahiers) or "aucun"
+        raise UnknownCahier(
+            f"Il n'y a pas de cahier n° {cahier_id} (cahiers existants : {known}). "
+            "« mairie cahier liste » les montre."
+        )
+
+    # -- contributions -------------------------------------------------------------------
+
+    def add(self, entry: NewContribution, cahier_id: int | None = None) -> Contribution:
+        """Validate and store one entry, committed before returning."""
+        cahier = self.cahier(cahier_id)
+        row = self._new_row(entry, cahier.id, 0, now_iso())
+        with transaction(self.db):
+            row["position"] = self.store.next_position(cahier.id)
+            self.store.insert_contribution(row)
+            self._journal_rows("create", [row])
+        return self.get(row["uuid"])
+
+    def add_many(self, entries: Iterable[NewContribution], cahier_id: int, *, at: str | None = None) -> int:
+        """Store many validated entries; the caller holds the transaction. Returns the count."""
+        stamp = at or now_iso()
+        position = self.store.next_position(cahier_id)
+        batch: list[dict[str, Any]] = []
+        count = 0
+        for entry in entries:
+            batch.append(self._new_row(entry, cahier_id, position, stamp))
+            position += 1
+            if len(batch) >= 1000:
+                count += self._flush(batch)
+        return count + self._flush(batch)
+
+    def _flush(self, batch: list[dict[str, Any]]) -> int:
+        self.store.insert_contributions(batch)
+        self._journal_rows("create", batch)
+        count = len(batch)
+        batch.clear()
+        return count
+
+    def _new_row(self, entry: NewContribution, cahier_id: int, position: int, stamp: str) -> dict[str, Any]:
+        text = clean_text(entry.text)
+        if not text:
+            raise EmptyText("Le texte de la contribution est vide : rien n'a été enregistré.")
+        return {
+            "uuid": str(uuid_module.uuid4()),
+            "version": 1,
+            "cahier_id": cahier_id,
+            "position": position,
+            "page_number": _check_page(entry.page_number),
+            "written_on": check_plausible(entry.written_on).isoformat() if entry.written_on else None,
+            "nature": entry.nature.value,
+            "text": text,
+            "author": clean_text(entry.author) or None if entry.author else None,
+            "source": entry.source.value,
+            "import_key": entry.import_key,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+
+    def resolve_id(self, ident: str) -> str:
+        """The full UUID for an ID or an unambiguous abbreviation of it (at least 4 characters)."""
+        prefix = ident.strip().lower()
+        if len(prefix) < MIN_ID_PREFIX or not re.fullmatch(r"[0-9a-f-]+", prefix):
+            raise UnknownContribution(
+                f"« {ident} » n'est pas un identifiant de contribution : donnez au moins "
+                f"{MIN_ID_PREFIX} caractères de l'identifiant affiché par « mairie liste »."
+            )
+        matches = self.store.uuids_with_prefix(prefix)
+        if not matches:
+            raise UnknownContribution(
+                f"Aucune contribution n'a l'identifiant « {ident} ». « mairie liste » ou "
+                "« mairie chercher » vous aideront à la retrouver."
+            )
+        if len(matches) > 1:
+            shown = ", ".join(m[:12] for m in matches)
+            raise AmbiguousId(
+                f"L'identifiant « {ident} » désigne plusieurs contributions ({shown}…) : "
+                "tapez quelques caractères de plus."
+            )
+        return matches[0]
+
+    def get(self, ident: str) -> Contribution:
+        """One contribution by ID or abbreviation, tombstones included."""
+        found = self.store.get_contribution(self.resolve_id(ident))
+        assert found is not None
+        return found
+
+    def correct(
+        self,
+        ident: str,
+        *,
+        text: str | None = _KEEP,
+        nature: Nature = _KEEP,
+        written_on: date | None = _KEEP,
+        author: str | None = _KEEP,
+        page_number: int | None = _KEEP,
+    ) -> Contribution | None:
+        """Save a new version with the given fields changed; ``None`` when nothing changed.
+
+        The previous version stays in the journal.
+        """
+        current = self.get(ident)
+        if current.deleted:
+            raise DeletedContribution(
+                f"La contribution {current.short_id} a été supprimée le "
+                f"{format_fr(current.deleted_at)} : elle ne peut plus être corrigée."
+            )
+        changes: dict[str, Any] = {}
+        if text is not _KEEP:
+            cleaned = clean_text(text or "")
+            if not cleaned:
+                raise EmptyText("Le nouveau texte est vide : la contribution n'a pas été modifiée.")
+            changes["text"] = cleaned
+        if nature is not _KEEP:
+            changes["nature"] = nature.value
+        if written_on is not _KEEP:
+            changes["written_on"] = check_plausible(written_on).isoformat() if written_on else None
+        if author is not _KEEP:
+            changes["author"] = clean_text(author) or None if author else None
+        if page_number is not _KEEP:
+            changes["page_number"] = _check_page(page_number)
+        before = _journal_view(current)
+        changes = {k: v for k, v in changes.items() if before.get(k) != v}
+        if not changes:
+            return None
+        changes["version"] = current.version + 1
+        changes["updated_at"] = now_iso()
+        with transaction(self.db):
+            self.store.update_contribution(current.uuid, changes)
+            self._journal(
+                "update", "contribution", current.uuid, version=changes["version"],
+                before=before, after={**before, **_pick(changes)},
+            )  # fmt: skip
+        return self.get(current.uuid)
+
+    def delete(self, ident: str) -> Contribution:
+        """Turn a contribution into a tombstone: hidden everywhere, kept with its history."""
+        current = self.get(ident)
+        if current.deleted:
+            raise DeletedContribution(
+                f"La contribution {current.short_id} est déjà supprimée (le {format_fr(current.deleted_at)})."
+            )
+        stamp = now_iso()
+        changes = {"deleted_at": stamp, "version": current.version + 1, "updated_at": stamp}
+        before = _journal_view(current)
+        with transaction(self.db):
+            self.store.update_contribution(current.uuid, changes)
+            self._journal(
+                "delete", "contribution", current.uuid, version=changes["version"],
+                before=before, after={**before, **_pick(changes)},
+            )  # fmt: skip
+        return self.get(current.uuid)
+
+    def contributions(
+        self,
+        *,
+        cahier_id: int | None = None,
+        nature: Nature | None = None,
+        source: Source | None = None,
+        include_deleted: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Contribution]:
+        """Contributions in register order (cahier, then position), streamed."""
+        if cahier_id is not None:
+            self.cahier(cahier_id)
+        return self.store.list_contributions(
+            cahier_id=cahier_id, nature=nature, source=source,
+            include_deleted=include_deleted, limit=limit,
+        )  # fmt: skip
+
+    def last_in(self, cahier_id: int) -> Contribution | None:
+        """The latest live entry of a cahier (the one « corriger la précédente » fixes)."""
+        return self.store.last_contribution(cahier_id)
+
+    def history(self, ident: str) -> list[dict[str, Any]]:
+        """Every journal entry of a contribution, oldest first."""
+        return self.store.journal_for("contribution", self.resolve_id(ident))
+
+    def search(self, query: str, limit: int = 50) -> SearchResult:
+        """Full-text search, accent- and case-insensitive; every word must be present.
+
+        ``"mots entre guillemets"`` searches the exact phrase, ``mot*`` every word starting so.
+        """
+        fts_query = build_fts_query(query)
+        return SearchResult(
+            total=self.store.count_matches(fts_query), hits=self.store.search(fts_query, limit)
+        )
+
+    def state(self) -> dict[str, Any]:
+        """Counts per cahier, nature and source, for ``mairie etat``."""
+        per_cahier = dict(self.store.counts("cahier_id"))
+        cahiers = [replace(c, count=per_cahier.get(c.id, 0)) for c in self.cahiers()]
+        commune = self.commune
+        return {
+            "commune": {"insee": commune.insee, "name": commune.name,
+                        "department": commune.department},
+            "total": sum(per_cahier.values()),
+            "deleted": self.store.count_deleted(),
+            "cahiers": [c.to_dict() for c in cahiers],
+            "natures": {n.value: 0 for n in Nature} | dict(self.store.counts("nature")),
+            "sources": {s.value: 0 for s in Source} | dict(self.store.counts("source")),
+            "last_change": self.store.last_change(),
+        }  # fmt: skip
+
+    # -- journal -------------------------------------------------------------------------
+
+    def _journal(
+        self,
+        action: str,
+        entity: str,
+        entity_id: str,
+        *,
+        version: int | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.store.append_journal(
+            [{
+                "at": now_iso(), "actor": current_actor(), "action": action, "entity": entity,
+                "entity_id": entity_id, "version": version, "before": before, "after": after,
+            }]
+        )  # fmt: skip
+
+    def _journal_rows(self, action: str, rows: list[dict[str, Any]]) -> None:
+        actor = current_actor()
+        self.store.append_journal(
+            {
+                "at": row["created_at"], "actor": actor, "action": action,
+                "entity": "contribution", "entity_id": row["uuid"], "version": row["version"],
+                "before": None, "after": _pick(row),
+            }
+            for row in rows
+        )  # fmt: skip
+
+
+def build_fts_query(query: str) -> str:
+    """Turn what a user types into a safe FTS5 query (no syntax error can reach SQLite)."""
+    terms: list[str] = []
+    for phrase, word in _QUERY_TERMS.findall(query):
+        token = phrase if phrase else word
+        prefix = token.endswith("*") and not phrase
+        token = token.rstrip("*").replace('"', " ").strip()
+        if not any(ch.isalnum() for ch in token):
+            continue
+        terms.append(f'"{token}"' + ("*" if prefix else ""))
+    if not terms:
+        raise InvalidQuery("Indiquez au moins un mot à chercher.")
+    return " AND ".join(terms)
+
+
+def _check_page(page: int | None) -> int | None:
+    if page is None:
+        return None
+    if not 1 <= page <= MAX_PAGE_NUMBER:
+        raise InvalidValue(
+            f"Le numéro de page {page} n'est pas valide : il doit être compris entre 1 et {MAX_PAGE_NUMBER}."
+        )
+    return page
+
+
+def _pick(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in JOURNAL_FIELDS if k in row}
+
+
+def _journal_view(contribution: Contribution) -> dict[str, Any]:
+    data = contribution.to_dict()
+    return {k: data[k] for k in JOURNAL_FIELDS}

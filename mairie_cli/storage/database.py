@@ -1,0 +1,112 @@
+"""Opening a mairie SQLite file: pragmas, migrations, transactions, error translation."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from mairie_cli.errors import (
+    DatabaseBusy,
+    DatabaseCorrupt,
+    DatabaseTooNew,
+    MairieError,
+    StorageFailed,
+)
+from mairie_cli.storage.migrations import APPLICATION_ID, MIGRATIONS
+
+
+def open_database(path: Path) -> sqlite_utils.Database:
+    """Open (creating if needed) a mairie database and apply pending migrations.
+
+    WAL journal with ``synchronous=FULL``: a committed entry survives a power cut, and
+    readers never block the secretary who is typing.
+    """
+    try:
+        conn = sqlite3.connect(str(path), timeout=10.0)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = ON")
+        _migrate(db, path)
+    except sqlite3.Error as exc:
+        raise translate_sqlite_error(exc, path) from exc
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """How many migrations this database has received."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _migrate(db: sqlite_utils.Database, path: Path) -> None:
+    current = schema_version(db)
+    known = len(MIGRATIONS)
+    if current > known:
+        raise DatabaseTooNew(
+            f"La base « {path} » vient d'une version plus récente de mairie (schéma {current}, "
+            f"cette version connaît le schéma {known}) : mettez mairie à jour. La base n'a pas "
+            "été modifiée."
+        )
+    if current > 0:
+        app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
+        if app_id != APPLICATION_ID:
+            raise DatabaseCorrupt(
+                f"Le fichier « {path} » est une base SQLite qui n'appartient pas à mairie. "
+                "Il n'a pas été modifié."
+            )
+    elif db.table_names():
+        raise DatabaseCorrupt(
+            f"Le fichier « {path} » est une base SQLite qui n'appartient pas à mairie. "
+            "Il n'a pas été modifié."
+        )
+    for number in range(current, known):
+        with transaction(db):
+            MIGRATIONS[number](db)
+            db.execute(f"PRAGMA user_version = {number + 1}")
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One atomic write: everything inside is committed together or not at all.
+
+    ``BEGIN IMMEDIATE`` takes the write lock at once, so two mairie processes never
+    deadlock upgrading a read to a write.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.rollback()
+        raise
+    else:
+        conn.commit()
+
+
+def translate_sqlite_error(exc: sqlite3.Error, path: Path | None = None) -> MairieError:
+    """Turn an SQLite failure into the French error a user can act on."""
+    where = f" « {path} »" if path else ""
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return DatabaseBusy(
+            f"La base{where} est occupée par un autre programme mairie : attendez qu'il ait "
+            "fini, puis recommencez."
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and (
+        "not a database" in text or "malformed" in text or "corrupt" in text
+    ):
+        return DatabaseCorrupt(
+            f"La base{where} est endommagée ou n'est pas une base mairie. Ne la supprimez pas : "
+            "restaurez la dernière sauvegarde, ou faites appel à l'association départementale."
+        )
+    if "readonly" in text or "unable to open" in text or "disk" in text:
+        return StorageFailed(
+            f"Impossible d'écrire dans la base{where} : vérifiez que le disque n'est pas plein "
+            "et que vous avez le droit d'écrire dans ce dossier."
+        )
+    return StorageFailed(f"La base{where} a refusé l'opération ({exc}). Rien n'a été modifié.")

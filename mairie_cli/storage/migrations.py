@@ -1,0 +1,106 @@
+"""Numbered schema migrations. Never edit one that has shipped: add the next.
+
+``PRAGMA user_version`` holds how many have been applied; opening a database applies the
+pending ones, each in its own transaction together with the version bump.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+#: Written in every mairie database so that another SQLite file is recognised as foreign.
+APPLICATION_ID = 0x4D414952  # "MAIR"
+
+
+def m001_register(db: sqlite_utils.Database) -> None:
+    """The local register: commune, cahiers, contributions, journal, imports, search index."""
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    statements = [
+        """CREATE TABLE commune (
+            insee TEXT PRIMARY KEY,
+            name TEXT,
+            department TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE cahiers (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            opened_on TEXT,
+            closed_on TEXT,
+            notes TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE contributions (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            version INTEGER NOT NULL DEFAULT 1,
+            cahier_id INTEGER NOT NULL REFERENCES cahiers(id),
+            position INTEGER NOT NULL,
+            page_number INTEGER,
+            written_on TEXT,
+            nature TEXT NOT NULL CHECK (nature IN ('doleance', 'proposition', 'autre')),
+            text TEXT NOT NULL,
+            author TEXT,
+            source TEXT NOT NULL CHECK (source IN ('saisie', 'import', 'ocr')),
+            import_key TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT
+        )""",
+        "CREATE UNIQUE INDEX contributions_import_key ON contributions(import_key)"
+        " WHERE import_key IS NOT NULL",
+        "CREATE INDEX contributions_cahier_position ON contributions(cahier_id, position)",
+        """CREATE TABLE journal (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            version INTEGER,
+            before TEXT,
+            after TEXT
+        )""",
+        "CREATE INDEX journal_entity ON journal(entity, entity_id)",
+        """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+           BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END""",
+        """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+           BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END""",
+        """CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            file_sha256 TEXT NOT NULL,
+            cahier_id INTEGER NOT NULL REFERENCES cahiers(id),
+            imported INTEGER NOT NULL,
+            skipped INTEGER NOT NULL,
+            mapping TEXT NOT NULL
+        )""",
+        # Accent- and case-insensitive full-text search over the current text of each entry.
+        """CREATE VIRTUAL TABLE contributions_fts USING fts5(
+            text, author, content='contributions', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        )""",
+        """CREATE TRIGGER contributions_fts_insert AFTER INSERT ON contributions BEGIN
+            INSERT INTO contributions_fts(rowid, text, author)
+            VALUES (new.id, new.text, new.author);
+        END""",
+        """CREATE TRIGGER contributions_fts_delete AFTER DELETE ON contributions BEGIN
+            INSERT INTO contributions_fts(contributions_fts, rowid, text, author)
+            VALUES ('delete', old.id, old.text, old.author);
+        END""",
+        """CREATE TRIGGER contributions_fts_update AFTER UPDATE OF text, author ON contributions
+        BEGIN
+            INSERT INTO contributions_fts(contributions_fts, rowid, text, author)
+            VALUES ('delete', old.id, old.text, old.author);
+            INSERT INTO contributions_fts(rowid, text, author)
+            VALUES (new.id, new.text, new.author);
+        END""",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_register]

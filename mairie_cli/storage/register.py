@@ -1,0 +1,262 @@
+"""All SQL of the commune's register. Callers handle validation and transactions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlite_utils
+
+from mairie_cli.models import Cahier, Commune, Contribution, Nature, Source
+
+_CONTRIBUTION_COLUMNS = (
+    "c.uuid, c.version, c.cahier_id, c.position, c.page_number, c.written_on, c.nature, "
+    "c.text, c.author, c.source, c.created_at, c.updated_at, c.deleted_at, "
+    "k.title AS cahier_title"
+)
+_FROM_CONTRIBUTIONS = "FROM contributions c JOIN cahiers k ON k.id = c.cahier_id"
+
+#: Fields of a contribution copied into the journal, before and after each change.
+JOURNAL_FIELDS = (
+    "uuid", "version", "cahier_id", "position", "page_number", "written_on", "nature",
+    "text", "author", "source", "deleted_at",
+)  # fmt: skip
+
+
+class RegisterStore:
+    """SQL access to one commune database."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    # -- commune -------------------------------------------------------------------------
+
+    def get_commune(self) -> Commune | None:
+        row = self.db.execute("SELECT insee, name, department FROM commune").fetchone()
+        return Commune(insee=row[0], name=row[1], department=row[2]) if row else None
+
+    def insert_commune(self, commune: Commune, now: str) -> None:
+        self.db.execute(
+            "INSERT INTO commune (insee, name, department, created_at) VALUES (?, ?, ?, ?)",
+            [commune.insee, commune.name, commune.department, now],
+        )
+
+    def update_commune_name(self, name: str) -> None:
+        self.db.execute("UPDATE commune SET name = ?", [name])
+
+    # -- cahiers -------------------------------------------------------------------------
+
+    def insert_cahier(self, title: str, opened_on: str | None, notes: str | None, now: str) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO cahiers (title, opened_on, notes, created_at) VALUES (?, ?, ?, ?)",
+            [title, opened_on, notes, now],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def close_cahier(self, cahier_id: int, closed_on: str) -> None:
+        self.db.execute("UPDATE cahiers SET closed_on = ? WHERE id = ?", [closed_on, cahier_id])
+
+    def list_cahiers(self) -> list[Cahier]:
+        rows = self.db.execute(
+            "SELECT k.id, k.title, k.opened_on, k.closed_on, k.notes, "
+            "(SELECT COUNT(*) FROM contributions c WHERE c.cahier_id = k.id "
+            " AND c.deleted_at IS NULL) FROM cahiers k ORDER BY k.id"
+        ).fetchall()
+        return [Cahier(*row) for row in rows]
+
+    def get_cahier(self, cahier_id: int) -> Cahier | None:
+        return next((c for c in self.list_cahiers() if c.id == cahier_id), None)
+
+    def next_position(self, cahier_id: int) -> int:
+        row = self.db.execute(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM contributions WHERE cahier_id = ?",
+            [cahier_id],
+        ).fetchone()
+        return int(row[0])
+
+    # -- contributions -------------------------------------------------------------------
+
+    def insert_contribution(self, row: dict[str, Any]) -> None:
+        self.insert_contributions([row])
+
+    def insert_contributions(self, rows: Iterable[dict[str, Any]]) -> None:
+        columns = (
+            "uuid", "version", "cahier_id", "position", "page_number", "written_on", "nature",
+            "text", "author", "source", "import_key", "created_at", "updated_at",
+        )  # fmt: skip
+        sql = f"INSERT INTO contributions ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        self.db.conn.executemany(sql, ([row.get(c) for c in columns] for row in rows))
+
+    def update_contribution(self, uuid: str, changes: dict[str, Any]) -> None:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        self.db.execute(f"UPDATE contributions SET {assignments} WHERE uuid = ?", [*changes.values(), uuid])
+
+    def get_contribution(self, uuid: str) -> Contribution | None:
+        row = self.db.execute(
+            f"SELECT {_CONTRIBUTION_COLUMNS} {_FROM_CONTRIBUTIONS} WHERE c.uuid = ?", [uuid]
+        ).fetchone()
+        return _contribution(row) if row else None
+
+    def uuids_with_prefix(self, prefix: str, limit: int = 5) -> list[str]:
+        # The upper bound keeps the lookup on the unique index (LIKE would scan).
+        rows = self.db.execute(
+            "SELECT uuid FROM contributions WHERE uuid >= ? AND uuid < ? ORDER BY uuid LIMIT ?",
+            [prefix, prefix + "\uffff", limit],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def existing_import_keys(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT import_key FROM contributions WHERE import_key IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            ).fetchall()
+            found.update(r[0] for r in rows)
+        return found
+
+    def list_contributions(
+        self,
+        *,
+        cahier_id: int | None = None,
+        nature: Nature | None = None,
+        source: Source | None = None,
+        include_deleted: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Contribution]:
+        where, params = _filters(cahier_id, nature, source, include_deleted)
+        sql = f"SELECT {_CONTRIBUTION_COLUMNS} {_FROM_CONTRIBUTIONS} {where} ORDER BY c.cahier_id, c.position"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        for row in self.db.execute(sql, params):
+            yield _contribution(row)
+
+    def last_contribution(self, cahier_id: int) -> Contribution | None:
+        row = self.db.execute(
+            f"SELECT {_CONTRIBUTION_COLUMNS} {_FROM_CONTRIBUTIONS} "
+            "WHERE c.cahier_id = ? AND c.deleted_at IS NULL ORDER BY c.position DESC LIMIT 1",
+            [cahier_id],
+        ).fetchone()
+        return _contribution(row) if row else None
+
+    def search(self, fts_query: str, limit: int) -> list[tuple[Contribution, str]]:
+        rows = self.db.execute(
+            f"SELECT {_CONTRIBUTION_COLUMNS}, "
+            "snippet(contributions_fts, 0, '\x02', '\x03', ' … ', 24) "
+            f"FROM contributions_fts f JOIN contributions c ON c.id = f.rowid "
+            "JOIN cahiers k ON k.id = c.cahier_id "
+            "WHERE contributions_fts MATCH ? AND c.deleted_at IS NULL "
+            "ORDER BY bm25(contributions_fts) LIMIT ?",
+            [fts_query, limit],
+        ).fetchall()
+        return [(_contribution(row[:-1]), row[-1]) for row in rows]
+
+    def count_matches(self, fts_query: str) -> int:
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM contributions_fts f JOIN contributions c ON c.id = f.rowid "
+            "WHERE contributions_fts MATCH ? AND c.deleted_at IS NULL",
+            [fts_query],
+        ).fetchone()
+        return int(row[0])
+
+    def counts(self, column: str) -> list[tuple[Any, int]]:
+        """Live contributions counted by one column (``cahier_id``, ``nature``, ``source``)."""
+        assert column in {"cahier_id", "nature", "source"}
+        rows = self.db.execute(
+            f"SELECT {column}, COUNT(*) FROM contributions WHERE deleted_at IS NULL "
+            f"GROUP BY {column} ORDER BY {column}"
+        ).fetchall()
+        return [(r[0], int(r[1])) for r in rows]
+
+    def count_deleted(self) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM contributions WHERE deleted_at IS NOT NULL").fetchone()
+        return int(row[0])
+
+    # -- journal and imports -------------------------------------------------------------
+
+    def append_journal(self, entries: Iterable[dict[str, Any]]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO journal (at, actor, action, entity, entity_id, version, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    e["at"], e["actor"], e["action"], e["entity"], e["entity_id"],
+                    e.get("version"), _json(e.get("before")), _json(e.get("after")),
+                )
+                for e in entries
+            ),
+        )  # fmt: skip
+
+    def journal_for(self, entity: str, entity_id: str) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT at, actor, action, version, before, after FROM journal "
+            "WHERE entity = ? AND entity_id = ? ORDER BY id",
+            [entity, entity_id],
+        ).fetchall()
+        return [
+            {
+                "at": r[0], "actor": r[1], "action": r[2], "version": r[3],
+                "before": json.loads(r[4]) if r[4] else None,
+                "after": json.loads(r[5]) if r[5] else None,
+            }
+            for r in rows
+        ]  # fmt: skip
+
+    def last_change(self) -> str | None:
+        row = self.db.execute("SELECT MAX(at) FROM journal").fetchone()
+        return row[0] if row else None
+
+    def record_import(self, row: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT INTO imports (at, file_name, file_sha256, cahier_id, imported, skipped, "
+            "mapping) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                row["at"], row["file_name"], row["file_sha256"], row["cahier_id"],
+                row["imported"], row["skipped"], json.dumps(row["mapping"], ensure_ascii=False),
+            ],
+        )  # fmt: skip
+
+
+def _filters(
+    cahier_id: int | None, nature: Nature | None, source: Source | None, include_deleted: bool
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if cahier_id is not None:
+        clauses.append("c.cahier_id = ?")
+        params.append(cahier_id)
+    if nature is not None:
+        clauses.append("c.nature = ?")
+        params.append(nature.value)
+    if source is not None:
+        clauses.append("c.source = ?")
+        params.append(source.value)
+    if not include_deleted:
+        clauses.append("c.deleted_at IS NULL")
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _contribution(row: tuple[Any, ...]) -> Contribution:
+    return Contribution(
+        uuid=row[0],
+        version=row[1],
+        cahier_id=row[2],
+        position=row[3],
+        page_number=row[4],
+        written_on=row[5],
+        nature=Nature(row[6]),
+        text=row[7],
+        author=row[8],
+        source=Source(row[9]),
+        created_at=row[10],
+        updated_at=row[11],
+        deleted_at=row[12],
+        cahier_title=row[13],
+    )
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,30 @@
+"""Text normalisation used for matching what people type (headers, natures, search words)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def fold(value: str) -> str:
+    """Lower case without accents: « Doléance » and « DOLEANCE » both give « doleance »."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words_key(value: str) -> str:
+    """Folded words joined by single spaces: « N° de page » gives « n de page »."""
+    return _NON_WORD.sub(" ", fold(value)).strip()
+
+
+def clean_text(value: str) -> str:
+    """Normalise a citizen's text for storage without changing what was written.
+
+    Unicode is put in composed form (NFC, so « é » typed on Windows or macOS compares equal),
+    line endings become ``\\n``, trailing spaces and blank lines at both ends are dropped.
+    """
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip("\n").strip()

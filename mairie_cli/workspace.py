@@ -1,0 +1,60 @@
+"""Where a commune's files live: the workspace folder and its layout."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mairie_cli.errors import WorkspaceNotFound
+
+DB_NAME = "mairie.db"
+ENV_VAR = "MAIRIE_DOSSIER"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A commune's folder: ``mairie.db``, ``scans/`` (pages waiting for OCR), ``exports/``."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, folder: Path | str | None = None) -> Workspace:
+        """The workspace named by ``folder``, else ``MAIRIE_DOSSIER``, else the current folder."""
+        chosen = folder if folder not in (None, "") else os.environ.get(ENV_VAR) or Path.cwd()
+        return cls(Path(chosen).expanduser().resolve())
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_NAME
+
+    @property
+    def scans_dir(self) -> Path:
+        return self.root / "scans"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    def exists(self) -> bool:
+        """True when the folder holds a mairie database."""
+        return self.db_path.is_file()
+
+    def require(self) -> Workspace:
+        """Fail with a French explanation when there is no workspace here."""
+        if not self.root.is_dir():
+            raise WorkspaceNotFound(
+                f"Le dossier « {self.root} » n'existe pas. Vérifiez le chemin donné à --dossier "
+                f"ou à la variable {ENV_VAR}."
+            )
+        if not self.exists():
+            raise WorkspaceNotFound(
+                f"Aucun espace de travail mairie dans « {self.root} ». Créez-le avec "
+                "« mairie init --commune CODE_INSEE », ou indiquez le bon dossier avec --dossier."
+            )
+        return self
+
+    def create_folders(self) -> None:
+        """Create the workspace's folders; existing ones and their files are left untouched."""
+        for folder in (self.root, self.scans_dir, self.exports_dir):
+            folder.mkdir(parents=True, exist_ok=True)
