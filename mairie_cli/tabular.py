@@ -62,13 +62,26 @@ def open_sheets(path: Path) -> list[Sheet]:
             f"« {path.name} » est au format Excel ancien (.xls). Ouvrez-le dans Excel ou "
             "LibreOffice et enregistrez-le au format .xlsx ou .csv, puis recommencez."
         )
-    if b"\x00" in head or head.startswith(b"%PDF"):
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        raise NotASpreadsheet(
+            f"« {path.name} » porte l'extension {path.suffix} mais n'est pas un classeur Excel "
+            "valide (fichier endommagé ou mal renommé). Ouvrez-le dans Excel ou LibreOffice et "
+            "enregistrez-le de nouveau au format .xlsx."
+        )
+    if _looks_binary(head):
         raise NotASpreadsheet(
             f"« {path.name} » n'est pas un tableur : mairie importe les fichiers .xlsx et .csv."
         )
     encoding = detect_encoding(path)
     delimiter = _detect_delimiter(path, encoding)
     return [Sheet(path.name, path, "csv", encoding, delimiter)]
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head or head.startswith(b"%PDF"):
+        return True
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
+    return controls > len(head) // 100
 
 
 def detect_encoding(path: Path) -> str:

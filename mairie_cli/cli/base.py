@@ -112,7 +112,7 @@ class MairieGroup(typer.core.TyperGroup):
         code = run_safely(
             lambda: super(MairieGroup, self).main(
                 args=args,
-                prog_name=prog_name or "mairie",
+                prog_name="mairie",
                 complete_var=complete_var,
                 standalone_mode=False,
                 **extra,
@@ -133,7 +133,7 @@ def run_safely(call: Callable[[], Any]) -> int:
     except _click.exceptions.UsageError as exc:
         _report_usage_error(exc)
         return int(ExitCode.USAGE)
-    except _click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("Abandon : rien n'a été modifié.", err=True)
         return 1
     except sqlite3.Error as exc:

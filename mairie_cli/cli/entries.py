@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from mairie_cli.cli import output
+from mairie_cli.cli import output, prompts
 from mairie_cli.cli.base import command, open_register
 from mairie_cli.cli.options import CahierOpt, Folder, Json
 from mairie_cli.models import Contribution
@@ -205,26 +205,12 @@ def corriger(
     with open_register(ctx, dossier) as register:
         current = register.get(ident)
         if not changes:
-            changes["text"] = edit_text(current.text)
+            changes["text"] = prompts.edit_text(current.text)
         saved = register.correct(current.uuid, **changes)
     if saved is None:
         output.info("Aucune modification : la contribution est inchangée.")
     else:
         output.success(f"Contribution {saved.short_id} corrigée (version {saved.version}).")
-
-
-def edit_text(text: str) -> str:
-    """Open ``text`` in the user's editor ($VISUAL, $EDITOR, Notepad on Windows)."""
-    from mairie_cli.errors import EditorFailed
-
-    try:
-        edited = typer.edit(text + "\n", extension=".txt", require_save=False)
-    except Exception as exc:  # Click raises its own error when no editor can start
-        raise EditorFailed(
-            "Impossible d'ouvrir l'éditeur de texte. Indiquez-en un dans la variable EDITOR, "
-            "ou corrigez directement avec --texte « nouveau texte »."
-        ) from exc
-    return text if edited is None else edited
 
 
 def supprimer(
@@ -236,12 +222,9 @@ def supprimer(
     """Supprimer une contribution (elle reste dans le journal et peut être consultée)."""
     with open_register(ctx, dossier) as register:
         current = register.get(ident)
-        if not oui:
-            typer.confirm(
-                f"Supprimer la contribution {current.short_id} « {output.short(current.text, 50)} » ?",
-                abort=True,
-                err=True,
-            )
+        question = f"Supprimer la contribution {current.short_id} « {output.short(current.text, 50)} » ?"
+        if not oui and not prompts.confirm(question):
+            raise typer.Abort()
         deleted = register.delete(current.uuid)
     output.success(f"Contribution {deleted.short_id} supprimée (version {deleted.version}).")
 

@@ -14,7 +14,8 @@ def console(stderr: bool = False) -> Any:
     """A rich console on stdout (results) or stderr (progress, messages)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # Messages are never hard-wrapped (a terminal wraps them; a log keeps whole lines).
+    return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
 
 
 def print_json(data: Any) -> None:

@@ -78,6 +78,7 @@ _KEYWORDS: list[tuple[str, set[str]]] = [
 ]  # fmt: skip
 
 _HEADER_SEARCH_ROWS = 10
+_MAX_HEADER_WORDS = 6
 _BATCH = 1000
 _MAX_LISTED = 50
 _PAGE = re.compile(r"^(?:p(?:age)?\.?\s*)?(\d{1,4})(?:\.0+)?$", re.IGNORECASE)
@@ -229,10 +230,12 @@ def _store(
 def _entries(layout: _Layout, cahier_id: int, report: ImportReport) -> Iterator[NewContribution]:
     seen: Counter[str] = Counter()
     today = date.today()
+    used = list(layout.columns.values())
     for number, cells in layout.sheet.rows():
         if number <= layout.header_row:
             continue
-        if all(_blank(c) for c in cells):
+        # A row whose recognised columns are all blank (a pre-numbered line) is empty.
+        if all(_blank(cells[i]) for i in used if i < len(cells)):
             report.empty_rows += 1
             continue
         try:
@@ -296,8 +299,10 @@ def _blank(value: Any) -> bool:
 
 
 def _find_layout(sheets: list[Sheet], forced: dict[str, str]) -> _Layout:
+    """The header row: among the first rows, the one where most columns are recognised."""
     seen_headers: list[str] = []
     for sheet in sheets:
+        best: _Layout | None = None
         for number, cells in sheet.rows():
             if number > _HEADER_SEARCH_ROWS:
                 break
@@ -307,9 +312,11 @@ def _find_layout(sheets: list[Sheet], forced: dict[str, str]) -> _Layout:
             if not seen_headers:
                 seen_headers = [h for h in headers if h]
             found = _match_columns(headers, forced)
-            if "text" in found:
-                return _Layout(sheet, number, found, headers)
-    shown = ", ".join(f"« {h} »" for h in seen_headers[:12]) or "aucune"
+            if "text" in found and (best is None or len(found) > len(best.columns)):
+                best = _Layout(sheet, number, found, headers)
+        if best is not None:
+            return best
+    shown = ", ".join(f"« {h[:40]} »" for h in seen_headers[:12]) or "aucune"
     raise NoTextColumn(
         "Aucune colonne de texte n'a été reconnue (colonnes trouvées : " + shown + "). "
         "Nommez la colonne du texte « Texte » ou « Contribution », ou indiquez-la avec "
@@ -336,7 +343,10 @@ def _match_columns(headers: list[str], forced: dict[str, str]) -> dict[str, int]
 
 
 def _keyword_field(key: str) -> str | None:
-    words = set(key.split())
+    words = key.split()
+    if len(words) > _MAX_HEADER_WORDS:
+        return None  # a sentence is data or a title, not a column name
+    words = set(words)
     for name, keywords in _KEYWORDS:
         if words & keywords:
             return name
