@@ -37,6 +37,7 @@ class ExitCode(IntEnum):
     ROWS_REJECTED = 33
     INVALID_QUERY = 40
     EDITOR_FAILED = 41
+    UNEXPECTED = 70
     INTERRUPTED = 130
 
 
@@ -84,6 +85,11 @@ class DatabaseBusy(MairieError):
 
 class StorageFailed(MairieError):
     code = "E106"
+    exit_code = ExitCode.STORAGE_FAILED
+
+
+class DiskError(MairieError):
+    code = "E107"
     exit_code = ExitCode.STORAGE_FAILED
 
 
@@ -160,6 +166,11 @@ class InvalidQuery(MairieError):
 class EditorFailed(MairieError):
     code = "E142"
     exit_code = ExitCode.EDITOR_FAILED
+
+
+class UnexpectedError(MairieError):
+    code = "E199"
+    exit_code = ExitCode.UNEXPECTED
 
 
 def all_error_classes() -> list[type[MairieError]]:

@@ -20,7 +20,7 @@ import typer
 import typer.core
 from typer import _click
 
-from mairie_cli.errors import ExitCode, MairieError
+from mairie_cli.errors import DiskError, ExitCode, MairieError, UnexpectedError
 
 _FRENCH = {
     "Arguments": "Arguments",
@@ -145,25 +145,23 @@ def run_safely(call: Callable[[], Any]) -> int:
     except OSError as exc:
         if _debug():
             raise
-        typer.secho(
-            f"Erreur : [E107] Opération sur le disque impossible : {exc.strerror or exc}"
-            f"{' (' + str(exc.filename) + ')' if exc.filename else ''}. Vérifiez le chemin, "
-            "la place libre et vos droits sur le dossier.",
-            err=True,
-            fg="red",
+        where = f" ({exc.filename})" if exc.filename else ""
+        error: MairieError = DiskError(
+            f"Opération sur le disque impossible : {exc.strerror or exc}{where}. Vérifiez le "
+            "chemin, la place libre et vos droits sur le dossier."
         )
-        return int(ExitCode.STORAGE_FAILED)
+        report_error(error)
+        return int(error.exit_code)
     except Exception as exc:
         if _debug():
             raise
-        typer.secho(
-            f"Erreur : [E199] Erreur inattendue ({type(exc).__name__}). Rien de ce qui était "
-            "enregistré n'est perdu. Relancez la commande avec --debug et transmettez le "
-            "message à l'association départementale.",
-            err=True,
-            fg="red",
+        error = UnexpectedError(
+            f"Erreur inattendue ({type(exc).__name__}). Rien de ce qui était enregistré n'est "
+            "perdu. Relancez la commande avec --debug et transmettez le message à "
+            "l'association départementale."
         )
-        return 70
+        report_error(error)
+        return int(error.exit_code)
     return result if isinstance(result, int) else 0
 
 

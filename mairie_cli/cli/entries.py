@@ -115,9 +115,13 @@ def _print_table(rows: list[Contribution], snippets: list[str] | None = None) ->
     from rich.table import Table
     from rich.text import Text
 
-    table = Table("ID", "Cahier", "N°", "Date", "Nature", "Page", "Texte", expand=False)
+    table = Table(expand=False)
+    for header in ("ID", "Cahier", "N°", "Date", "Nature", "Page"):
+        table.add_column(header, no_wrap=True)
+    # One line per contribution: « mairie voir ID » shows the whole text.
+    table.add_column("Texte", no_wrap=True, overflow="ellipsis", min_width=20)
     for index, c in enumerate(rows):
-        text: Any = output.short(c.text)
+        text: Any = output.short(c.text, 200)
         if snippets is not None:
             text = _highlight(snippets[index])
         elif c.deleted:
