@@ -115,22 +115,25 @@ def _print_table(rows: list[Contribution], snippets: list[str] | None = None) ->
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(expand=False)
-    for header in ("ID", "Cahier", "N°", "Date", "Nature", "Page"):
+    out = output.console()
+    # One line per contribution (« mairie voir ID » shows the whole text): the text gets what
+    # the other columns leave of the terminal's width.
+    several = len({c.cahier_id for c in rows}) > 1
+    table = Table(expand=True, box=None, header_style="bold")
+    for header in ("ID", *(["Cahier"] if several else []), "N°", "Date", "Nature", "Page"):
         table.add_column(header, no_wrap=True)
-    # One line per contribution: « mairie voir ID » shows the whole text.
-    table.add_column("Texte", no_wrap=True, overflow="ellipsis", min_width=20)
+    table.add_column("Texte", no_wrap=True, overflow="ellipsis", ratio=1)
     for index, c in enumerate(rows):
-        text: Any = output.short(c.text, 200)
+        text: Any = output.short(c.text, 300)
         if snippets is not None:
             text = _highlight(snippets[index])
         elif c.deleted:
             text = Text(f"(supprimée) {output.short(c.text, 58)}", style="dim strike")
         table.add_row(
-            c.short_id, str(c.cahier_id), str(c.position), output.date_fr(c.written_on),
-            c.nature.label, str(c.page_number or ""), text,
+            c.short_id, *([str(c.cahier_id)] if several else []), str(c.position),
+            output.date_fr(c.written_on), c.nature.label, str(c.page_number or ""), text,
         )  # fmt: skip
-    output.console().print(table)
+    out.print(table)
 
 
 def _highlight(snippet: str) -> Any:
