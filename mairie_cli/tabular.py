@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from mairie_cli.errors import FileUnreadable, NotASpreadsheet
 
@@ -159,7 +160,7 @@ def _xlsx_rows(path: Path, sheet_name: str) -> Iterator[Row]:
 
 
 @contextmanager
-def _workbook(path: Path) -> Iterator[object]:
+def _workbook(path: Path) -> Iterator[Any]:
     import openpyxl  # heavy: only when a workbook is actually read
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 import typer.core
@@ -146,22 +146,22 @@ def run_safely(call: Callable[[], Any]) -> int:
         if _debug():
             raise
         where = f" ({exc.filename})" if exc.filename else ""
-        error: MairieError = DiskError(
+        disk_error = DiskError(
             f"Opération sur le disque impossible : {exc.strerror or exc}{where}. Vérifiez le "
             "chemin, la place libre et vos droits sur le dossier."
         )
-        report_error(error)
-        return int(error.exit_code)
+        report_error(disk_error)
+        return int(disk_error.exit_code)
     except Exception as exc:
         if _debug():
             raise
-        error = UnexpectedError(
+        unexpected = UnexpectedError(
             f"Erreur inattendue ({type(exc).__name__}). Rien de ce qui était enregistré n'est "
             "perdu. Relancez la commande avec --debug et transmettez le message à "
             "l'association départementale."
         )
-        report_error(error)
-        return int(error.exit_code)
+        report_error(unexpected)
+        return int(unexpected.exit_code)
     return result if isinstance(result, int) else 0
 
 
@@ -254,9 +254,6 @@ def open_register(ctx: typer.Context, folder: Path | None = None) -> Any:
     return Register.open(folder or state(ctx).folder)
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
 def new_app(help_text: str) -> typer.Typer:
     """A Typer application (or sub-group) with French help and no locals in tracebacks."""
     return typer.Typer(
@@ -271,6 +268,6 @@ def new_app(help_text: str) -> typer.Typer:
     )
 
 
-def command(app: typer.Typer, name: str, **kwargs: Any) -> Callable[[F], F]:
+def command(app: typer.Typer, name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
     """Register a command with French help (``app.command`` with our command class)."""
     return app.command(name, cls=MairieCommand, context_settings=CONTEXT, **kwargs)

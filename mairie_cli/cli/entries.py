@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
 import typer
@@ -40,10 +41,11 @@ PageOpt = Annotated[
 
 def register(app: typer.Typer) -> None:
     """Add the commands of this module to the application."""
-    for name, function in [
-        ("ajouter", ajouter), ("liste", liste), ("voir", voir), ("corriger", corriger),
-        ("supprimer", supprimer), ("chercher", chercher),
-    ]:  # fmt: skip
+    commands: dict[str, Callable[..., None]] = {
+        "ajouter": ajouter, "liste": liste, "voir": voir, "corriger": corriger,
+        "supprimer": supprimer, "chercher": chercher,
+    }  # fmt: skip
+    for name, function in commands.items():
         command(app, name)(function)
 
 

@@ -335,9 +335,9 @@ def _match_columns(headers: list[str], forced: dict[str, str]) -> dict[str, int]
     for index, key in enumerate(keys):
         if index in taken or not key:
             continue
-        name = _EXACT.get(key) or _keyword_field(key)
-        if name and name not in found:
-            found[name] = index
+        field_name = _EXACT.get(key) or _keyword_field(key)
+        if field_name and field_name not in found:
+            found[field_name] = index
             taken.add(index)
     return found
 
@@ -346,9 +346,8 @@ def _keyword_field(key: str) -> str | None:
     words = key.split()
     if len(words) > _MAX_HEADER_WORDS:
         return None  # a sentence is data or a title, not a column name
-    words = set(words)
     for name, keywords in _KEYWORDS:
-        if words & keywords:
+        if keywords.intersection(words):
             return name
     return None
 

@@ -332,12 +332,13 @@ class Register:
                 f"La contribution {current.short_id} est déjà supprimée (le {format_fr(current.deleted_at)})."
             )
         stamp = now_iso()
-        changes = {"deleted_at": stamp, "version": current.version + 1, "updated_at": stamp}
+        version = current.version + 1
+        changes: dict[str, Any] = {"deleted_at": stamp, "version": version, "updated_at": stamp}
         before = _journal_view(current)
         with transaction(self.db):
             self.store.update_contribution(current.uuid, changes)
             self._journal(
-                "delete", "contribution", current.uuid, version=changes["version"],
+                "delete", "contribution", current.uuid, version=version,
                 before=before, after={**before, **_pick(changes)},
             )  # fmt: skip
         return self.get(current.uuid)
