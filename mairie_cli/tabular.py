@@ -36,17 +36,23 @@ class Sheet:
     kind: str  # "csv" or "xlsx"
     encoding: str | None = None
     delimiter: str | None = None
+    worksheet: Any = None
 
     def rows(self) -> Iterator[Row]:
-        """Rows with their 1-based number; trailing empty cells are kept as ``None``."""
+        """Rows with their 1-based number (each call starts again from the first row)."""
         if self.kind == "csv":
             yield from _csv_rows(self.path, self.encoding or "utf-8", self.delimiter or ";")
         else:
-            yield from _xlsx_rows(self.path, self.name)
+            yield from _xlsx_rows(self)
 
 
-def open_sheets(path: Path) -> list[Sheet]:
-    """The tables of a spreadsheet file: one for a CSV, one per worksheet for an xlsx."""
+@contextmanager
+def open_sheets(path: Path) -> Iterator[list[Sheet]]:
+    """The tables of a spreadsheet file: one for a CSV, one per worksheet for an xlsx.
+
+    A workbook is opened once for the whole ``with`` block: openpyxl reads all its shared
+    strings on opening, which costs as much as reading every row.
+    """
     try:
         with path.open("rb") as handle:
             head = handle.read(8192)
@@ -57,7 +63,9 @@ def open_sheets(path: Path) -> list[Sheet]:
     if not head:
         raise NotASpreadsheet(f"Le fichier « {path.name} » est vide.")
     if head.startswith(b"PK\x03\x04"):
-        return _xlsx_sheets(path)
+        with _workbook(path) as workbook:
+            yield [Sheet(name, path, "xlsx", worksheet=workbook[name]) for name in workbook.sheetnames]
+        return
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise NotASpreadsheet(
             f"« {path.name} » est au format Excel ancien (.xls). Ouvrez-le dans Excel ou "
@@ -75,7 +83,7 @@ def open_sheets(path: Path) -> list[Sheet]:
         )
     encoding = detect_encoding(path)
     delimiter = _detect_delimiter(path, encoding)
-    return [Sheet(path.name, path, "csv", encoding, delimiter)]
+    yield [Sheet(path.name, path, "csv", encoding, delimiter)]
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -141,22 +149,15 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
             ) from None
 
 
-def _xlsx_sheets(path: Path) -> list[Sheet]:
-    with _workbook(path) as workbook:
-        return [Sheet(name, path, "xlsx") for name in workbook.sheetnames]
-
-
-def _xlsx_rows(path: Path, sheet_name: str) -> Iterator[Row]:
-    with _workbook(path) as workbook:
-        worksheet = workbook[sheet_name]
-        try:
-            for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                yield number, list(cells)
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
-            raise NotASpreadsheet(
-                f"Le classeur « {path.name} » est endommagé (feuille « {sheet_name} », {exc}). "
-                "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le de nouveau."
-            ) from None
+def _xlsx_rows(sheet: Sheet) -> Iterator[Row]:
+    try:
+        for number, cells in enumerate(sheet.worksheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
+        raise NotASpreadsheet(
+            f"Le classeur « {sheet.path.name} » est endommagé (feuille « {sheet.name} », {exc}). "
+            "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le de nouveau."
+        ) from None
 
 
 @contextmanager

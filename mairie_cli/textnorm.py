@@ -25,6 +25,9 @@ def clean_text(value: str) -> str:
     Unicode is put in composed form (NFC, so « é » typed on Windows or macOS compares equal),
     line endings become ``\\n``, trailing spaces and blank lines at both ends are dropped.
     """
+    one_clean_line = "\n" not in value and "\r" not in value and value == value.strip()
+    if one_clean_line and unicodedata.is_normalized("NFC", value):
+        return value  # the common case, checked at C speed
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip("\n").strip()

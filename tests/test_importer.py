@@ -120,6 +120,7 @@ def test_bad_rows_refuse_the_whole_file(register, tmp_path):
         [5, "", "pétition", "Nature inconnue.", "", ""],
         [6, "12/12/2018", "", "   ", "Paul", ""],
         [7, "", "", "Page fausse.", "", "douze"],
+        [7, "", "", "Page trop grande.", "", 12000],
         [8, "", "", "", "", ""],
     ]
     path = write_csv(tmp_path / "bad.csv", rows)
@@ -130,13 +131,14 @@ def test_bad_rows_refuse_the_whole_file(register, tmp_path):
         "ligne 5 : La date « 31/02/2019 » n'existe pas dans le calendrier : vérifiez le jour et le mois.",
         "ligne 6 : La nature « pétition » est inconnue : indiquez doléance (d), proposition (p) ou autre (a).",
         "ligne 7 : le texte est vide",
-        "ligne 8 : le numéro de page « douze » n'est pas un nombre entier positif",
+        "ligne 8 : le numéro de page « douze » n'est pas un nombre entier",
+        "ligne 9 : le numéro de page 12000 doit être compris entre 1 et 9999",
     ]
     assert len(texts(register)) == register_count  # nothing half imported
     assert register.db.execute("SELECT COUNT(*) FROM journal WHERE action='create'").fetchone()[0] == 0
 
     partial = import_file(register, path, partial=True)
-    assert (partial.imported, partial.rejected_count, partial.empty_rows) == (3, 4, 1)
+    assert (partial.imported, partial.rejected_count, partial.empty_rows) == (3, 5, 1)
     assert len(texts(register)) == 3
 
 

@@ -14,13 +14,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from mairie_cli.dates import from_spreadsheet
 from mairie_cli.errors import InvalidValue, MairieError, NoTextColumn, RowsRejected
 from mairie_cli.models import Nature, NewContribution, Source
-from mairie_cli.services.register import Register, now_iso
+from mairie_cli.services.register import MAX_PAGE_NUMBER, Register, now_iso
 from mairie_cli.storage.database import transaction
 from mairie_cli.tabular import Sheet, open_sheets
 from mairie_cli.textnorm import clean_text, words_key
@@ -81,7 +82,7 @@ _HEADER_SEARCH_ROWS = 10
 _MAX_HEADER_WORDS = 6
 _BATCH = 1000
 _MAX_LISTED = 50
-_PAGE = re.compile(r"^(?:p(?:age)?\.?\s*)?(\d{1,4})(?:\.0+)?$", re.IGNORECASE)
+_PAGE = re.compile(r"^(?:p(?:age)?\.?\s*)?(\d{1,9})(?:\.0+)?$", re.IGNORECASE)
 
 Progress = Callable[[int], None]
 
@@ -156,23 +157,37 @@ def import_file(
     valid rows are imported and the others listed. ``dry_run`` checks everything, writes nothing.
     """
     cahier = register.cahier(cahier_id)
-    layout = _find_layout(open_sheets(path), columns or {})
+    with open_sheets(path) as sheets:
+        return _import(register, path, cahier.id, _find_layout(sheets, columns or {}),
+                       partial=partial, dry_run=dry_run, progress=progress)  # fmt: skip
+
+
+def _import(
+    register: Register,
+    path: Path,
+    cahier_id: int,
+    layout: _Layout,
+    *,
+    partial: bool,
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportReport:
     report = ImportReport(
         file=path.name, sheet=layout.sheet.name, header_row=layout.header_row,
-        mapping=layout.mapping(), ignored_columns=layout.ignored(), cahier_id=cahier.id,
+        mapping=layout.mapping(), ignored_columns=layout.ignored(), cahier_id=cahier_id,
         dry_run=dry_run,
     )  # fmt: skip
     stamp = now_iso()
     try:
         with transaction(register.db):
             batch: list[NewContribution] = []
-            for entry in _entries(layout, cahier.id, report):
+            for entry in _entries(layout, cahier_id, report):
                 batch.append(entry)
                 if len(batch) >= _BATCH:
-                    _store(register, batch, cahier.id, stamp, report)
+                    _store(register, batch, cahier_id, stamp, report)
                     if progress:
                         progress(report.imported + report.already_present + report.rejected_count)
-            _store(register, batch, cahier.id, stamp, report)
+            _store(register, batch, cahier_id, stamp, report)
             if report.rejected_count and not partial:
                 error = RowsRejected(
                     f"{report.rejected_count} ligne(s) de « {path.name} » ne peuvent pas être "
@@ -188,7 +203,7 @@ def import_file(
             register.store.record_import(
                 {
                     "at": stamp, "file_name": path.name, "file_sha256": _sha256(path),
-                    "cahier_id": cahier.id, "imported": report.imported,
+                    "cahier_id": cahier_id, "imported": report.imported,
                     "skipped": report.already_present + report.rejected_count,
                     "mapping": report.mapping,
                 }
@@ -228,7 +243,10 @@ def _store(
 
 
 def _entries(layout: _Layout, cahier_id: int, report: ImportReport) -> Iterator[NewContribution]:
-    seen: Counter[str] = Counter()
+    # Occurrences of each content already met in this file, so that two identical rows (a
+    # petition signed twice) get distinct keys, stable from one import of the file to the next.
+    # Keyed by a 16-byte digest: memory stays small however long the file.
+    seen: Counter[bytes] = Counter()
     today = date.today()
     used = list(layout.columns.values())
     for number, cells in layout.sheet.rows():
@@ -239,26 +257,16 @@ def _entries(layout: _Layout, cahier_id: int, report: ImportReport) -> Iterator[
             report.empty_rows += 1
             continue
         try:
-            entry = _entry(layout.columns, cells, today)
+            yield _entry(layout.columns, cells, today, cahier_id, seen)
         except (MairieError, _RowError) as exc:
             report.rejected_count += 1
             if len(report.rejected) < _MAX_LISTED:
                 report.rejected.append(RejectedRow(number, exc.message))
-            continue
-        content = "\x1f".join(
-            str(x) for x in (cahier_id, entry.written_on, entry.nature.value, entry.text,
-                             entry.author, entry.page_number)
-        )  # fmt: skip
-        seen[content] += 1
-        key = hashlib.sha256(f"{content}\x1f{seen[content]}".encode()).hexdigest()
-        yield NewContribution(
-            text=entry.text, nature=entry.nature, written_on=entry.written_on,
-            author=entry.author, page_number=entry.page_number, source=Source.IMPORT,
-            import_key=key,
-        )  # fmt: skip
 
 
-def _entry(columns: dict[str, int], cells: list[Any], today: date) -> NewContribution:
+def _entry(
+    columns: dict[str, int], cells: list[Any], today: date, cahier_id: int, seen: Counter[bytes]
+) -> NewContribution:
     def cell(name: str) -> Any:
         index = columns.get(name)
         return cells[index] if index is not None and index < len(cells) else None
@@ -267,13 +275,22 @@ def _entry(columns: dict[str, int], cells: list[Any], today: date) -> NewContrib
     if not text:
         raise _RowError("le texte est vide")
     nature_cell = _as_text(cell("nature")).strip()
+    nature = _nature(nature_cell) if nature_cell else Nature.DOLEANCE
+    written_on = from_spreadsheet(cell("date"), today=today)
+    author = clean_text(_as_text(cell("author"))) or None
+    page = _page(cell("page"))
+    content = f"{cahier_id}\x1f{written_on}\x1f{nature.value}\x1f{text}\x1f{author}\x1f{page}"
+    digest = hashlib.blake2b(content.encode(), digest_size=16).digest()
+    seen[digest] += 1
     return NewContribution(
-        text=text,
-        nature=Nature.parse(nature_cell) if nature_cell else Nature.DOLEANCE,
-        written_on=from_spreadsheet(cell("date"), today=today),
-        author=clean_text(_as_text(cell("author"))) or None,
-        page_number=_page(cell("page")),
-    )
+        text=text, nature=nature, written_on=written_on, author=author, page_number=page,
+        source=Source.IMPORT, import_key=f"{digest.hex()}-{seen[digest]}",
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _nature(value: str) -> Nature:
+    return Nature.parse(value)
 
 
 def _page(value: Any) -> int | None:
@@ -281,9 +298,12 @@ def _page(value: Any) -> int | None:
     if not text:
         return None
     match = _PAGE.match(text)
-    if not match or int(match[1]) == 0:
-        raise _RowError(f"le numéro de page « {text} » n'est pas un nombre entier positif")
-    return int(match[1])
+    if not match:
+        raise _RowError(f"le numéro de page « {text} » n'est pas un nombre entier")
+    number = int(match[1])
+    if not 1 <= number <= MAX_PAGE_NUMBER:
+        raise _RowError(f"le numéro de page {number} doit être compris entre 1 et {MAX_PAGE_NUMBER}")
+    return number
 
 
 def _as_text(value: Any) -> str:

@@ -86,11 +86,38 @@ class RegisterStore:
             "text", "author", "source", "import_key", "created_at", "updated_at",
         )  # fmt: skip
         sql = f"INSERT INTO contributions ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        first_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM contributions").fetchone()[0]
         self.db.conn.executemany(sql, ([row.get(c) for c in columns] for row in rows))
+        # One statement indexes the whole batch (ids only grow inside our write transaction).
+        self.db.execute(
+            "INSERT INTO contributions_fts(rowid, text, author) "
+            "SELECT id, text, author FROM contributions WHERE id >= ?",
+            [first_id],
+        )
 
     def update_contribution(self, uuid: str, changes: dict[str, Any]) -> None:
+        """Change some columns and keep the search index in step (tombstones leave it)."""
+        old = self.db.execute(
+            "SELECT id, text, author, deleted_at FROM contributions WHERE uuid = ?", [uuid]
+        ).fetchone()
         assignments = ", ".join(f"{column} = ?" for column in changes)
         self.db.execute(f"UPDATE contributions SET {assignments} WHERE uuid = ?", [*changes.values(), uuid])
+        new = self.db.execute(
+            "SELECT text, author, deleted_at FROM contributions WHERE id = ?", [old[0]]
+        ).fetchone()
+        if tuple(old[1:]) == tuple(new):
+            return
+        if old[3] is None:
+            self.db.execute(
+                "INSERT INTO contributions_fts(contributions_fts, rowid, text, author) "
+                "VALUES ('delete', ?, ?, ?)",
+                [old[0], old[1], old[2]],
+            )
+        if new[2] is None:
+            self.db.execute(
+                "INSERT INTO contributions_fts(rowid, text, author) VALUES (?, ?, ?)",
+                [old[0], new[0], new[1]],
+            )
 
     def get_contribution(self, uuid: str) -> Contribution | None:
         row = self.db.execute(
@@ -143,22 +170,21 @@ class RegisterStore:
         return _contribution(row) if row else None
 
     def search(self, fts_query: str, limit: int) -> list[tuple[Contribution, str]]:
+        """Best matches first (BM25); only live contributions are in the index."""
         rows = self.db.execute(
-            f"SELECT {_CONTRIBUTION_COLUMNS}, "
-            "snippet(contributions_fts, 0, '\x02', '\x03', ' … ', 24) "
-            f"FROM contributions_fts f JOIN contributions c ON c.id = f.rowid "
-            "JOIN cahiers k ON k.id = c.cahier_id "
-            "WHERE contributions_fts MATCH ? AND c.deleted_at IS NULL "
-            "ORDER BY bm25(contributions_fts) LIMIT ?",
+            "WITH hits AS (SELECT rowid, rank, "
+            "snippet(contributions_fts, 0, '\x02', '\x03', ' … ', 24) AS snippet "
+            "FROM contributions_fts WHERE contributions_fts MATCH ? ORDER BY rank LIMIT ?) "
+            f"SELECT {_CONTRIBUTION_COLUMNS}, hits.snippet FROM hits "
+            "JOIN contributions c ON c.id = hits.rowid JOIN cahiers k ON k.id = c.cahier_id "
+            "ORDER BY hits.rank",
             [fts_query, limit],
         ).fetchall()
         return [(_contribution(row[:-1]), row[-1]) for row in rows]
 
     def count_matches(self, fts_query: str) -> int:
         row = self.db.execute(
-            "SELECT COUNT(*) FROM contributions_fts f JOIN contributions c ON c.id = f.rowid "
-            "WHERE contributions_fts MATCH ? AND c.deleted_at IS NULL",
-            [fts_query],
+            "SELECT COUNT(*) FROM contributions_fts WHERE contributions_fts MATCH ?", [fts_query]
         ).fetchone()
         return int(row[0])
 
