@@ -1,7 +1,5 @@
 """The ``mairie`` program: a thin layer over the library, one module per command group."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

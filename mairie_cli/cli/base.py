@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,19 +36,19 @@ _FRENCH = {
 }
 
 # Click's own messages for values it refuses, as French sentences.
-_VALUE_MESSAGES = [
-    (re.compile(r"^Input should be a valid integer.*$"), "un nombre entier est attendu."),
-    (re.compile(r"^Input should be a valid (?:number|float|decimal).*$"), "un nombre est attendu."),
-    (re.compile(r"^Input should be greater than or equal to (\S+).*$"), "le minimum est {0}."),
-    (re.compile(r"^Input should be less than or equal to (\S+).*$"), "le maximum est {0}."),
-    (re.compile(r"^Input should be (.*)$"), "valeur attendue : {0}."),
-    (re.compile(r"^'?(.*?)'? is not a valid integer\.?$"), "« {0} » n'est pas un nombre entier."),
-    (re.compile(r"^'?(.*?)'? is not a valid float\.?$"), "« {0} » n'est pas un nombre."),
-    (re.compile(r"^'?(.*?)'? is not one of (.*)\.?$"), "« {0} » n'est pas l'une des valeurs {1}."),
-    (re.compile(r"^'?(.*?)'? is not in the range (.*)\.?$"), "« {0} » n'est pas compris dans {1}."),
-    (re.compile(r"^(?:File|Path|Directory) '?(.*?)'? does not exist\.?$"), "« {0} » n'existe pas."),
-    (re.compile(r"^(?:File|Path) '?(.*?)'? is a directory\.?$"), "« {0} » est un dossier."),
-    (re.compile(r"^Directory '?(.*?)'? is a file\.?$"), "« {0} » est un fichier."),
+_VALUE_MESSAGES = [  # compiled only when an error is shown: start-up time matters
+    (r"^Input should be a valid integer.*$", "un nombre entier est attendu."),
+    (r"^Input should be a valid (?:number|float|decimal).*$", "un nombre est attendu."),
+    (r"^Input should be greater than or equal to (\S+).*$", "le minimum est {0}."),
+    (r"^Input should be less than or equal to (\S+).*$", "le maximum est {0}."),
+    (r"^Input should be (.*)$", "valeur attendue : {0}."),
+    (r"^'?(.*?)'? is not a valid integer\.?$", "« {0} » n'est pas un nombre entier."),
+    (r"^'?(.*?)'? is not a valid float\.?$", "« {0} » n'est pas un nombre."),
+    (r"^'?(.*?)'? is not one of (.*)\.?$", "« {0} » n'est pas l'une des valeurs {1}."),
+    (r"^'?(.*?)'? is not in the range (.*)\.?$", "« {0} » n'est pas compris dans {1}."),
+    (r"^(?:File|Path|Directory) '?(.*?)'? does not exist\.?$", "« {0} » n'existe pas."),
+    (r"^(?:File|Path) '?(.*?)'? is a directory\.?$", "« {0} » est un dossier."),
+    (r"^Directory '?(.*?)'? is a file\.?$", "« {0} » est un fichier."),
 ]
 
 
@@ -136,12 +135,6 @@ def run_safely(call: Callable[[], Any]) -> int:
     except typer.Abort:
         typer.echo("Abandon : rien n'a été modifié.", err=True)
         return 1
-    except sqlite3.Error as exc:
-        from mairie_cli.storage.database import translate_sqlite_error
-
-        error = translate_sqlite_error(exc)
-        report_error(error)
-        return int(error.exit_code)
     except OSError as exc:
         if _debug():
             raise
@@ -153,6 +146,13 @@ def run_safely(call: Callable[[], Any]) -> int:
         report_error(disk_error)
         return int(disk_error.exit_code)
     except Exception as exc:
+        sqlite3 = sys.modules.get("sqlite3")  # imported only by commands that open a database
+        if sqlite3 is not None and isinstance(exc, sqlite3.Error):
+            from mairie_cli.storage.database import translate_sqlite_error
+
+            error = translate_sqlite_error(exc)
+            report_error(error)
+            return int(error.exit_code)
         if _debug():
             raise
         unexpected = UnexpectedError(
@@ -208,7 +208,7 @@ def _usage_message(exc: _click.exceptions.UsageError) -> str:
 
 def _value_message(message: str) -> str:
     for pattern, french in _VALUE_MESSAGES:
-        match = pattern.match(message.strip())
+        match = re.match(pattern, message.strip())
         if match:
             return french.format(*match.groups())
     return message

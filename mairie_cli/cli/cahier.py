@@ -1,7 +1,5 @@
 """``mairie cahier``: the physical registers of the town hall."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

@@ -1,7 +1,5 @@
 """Commands about the workspace itself: ``init`` and ``etat``."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

@@ -1,16 +1,16 @@
 """Commands on contributions: ajouter, liste, voir, corriger, supprimer, chercher."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from mairie_cli.cli import output, prompts
+from mairie_cli.cli import output
 from mairie_cli.cli.base import command, open_register
 from mairie_cli.cli.options import CahierOpt, Folder, Json
-from mairie_cli.models import Contribution
+
+if TYPE_CHECKING:  # only for annotations, kept as strings below
+    from mairie_cli.models import Contribution
 
 Ident = Annotated[
     str,
@@ -110,7 +110,7 @@ def liste(
         _print_table(list(rows))
 
 
-def _print_table(rows: list[Contribution], snippets: list[str] | None = None) -> None:
+def _print_table(rows: "list[Contribution]", snippets: "list[str] | None" = None) -> None:
     if not rows:
         output.info("Aucune contribution.")
         return
@@ -214,7 +214,9 @@ def corriger(
     with open_register(ctx, dossier) as register:
         current = register.get(ident)
         if not changes:
-            changes["text"] = prompts.edit_text(current.text)
+            from mairie_cli.cli.prompts import edit_text
+
+            changes["text"] = edit_text(current.text)
         saved = register.correct(current.uuid, **changes)
     if saved is None:
         output.info("Aucune modification : la contribution est inchangée.")
@@ -232,7 +234,9 @@ def supprimer(
     with open_register(ctx, dossier) as register:
         current = register.get(ident)
         question = f"Supprimer la contribution {current.short_id} « {output.short(current.text, 50)} » ?"
-        if not oui and not prompts.confirm(question):
+        from mairie_cli.cli.prompts import confirm
+
+        if not oui and not confirm(question):
             raise typer.Abort()
         deleted = register.delete(current.uuid)
     output.success(f"Contribution {deleted.short_id} supprimée (version {deleted.version}).")

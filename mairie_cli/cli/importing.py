@@ -1,7 +1,5 @@
 """``mairie importer``: entries already typed in Excel or LibreOffice."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from typing import Any
-
-from mairie_cli.dates import format_fr
 
 
 def console(stderr: bool = False) -> Any:
@@ -20,11 +17,15 @@ def console(stderr: bool = False) -> Any:
 
 def print_json(data: Any) -> None:
     """One JSON document on stdout (UTF-8, accents kept)."""
+    import json
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def stream_json_array(items: Iterable[dict[str, Any]]) -> int:
     """A JSON array written item by item, so memory stays flat on long listings."""
+    import json
+
     count = 0
     write = sys.stdout.write
     write("[")
@@ -61,4 +62,6 @@ def short(text: str, width: int = 70) -> str:
 
 def date_fr(value: str | None) -> str:
     """``JJ/MM/AAAA`` or an em dash when there is no date."""
+    from mairie_cli.dates import format_fr
+
     return format_fr(value) or "—"
