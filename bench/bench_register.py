@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from common import PY, ROOT, median_time, row, run, sentence
+from common import PY, ROOT, median_time, real_texts, row, run, text_source
 
 FLOOR = """
 import sys, openpyxl
@@ -36,6 +36,7 @@ def make_xlsx(path: Path, rows: int, seed: int = 1) -> None:
     import openpyxl
 
     rng = random.Random(seed)
+    text = text_source(rng)
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Cahier")
     sheet.append(["Date", "Nature", "Texte", "Auteur", "Page"])
@@ -43,7 +44,7 @@ def make_xlsx(path: Path, rows: int, seed: int = 1) -> None:
     natures = ["Doléance", "Proposition", "Autre"]
     for i in range(rows):
         sheet.append([
-            start + timedelta(days=rng.randint(0, 90)), rng.choice(natures), sentence(rng),
+            start + timedelta(days=rng.randint(0, 90)), rng.choice(natures), text(i),
             f"Auteur {rng.randint(1, 5000)}" if rng.random() < 0.6 else None, 1 + i // 25,
         ])  # fmt: skip
     workbook.save(path)
@@ -85,14 +86,7 @@ def bench_import(work: Path, rows: int) -> Path:
 def bench_search(folder: Path, repeat: int) -> None:
     from mairie_cli.services.register import Register
 
-    queries = [
-        "deserts medicaux",
-        "ecole",
-        "bureau de poste",
-        "retraite*",
-        '"services publics"',
-        "gare train",
-    ]
+    queries = ["deserts medicaux", "ecole", "impots", "retraite*", '"services publics"', "transports commun"]
     print(f"\nmairie chercher over the imported contributions (median of {repeat}, query only)")
     row("", "matches", "median", "target")
     with Register.open(folder) as register:
@@ -114,6 +108,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
+    corpus = len(real_texts())
+    source = f"the {corpus} Grand Débat contributions of ../shared, in turn" if corpus else "synthetic"
+    print(f"Texts: {source}\n")
     bench_help(args.repeat)
     with tempfile.TemporaryDirectory(prefix="mairie-bench-") as tmp:
         folder = bench_import(Path(tmp), args.rows)

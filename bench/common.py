@@ -28,6 +28,29 @@ WORDS = (  # noqa: SIM905
 ).split()
 
 
+CORPUS = ROOT.parent / "shared" / "corpus" / "texts"
+
+
+def real_texts() -> list[str]:
+    """The Grand Débat contributions of ``../shared/corpus/texts`` when present (evaluation
+    only: they are read where they lie, never copied into the repository), else ``[]``."""
+    import json
+
+    texts: list[str] = []
+    for path in sorted(CORPUS.glob("*/contributions.jsonl")):
+        with path.open(encoding="utf-8") as handle:
+            texts.extend(t for line in handle if (t := json.loads(line).get("text", "").strip()))
+    return texts
+
+
+def text_source(rng: random.Random):
+    """A function giving one entry text per call: real texts in turn, else synthetic ones."""
+    texts = real_texts()
+    if not texts:
+        return lambda i: sentence(rng)
+    return lambda i: texts[i % len(texts)]
+
+
 def sentence(rng: random.Random, low: int = 12, high: int = 90) -> str:
     """A synthetic entry of ``low`` to ``high`` words."""
     words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]

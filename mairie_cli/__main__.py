@@ -2,4 +2,5 @@
 
 from mairie_cli.cli.app import main
 
-main()
+if __name__ == "__main__":  # child processes (spawn) import this module without running it
+    main()

@@ -2,27 +2,41 @@
 
 French spreadsheets are messy: CSV with ``;`` or ``,``, UTF-8 with or without BOM or
 Windows-1252, a title line above the header. Rows are streamed, never loaded whole.
+
+A large workbook is read by a child process that streams its rows through a pipe, so that
+openpyxl's XML parsing runs on one core while the caller checks and stores rows on another.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import multiprocessing
+import queue
+import threading
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mairie_cli.errors import FileUnreadable, NotASpreadsheet
 
+T = TypeVar("T")
 Cell = object
 Row = tuple[int, list[Cell]]  # (row number as the spreadsheet shows it, cells)
 
 _DELIMITERS = (";", ",", "\t", "|")
+#: Workbooks from this size on are parsed in a child process (below it, starting a process
+#: costs more than it saves).
+CHILD_READER_MIN_BYTES = 1 << 20
+PREVIEW_ROWS = 10
+_BATCH_ROWS = 1000
+_PREFETCH_BATCHES = 8
 _SNIFF_ROWS = 50
 _CHUNK = 1 << 16
 
@@ -36,14 +50,32 @@ class Sheet:
     kind: str  # "csv" or "xlsx"
     encoding: str | None = None
     delimiter: str | None = None
-    worksheet: Any = None
+    source: Any = None  # the open workbook reader, for an xlsx
 
     def rows(self) -> Iterator[Row]:
         """Rows with their 1-based number (each call starts again from the first row)."""
         if self.kind == "csv":
             yield from _csv_rows(self.path, self.encoding or "utf-8", self.delimiter or ";")
         else:
-            yield from _xlsx_rows(self)
+            yield from _numbered(self.source.rows(self.name))
+
+    def stream(self, transform: Callable[[Iterator[Row], Any], Iterator[T]], arg: Any) -> Iterator[T]:
+        """The rows passed through ``transform(rows, arg)``.
+
+        For a large workbook the transform runs in the child process that parses it, so
+        checking rows uses that core too; ``transform`` must then be a top-level function and
+        ``arg`` and its results picklable.
+        """
+        if self.kind == "xlsx" and isinstance(self.source, _ChildWorkbook):
+            yield from self.source.stream(self.name, transform, arg)
+        else:
+            yield from transform(self.rows(), arg)
+
+    def head(self, count: int = PREVIEW_ROWS) -> list[Row]:
+        """The first ``count`` rows, to find the header."""
+        if self.kind == "xlsx":
+            return list(islice(_numbered(self.source.head(self.name, count)), count))
+        return list(islice(self.rows(), count))
 
 
 @contextmanager
@@ -63,8 +95,10 @@ def open_sheets(path: Path) -> Iterator[list[Sheet]]:
     if not head:
         raise NotASpreadsheet(f"Le fichier « {path.name} » est vide.")
     if head.startswith(b"PK\x03\x04"):
-        with _workbook(path) as workbook:
-            yield [Sheet(name, path, "xlsx", worksheet=workbook[name]) for name in workbook.sheetnames]
+        big = path.stat().st_size >= CHILD_READER_MIN_BYTES
+        reader: _LocalWorkbook | _ChildWorkbook = _ChildWorkbook(path) if big else _LocalWorkbook(path)
+        with reader:
+            yield [Sheet(name, path, "xlsx", source=reader) for name in reader.names()]
         return
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise NotASpreadsheet(
@@ -149,15 +183,181 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
             ) from None
 
 
-def _xlsx_rows(sheet: Sheet) -> Iterator[Row]:
+def _numbered(rows: Iterator[tuple[Any, ...]]) -> Iterator[Row]:
+    for number, cells in enumerate(rows, start=1):
+        yield number, list(cells)
+
+
+def _identity(rows: Iterator[Row], _arg: Any) -> Iterator[Row]:
+    return rows
+
+
+def _damaged(path: Path, sheet: str, detail: str) -> NotASpreadsheet:
+    return NotASpreadsheet(
+        f"Le classeur « {path.name} » est endommagé (feuille « {sheet} », {detail}). "
+        "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le de nouveau."
+    )
+
+
+_ROW_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError)
+
+
+class _LocalWorkbook:
+    """A workbook read in this process (small files)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._context = _workbook(path)
+
+    def __enter__(self) -> _LocalWorkbook:
+        self.workbook = self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._context.__exit__(*exc)
+
+    def names(self) -> list[str]:
+        return list(self.workbook.sheetnames)
+
+    def head(self, name: str, count: int) -> Iterator[tuple[Any, ...]]:
+        return islice(self.rows(name), count)
+
+    def rows(self, name: str) -> Iterator[tuple[Any, ...]]:
+        try:
+            yield from self.workbook[name].iter_rows(values_only=True)
+        except _ROW_ERRORS as exc:
+            raise _damaged(self.path, name, str(exc)) from None
+
+
+class _ChildWorkbook:
+    """A workbook parsed by a child process that streams rows through a pipe.
+
+    The child sends the sheet names with their first rows, then waits for the name of the
+    sheet to stream. The pipe's own buffer bounds memory: the child blocks until rows are
+    taken. Works with « spawn », so the same on Windows, macOS and Linux.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.previews: dict[str, list[tuple[Any, ...]]] = {}
+
+    def __enter__(self) -> _ChildWorkbook:
+        context = multiprocessing.get_context("spawn")
+        self.connection, child_end = context.Pipe(duplex=True)
+        self.process = context.Process(
+            target=read_workbook_in_child, args=(str(self.path), child_end), daemon=True
+        )
+        self.process.start()
+        child_end.close()
+        message = self._receive("")
+        if message[0] == "open-error":
+            self._stop()
+            raise _open_error(self.path, message[1])
+        self.previews = dict(message[1])
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        try:
+            self.connection.close()
+        finally:
+            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.terminate()
+                self.process.join(timeout=5)
+
+    def _receive(self, sheet: str) -> Any:
+        try:
+            return self.connection.recv()
+        except (EOFError, OSError):
+            raise _damaged(self.path, sheet, "la lecture s'est interrompue") from None
+
+    def names(self) -> list[str]:
+        return list(self.previews)
+
+    def head(self, name: str, count: int) -> Iterator[tuple[Any, ...]]:
+        return iter(self.previews[name][:count])
+
+    def rows(self, name: str) -> Iterator[tuple[Any, ...]]:
+        for _number, cells in self.stream(name, _identity, None):
+            yield tuple(cells)
+
+    def stream(
+        self, name: str, transform: Callable[[Iterator[Row], Any], Iterator[T]], arg: Any
+    ) -> Iterator[T]:
+        self.connection.send((name, transform, arg))
+        # A thread empties the pipe into a bounded queue: the child keeps parsing while this
+        # process is busy writing a batch, instead of blocking on a full pipe.
+        inbox: queue.Queue[Any] = queue.Queue(maxsize=_PREFETCH_BATCHES)
+        stop = threading.Event()
+        receiver = threading.Thread(target=self._receive_all, args=(name, inbox, stop), daemon=True)
+        receiver.start()
+        try:
+            while True:
+                message = inbox.get()
+                if message is None:
+                    return
+                if isinstance(message, NotASpreadsheet):
+                    raise message
+                if isinstance(message, tuple):
+                    raise _damaged(self.path, name, message[1])
+                yield from message
+        finally:
+            stop.set()
+            while receiver.is_alive():  # unblock a receiver waiting on a full queue
+                with contextlib.suppress(queue.Empty):
+                    inbox.get(timeout=0.05)
+
+    def _receive_all(self, name: str, inbox: queue.Queue[Any], stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                message = self._receive(name)
+            except NotASpreadsheet as exc:
+                message = exc
+            inbox.put(message)
+            if not isinstance(message, list):
+                return
+
+
+def read_workbook_in_child(path: str, connection: Any) -> None:
+    """Child process: send sheet previews, then stream the rows of each sheet asked for."""
     try:
-        for number, cells in enumerate(sheet.worksheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
-        raise NotASpreadsheet(
-            f"Le classeur « {sheet.path.name} » est endommagé (feuille « {sheet.name} », {exc}). "
-            "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le de nouveau."
-        ) from None
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # reported to the parent, which words it for the user
+        connection.send(("open-error", type(exc).__name__))
+        connection.close()
+        return
+    try:
+        previews = {
+            name: list(islice(workbook[name].iter_rows(values_only=True), PREVIEW_ROWS))
+            for name in workbook.sheetnames
+        }
+        connection.send(("sheets", list(previews.items())))
+        while True:
+            try:
+                name, transform, arg = connection.recv()
+            except EOFError:
+                return
+            try:
+                batch: list[Any] = []
+                for item in transform(_numbered(workbook[name].iter_rows(values_only=True)), arg):
+                    batch.append(item)
+                    if len(batch) >= _BATCH_ROWS:
+                        connection.send(batch)
+                        batch = []
+                connection.send(batch)
+                connection.send(None)
+            except _ROW_ERRORS as exc:
+                connection.send(("rows-error", str(exc)))
+    except (BrokenPipeError, OSError):
+        return  # the parent stopped reading (an error on its side, or Ctrl-C)
+    finally:
+        workbook.close()
+        connection.close()
 
 
 @contextmanager
@@ -168,19 +368,23 @@ def _workbook(path: Path) -> Iterator[Any]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        if _is_opendocument(path):
-            raise NotASpreadsheet(
-                f"« {path.name} » est un classeur LibreOffice (.ods). Dans LibreOffice, faites "
-                "Fichier > Enregistrer sous… et choisissez le format Excel (.xlsx) ou CSV."
-            ) from None
-        raise NotASpreadsheet(
-            f"« {path.name} » n'est pas un classeur Excel lisible ({type(exc).__name__}) : "
-            "mairie importe les fichiers .xlsx et .csv."
-        ) from None
+        raise _open_error(path, type(exc).__name__) from None
     try:
         yield workbook
     finally:
         workbook.close()
+
+
+def _open_error(path: Path, kind: str) -> NotASpreadsheet:
+    if _is_opendocument(path):
+        return NotASpreadsheet(
+            f"« {path.name} » est un classeur LibreOffice (.ods). Dans LibreOffice, faites "
+            "Fichier > Enregistrer sous… et choisissez le format Excel (.xlsx) ou CSV."
+        )
+    return NotASpreadsheet(
+        f"« {path.name} » n'est pas un classeur Excel lisible ({kind}) : mairie importe les "
+        "fichiers .xlsx et .csv."
+    )
 
 
 def _is_opendocument(path: Path) -> bool:

@@ -206,3 +206,45 @@ def test_import_into_named_cahier(register, tmp_path):
     report = import_file(register, path, cahier_id=1)
     assert report.cahier_id == 1
     assert {c.cahier_id for c in register.contributions()} == {1}
+
+
+@pytest.fixture
+def child_reader(monkeypatch):
+    """Make every workbook go through the child-process reader used for large files."""
+    monkeypatch.setattr("mairie_cli.tabular.CHILD_READER_MIN_BYTES", 0)
+
+
+def test_child_reader_gives_the_same_result(register, tmp_path, child_reader):
+    rows = [["Titre du classeur"], ["Date", "Texte", "Page"]]
+    rows += [[datetime(2018, 12, 1 + i % 28), f"Contribution {i}", 1 + i // 10] for i in range(2500)]
+    path = write_xlsx(tmp_path / "gros.xlsx", rows, sheet="Saisie", before="Notes")
+    report = import_file(register, path)
+    assert (report.sheet, report.header_row, report.imported) == ("Saisie", 2, 2500)
+    stored = list(register.contributions())
+    assert [c.text for c in stored[:3]] == ["Contribution 0", "Contribution 1", "Contribution 2"]
+    assert stored[-1].page_number == 250 and stored[-1].written_on == "2018-12-08"
+    assert import_file(register, path).already_present == 2500
+
+
+def test_child_reader_reports_damage(register, tmp_path, child_reader):
+    good = write_xlsx(tmp_path / "ok.xlsx", [["Texte"], *[[f"ligne {i}"] for i in range(200)]])
+    cut = tmp_path / "coupe.xlsx"
+    cut.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    with pytest.raises(NotASpreadsheet):
+        import_file(register, cut)
+    ods = tmp_path / "cahier.ods"
+    with zipfile.ZipFile(ods, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    with pytest.raises(NotASpreadsheet) as error:
+        import_file(register, ods)
+    assert "Enregistrer sous" in error.value.message
+    assert texts(register) == []
+
+
+def test_child_reader_stops_when_rows_are_refused(register, tmp_path, child_reader):
+    rows = [["Texte", "Date"], *[[f"ligne {i}", "31/02/2019"] for i in range(3000)]]
+    path = write_xlsx(tmp_path / "faux.xlsx", rows)
+    with pytest.raises(RowsRejected) as error:
+        import_file(register, path)
+    assert len(error.value.details) == 50  # the first fifty are listed
+    assert texts(register) == []

@@ -33,7 +33,7 @@ from mairie_cli.errors import (
 from mairie_cli.insee import department_of, normalize_insee
 from mairie_cli.models import Cahier, Commune, Contribution, Nature, NewContribution, Source
 from mairie_cli.storage.database import open_database, transaction
-from mairie_cli.storage.register import JOURNAL_FIELDS, RegisterStore
+from mairie_cli.storage.register import INSERT_COLUMNS, JOURNAL_FIELDS, RegisterStore, journal_row
 from mairie_cli.textnorm import clean_text
 from mairie_cli.workspace import Workspace
 
@@ -67,9 +67,18 @@ class InitResult:
     workspace: Workspace
 
 
+@dataclass
+class PreparedBatch:
+    """Rows and journal entries ready to be written (see ``Register.prepare``)."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    journal: list[tuple[Any, ...]] = field(default_factory=list)
+    uuids: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class SearchResult:
-    """Matches of a full-text query, best first; ``snippet`` marks hits with \\x02 … \\x03."""
+    """Matches of a full-text query in recording order; ``snippet`` marks hits with \\x02 … \\x03."""
 
     total: int
     hits: list[tuple[Contribution, str]] = field(default_factory=list)
@@ -201,32 +210,54 @@ class Register:
     def add(self, entry: NewContribution, cahier_id: int | None = None) -> Contribution:
         """Validate and store one entry, committed before returning."""
         cahier = self.cahier(cahier_id)
-        row = self._new_row(entry, cahier.id, 0, now_iso())
         with transaction(self.db):
-            row["position"] = self.store.next_position(cahier.id)
-            self.store.insert_contribution(row)
-            self._journal_rows("create", [row])
-        return self.get(row["uuid"])
+            batch = self.prepare([entry], cahier.id, self.store.next_position(cahier.id), now_iso())
+            self.write(batch)
+        return self.get(batch.uuids[0])
 
     def add_many(self, entries: Iterable[NewContribution], cahier_id: int, *, at: str | None = None) -> int:
-        """Store many validated entries; the caller holds the transaction. Returns the count."""
+        """Store many entries at the end of a cahier; the caller holds the transaction."""
         stamp = at or now_iso()
         position = self.store.next_position(cahier_id)
-        batch: list[dict[str, Any]] = []
         count = 0
+        chunk: list[NewContribution] = []
         for entry in entries:
-            batch.append(self._new_row(entry, cahier_id, position, stamp))
-            position += 1
-            if len(batch) >= 1000:
-                count += self._flush(batch)
-        return count + self._flush(batch)
+            chunk.append(entry)
+            if len(chunk) >= 1000:
+                count += self.write(self.prepare(chunk, cahier_id, position + count, stamp))
+                chunk = []
+        return count + self.write(self.prepare(chunk, cahier_id, position + count, stamp))
 
-    def _flush(self, batch: list[dict[str, Any]]) -> int:
-        self.store.insert_contributions(batch)
-        self._journal_rows("create", batch)
-        count = len(batch)
-        batch.clear()
-        return count
+    def prepare(
+        self, entries: list[NewContribution], cahier_id: int, first_position: int, stamp: str
+    ) -> PreparedBatch:
+        """Check entries and build their rows and journal entries, without touching the database.
+
+        Kept apart from ``write`` so that a bulk import prepares the next batch while SQLite
+        writes the previous one.
+        """
+        actor = current_actor()
+        batch = PreparedBatch()
+        for offset, entry in enumerate(entries):
+            row = self._new_row(entry, cahier_id, first_position + offset, stamp)
+            batch.rows.append(tuple(row[c] for c in INSERT_COLUMNS))
+            batch.journal.append(
+                journal_row(
+                    {
+                        "at": stamp, "actor": actor, "action": "create", "entity": "contribution",
+                        "entity_id": row["uuid"], "version": 1, "after": _pick(row),
+                    }
+                )
+            )  # fmt: skip
+            batch.uuids.append(row["uuid"])
+        return batch
+
+    def write(self, batch: PreparedBatch) -> int:
+        """Store a prepared batch (inside the caller's transaction); returns its size."""
+        if batch.rows:
+            self.store.insert_contributions(batch.rows)
+            self.store.append_journal(batch.journal)
+        return len(batch.rows)
 
     def _new_row(self, entry: NewContribution, cahier_id: int, position: int, stamp: str) -> dict[str, Any]:
         text = clean_text(entry.text)
@@ -407,21 +438,10 @@ class Register:
         after: dict[str, Any] | None = None,
     ) -> None:
         self.store.append_journal(
-            [{
+            [journal_row({
                 "at": now_iso(), "actor": current_actor(), "action": action, "entity": entity,
                 "entity_id": entity_id, "version": version, "before": before, "after": after,
-            }]
-        )  # fmt: skip
-
-    def _journal_rows(self, action: str, rows: list[dict[str, Any]]) -> None:
-        actor = current_actor()
-        self.store.append_journal(
-            {
-                "at": row["created_at"], "actor": actor, "action": action,
-                "entity": "contribution", "entity_id": row["uuid"], "version": row["version"],
-                "before": None, "after": _pick(row),
-            }
-            for row in rows
+            })]
         )  # fmt: skip
 
 

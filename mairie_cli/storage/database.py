@@ -26,7 +26,9 @@ def open_database(path: Path) -> sqlite_utils.Database:
     readers never block the secretary who is typing.
     """
     try:
-        conn = sqlite3.connect(str(path), timeout=10.0)
+        # One thread at a time uses a connection, but not always the one that opened it: the
+        # importer hands it to a writer thread while the main thread reads the file.
+        conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA busy_timeout = 10000")
         db.execute("PRAGMA journal_mode = WAL")

@@ -81,8 +81,9 @@ def m001_register(db: sqlite_utils.Database) -> None:
         # Accent- and case-insensitive full-text search over the current text of each live
         # entry. It is kept up to date by RegisterStore, not by triggers: a trigger runs once
         # per row and made bulk imports three times slower than one INSERT … SELECT per batch.
+        # No column sizes: they only serve relevance ranking, which search does not use.
         """CREATE VIRTUAL TABLE contributions_fts USING fts5(
-            text, author, content='contributions', content_rowid='id',
+            text, author, content='contributions', content_rowid='id', columnsize=0,
             tokenize='unicode61 remove_diacritics 2'
         )""",
     ]
