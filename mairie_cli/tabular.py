@@ -14,6 +14,7 @@ import contextlib
 import csv
 import multiprocessing
 import queue
+import re
 import threading
 import zipfile
 from collections import Counter
@@ -36,6 +37,9 @@ _DELIMITERS = (";", ",", "\t", "|")
 CHILD_READER_MIN_BYTES = 1 << 20
 PREVIEW_ROWS = 10
 _BATCH_ROWS = 1000
+# Letters from U+0800 to U+1FFF and from U+2C00 to U+FAFF (Samaritan to Greek Extended, CJK…):
+# French text in UTF-8 uses Latin letters, punctuation (’ … «) and symbols (€), never these.
+_FOREIGN_SCRIPTS = re.compile("[\u0800-\u1fff\u2c00-\ufaff]")
 _PREFETCH_BATCHES = 8
 _SNIFF_ROWS = 50
 _CHUNK = 1 << 16
@@ -128,15 +132,23 @@ def _looks_binary(head: bytes) -> bool:
 
 
 def detect_encoding(path: Path) -> str:
-    """``utf-8-sig`` when the whole file is valid UTF-8, else Windows-1252 (Excel's French CSV)."""
+    """``utf-8-sig`` when the whole file is valid UTF-8, else Windows-1252 (Excel's French CSV).
+
+    A Windows-1252 file can happen to be valid UTF-8 (« à » then two symbols such as « ¡ »
+    read as one Samaritan letter): UTF-8 that yields letters of scripts a French register
+    never holds is taken for Windows-1252 when that reading is valid too.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
+    foreign = False
     with path.open("rb") as handle:
         try:
             while chunk := handle.read(_CHUNK):
-                decoder.decode(chunk)
+                foreign = foreign or bool(_FOREIGN_SCRIPTS.search(decoder.decode(chunk)))
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return _single_byte_encoding(path)
+    if foreign and _single_byte_encoding(path) == "cp1252":
+        return "cp1252"
     return "utf-8-sig"
 
 

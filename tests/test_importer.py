@@ -248,3 +248,11 @@ def test_child_reader_stops_when_rows_are_refused(register, tmp_path, child_read
         import_file(register, path)
     assert len(error.value.details) == 50  # the first fifty are listed
     assert texts(register) == []
+
+
+def test_windows_1252_that_looks_like_utf8(register, tmp_path):
+    """« à » followed by two symbols is valid UTF-8 (one Samaritan letter): still Windows-1252."""
+    path = tmp_path / "c.csv"
+    path.write_bytes("Texte\r\nà\xa0¡ Voilà\r\n".encode("cp1252"))
+    assert import_file(register, path).imported == 1
+    assert texts(register) == ["à\xa0¡ Voilà"]
