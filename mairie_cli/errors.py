@@ -37,6 +37,14 @@ class ExitCode(IntEnum):
     ROWS_REJECTED = 33
     INVALID_QUERY = 40
     EDITOR_FAILED = 41
+    KEY_PROBLEM = 50
+    EXPORT_FAILED = 51
+    PART_TOO_LARGE = 52
+    COPY_MISMATCH = 53
+    SIGNATURE_INVALID = 60
+    DECRYPTION_FAILED = 61
+    BUNDLE_INVALID = 62
+    UNSAFE_ARCHIVE = 63
     UNEXPECTED = 70
     INTERRUPTED = 130
 
@@ -166,6 +174,46 @@ class InvalidQuery(MairieError):
 class EditorFailed(MairieError):
     code = "E142"
     exit_code = ExitCode.EDITOR_FAILED
+
+
+class KeyProblem(MairieError):
+    code = "E151"
+    exit_code = ExitCode.KEY_PROBLEM
+
+
+class ExportFailed(MairieError):
+    code = "E161"
+    exit_code = ExitCode.EXPORT_FAILED
+
+
+class PartTooLarge(MairieError):
+    code = "E162"
+    exit_code = ExitCode.PART_TOO_LARGE
+
+
+class CopyMismatch(MairieError):
+    code = "E163"
+    exit_code = ExitCode.COPY_MISMATCH
+
+
+class SignatureInvalid(MairieError):
+    code = "E171"
+    exit_code = ExitCode.SIGNATURE_INVALID
+
+
+class DecryptionFailed(MairieError):
+    code = "E172"
+    exit_code = ExitCode.DECRYPTION_FAILED
+
+
+class BundleInvalid(MairieError):
+    code = "E173"
+    exit_code = ExitCode.BUNDLE_INVALID
+
+
+class UnsafeArchive(MairieError):
+    code = "E174"
+    exit_code = ExitCode.UNSAFE_ARCHIVE
 
 
 class UnexpectedError(MairieError):

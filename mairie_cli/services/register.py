@@ -119,6 +119,9 @@ class Register:
                 "choisissez un autre dossier pour la commune " + code + "."
             )
         created = existing is None
+        from mairie_cli.services.keys import CommuneKeys
+
+        keys_created = CommuneKeys.of(workspace).ensure(code)
         with transaction(register.db):
             if existing is None:
                 commune = Commune(insee=code, name=name, department=department_of(code))
@@ -129,6 +132,9 @@ class Register:
                 register._journal(
                     "rename", "commune", code, before={"name": existing.name}, after={"name": name}
                 )
+            if keys_created:
+                public = CommuneKeys.of(workspace).public_key()
+                register._journal("keys", "commune", code, after={"key_id": public.key_id})
         return register, InitResult(register.commune, created, workspace)
 
     def close(self) -> None:

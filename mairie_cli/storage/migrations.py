@@ -91,4 +91,29 @@ def m001_register(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_register]
+def m002_exports(db: sqlite_utils.Database) -> None:
+    """Settings (the association's encryption keys) and the ledger of exported bundles."""
+    for statement in [
+        "CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE exports (
+            sequence INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            previous_digest TEXT,
+            full INTEGER NOT NULL,
+            encrypted INTEGER NOT NULL,
+            contributions INTEGER NOT NULL,
+            tombstones INTEGER NOT NULL,
+            files TEXT NOT NULL
+        )""",
+        # The version of each contribution last exported: what changed since is exported next.
+        """CREATE TABLE export_state (
+            uuid TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            sequence INTEGER NOT NULL REFERENCES exports(sequence)
+        )""",
+    ]:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_register, m002_exports]

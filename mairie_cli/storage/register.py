@@ -10,12 +10,12 @@ import sqlite_utils
 
 from mairie_cli.models import Cahier, Commune, Contribution, Nature, Source
 
-_CONTRIBUTION_COLUMNS = (
+CONTRIBUTION_COLUMNS = (
     "c.uuid, c.version, c.cahier_id, c.position, c.page_number, c.written_on, c.nature, "
     "c.text, c.author, c.source, c.created_at, c.updated_at, c.deleted_at, "
     "k.title AS cahier_title"
 )
-_FROM_CONTRIBUTIONS = "FROM contributions c JOIN cahiers k ON k.id = c.cahier_id"
+FROM_CONTRIBUTIONS = "FROM contributions c JOIN cahiers k ON k.id = c.cahier_id"
 
 #: Fields of a contribution copied into the journal, before and after each change.
 JOURNAL_FIELDS = (
@@ -133,9 +133,9 @@ class RegisterStore:
 
     def get_contribution(self, uuid: str) -> Contribution | None:
         row = self.db.execute(
-            f"SELECT {_CONTRIBUTION_COLUMNS} {_FROM_CONTRIBUTIONS} WHERE c.uuid = ?", [uuid]
+            f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} WHERE c.uuid = ?", [uuid]
         ).fetchone()
-        return _contribution(row) if row else None
+        return contribution_from_row(row) if row else None
 
     def uuids_with_prefix(self, prefix: str, limit: int = 5) -> list[str]:
         # The upper bound keeps the lookup on the unique index (LIKE would scan).
@@ -155,20 +155,20 @@ class RegisterStore:
         limit: int | None = None,
     ) -> Iterator[Contribution]:
         where, params = _filters(cahier_id, nature, source, include_deleted)
-        sql = f"SELECT {_CONTRIBUTION_COLUMNS} {_FROM_CONTRIBUTIONS} {where} ORDER BY c.cahier_id, c.position"
+        sql = f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} {where} ORDER BY c.cahier_id, c.position"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
         for row in self.db.execute(sql, params):
-            yield _contribution(row)
+            yield contribution_from_row(row)
 
     def last_contribution(self, cahier_id: int) -> Contribution | None:
         row = self.db.execute(
-            f"SELECT {_CONTRIBUTION_COLUMNS} {_FROM_CONTRIBUTIONS} "
+            f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} "
             "WHERE c.cahier_id = ? AND c.deleted_at IS NULL ORDER BY c.position DESC LIMIT 1",
             [cahier_id],
         ).fetchone()
-        return _contribution(row) if row else None
+        return contribution_from_row(row) if row else None
 
     def search(self, fts_query: str, limit: int) -> list[tuple[Contribution, str]]:
         """Matches in the order they were recorded; only live contributions are in the index.
@@ -180,12 +180,12 @@ class RegisterStore:
             "WITH hits AS (SELECT rowid, "
             "snippet(contributions_fts, 0, '\x02', '\x03', ' … ', 24) AS snippet "
             "FROM contributions_fts WHERE contributions_fts MATCH ? ORDER BY rowid LIMIT ?) "
-            f"SELECT {_CONTRIBUTION_COLUMNS}, hits.snippet FROM hits "
+            f"SELECT {CONTRIBUTION_COLUMNS}, hits.snippet FROM hits "
             "JOIN contributions c ON c.id = hits.rowid JOIN cahiers k ON k.id = c.cahier_id "
             "ORDER BY hits.rowid",
             [fts_query, limit],
         ).fetchall()
-        return [(_contribution(row[:-1]), row[-1]) for row in rows]
+        return [(contribution_from_row(row[:-1]), row[-1]) for row in rows]
 
     def count_matches(self, fts_query: str) -> int:
         row = self.db.execute(
@@ -273,7 +273,7 @@ def _filters(
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def _contribution(row: tuple[Any, ...]) -> Contribution:
+def contribution_from_row(row: tuple[Any, ...]) -> Contribution:
     return Contribution(
         uuid=row[0],
         version=row[1],

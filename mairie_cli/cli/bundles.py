@@ -1,0 +1,191 @@
+"""``mairie exporter`` and ``mairie verifier``: the bundles that leave the town hall."""
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from mairie_cli.cli import output
+from mairie_cli.cli.base import command, open_register, report_error, state
+from mairie_cli.cli.options import Folder, Json
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module to the application."""
+    command(app, "exporter")(exporter)
+    command(app, "verifier")(verifier)
+
+
+def exporter(
+    ctx: typer.Context,
+    vers: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--vers",
+            metavar="DOSSIER",
+            help="Copier aussi le paquet dans ce dossier (une clé USB), copie relue et vérifiée.",
+        ),
+    ] = None,
+    tout: Annotated[
+        bool,
+        typer.Option("--tout", help="Tout exporter, pas seulement ce qui a changé depuis le dernier paquet."),
+    ] = False,
+    taille_max: Annotated[
+        str,
+        typer.Option(
+            "--taille-max",
+            metavar="TAILLE",
+            help="Taille maximale de chaque fichier (10M par défaut ; 500K, 2G…).",
+        ),
+    ] = "10M",
+    sans_chiffrement: Annotated[
+        bool,
+        typer.Option(
+            "--sans-chiffrement", help="Ne pas chiffrer le paquet (déconseillé : il reste lisible par tous)."
+        ),
+    ] = False,
+    dossier: Folder = None,
+    json: Json = False,
+) -> None:
+    """Préparer le paquet signé et chiffré à envoyer à l'association (courriel ou clé USB)."""
+    from mairie_cli.services.export import export_bundle, parse_size
+
+    size = parse_size(taille_max)
+    with open_register(ctx, dossier) as register, _progress() as progress:
+        result = export_bundle(
+            register, destination=vers, full=tout, max_size=size, encrypt=not sans_chiffrement,
+            progress=progress,
+        )  # fmt: skip
+    if json:
+        output.print_json(result.to_dict())
+        return
+    if result.sequence is None:
+        last = f" n° {result.last_sequence}" if result.last_sequence else ""
+        output.info(
+            f"Rien de nouveau depuis le dernier paquet{last} : aucun fichier créé "
+            "(--tout pour tout renvoyer)."
+        )
+        return
+    what = f"{result.contributions} contribution(s)" + (
+        f" et {result.tombstones} suppression(s)" if result.tombstones else ""
+    )
+    lock = "signé et chiffré pour l'association" if result.encrypted else "signé, NON chiffré"
+    output.success(f"Paquet n° {result.sequence} ({what}), {lock} :")
+    for exported in result.files:
+        typer.echo(str(exported.path))
+        output.info(
+            f"  partie {exported.part}/{len(result.files)} : {exported.name} ({_human(exported.size)})"
+        )
+    if result.copied_to is not None:
+        output.success(
+            f"Copié sur « {result.copied_to} » et relu sans erreur : vous pouvez retirer la clé USB."
+        )
+
+
+def verifier(
+    ctx: typer.Context,
+    fichiers: Annotated[
+        list[Path], typer.Argument(metavar="FICHIER...", help="Paquets à vérifier (.zip ou .zip.age).")
+    ],
+    cle: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--cle",
+            metavar="COMMUNE.PUB",
+            help="Clé publique de la commune (par défaut : celle de cet espace de travail).",
+        ),
+    ] = None,
+    identite: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--identite",
+            metavar="FICHIER",
+            help="Clé secrète age de l'association, pour ouvrir un paquet chiffré.",
+        ),
+    ] = None,
+    dossier: Folder = None,
+    json: Json = False,
+) -> None:
+    """Vérifier des paquets : signature, sommes de contrôle, parties et résumé d'état."""
+    from mairie_cli.crypto import signing
+    from mairie_cli.crypto.encryption import read_identity
+    from mairie_cli.errors import MairieError
+    from mairie_cli.services.verify import verify_file
+
+    public = signing.read_public_key(cle) if cle else None
+    identities = [read_identity(identite)] if identite else None
+    known: list[dict[str, Any]] = []
+    workspace_register = _maybe_register(ctx, dossier)
+    if workspace_register is not None:
+        from mairie_cli.services.keys import CommuneKeys
+        from mairie_cli.storage.exports import ExportStore
+
+        with workspace_register as reg:
+            known = ExportStore(reg.db).exports()
+            if public is None:
+                public = CommuneKeys.of(reg.workspace).public_key()
+    results: list[dict[str, Any]] = []
+    first_error: MairieError | None = None
+    for path in fichiers:
+        try:
+            bundle = verify_file(path, public_key=public, identities=identities, known_exports=known)
+        except MairieError as exc:
+            first_error = first_error or exc
+            results.append({"file": path.name, "ok": False, "code": exc.code, "message": exc.message})
+            if not json:
+                report_error(exc)
+            continue
+        results.append({"ok": True, **bundle.to_dict()})
+        if not json:
+            if bundle.checked_content:
+                what = f"{bundle.contributions} contribution(s), {bundle.tombstones} suppression(s)"
+                output.success(
+                    f"{bundle.file} : paquet n° {bundle.sequence} de la commune {bundle.insee}, partie "
+                    f"{bundle.part}/{bundle.parts}, {what} ; signature et sommes de contrôle correctes."
+                )
+            else:
+                output.success(f"{bundle.file} : {bundle.note}.")
+    if json:
+        output.print_json(results)
+    if first_error is not None:
+        raise typer.Exit(int(first_error.exit_code))
+
+
+def _maybe_register(ctx: typer.Context, dossier: Path | None) -> Any:
+    from mairie_cli.services.register import Register
+    from mairie_cli.workspace import Workspace
+
+    workspace = Workspace.at(dossier or state(ctx).folder)
+    return Register.open(workspace.root) if workspace.exists() else None
+
+
+def _human(size: int) -> str:
+    for unit in ("octets", "Kio", "Mio", "Gio"):
+        if size < 1024 or unit == "Gio":
+            return f"{size:.0f} {unit}" if unit == "octets" else f"{size:.1f} {unit}".replace(".", ",")
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+class _progress:  # noqa: N801 - a context manager used like a function
+    """A bar on stderr while contributions are packed (only on a terminal)."""
+
+    def __enter__(self) -> Any:
+        import sys
+
+        self._bar = None
+        if not sys.stderr.isatty():
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(
+            TextColumn("Préparation du paquet"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=output.console(stderr=True), transient=True,
+        )  # fmt: skip
+        self._bar.start()
+        task = self._bar.add_task("export", total=None)
+        return lambda done, total: self._bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -1,0 +1,90 @@
+"""Encryption with age (X25519): the only module that talks to pyrage.
+
+Files are encrypted to the departmental association's public key (``age1…``) and, when one
+is configured, to a backup key kept in the association's safe. ``age -d -i asso.key`` opens
+them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mairie_cli.errors import DecryptionFailed, KeyProblem
+
+
+def parse_recipient(text: str) -> str:
+    """Check an age X25519 public key (``age1…``) and return it."""
+    import pyrage
+
+    value = text.strip()
+    try:
+        pyrage.x25519.Recipient.from_str(value)
+    except (pyrage.RecipientError, ValueError):
+        raise KeyProblem(
+            f"« {value[:70]} » n'est pas une clé de chiffrement age valide : elle tient sur une "
+            "ligne qui commence par « age1 » ; l'association vous la donne."
+        ) from None
+    return value
+
+
+def encrypt_file(source: Path, target: Path, recipients: list[str]) -> None:
+    """Encrypt ``source`` into ``target`` for every recipient (streamed, flat memory)."""
+    import pyrage
+
+    keys = [pyrage.x25519.Recipient.from_str(r) for r in recipients]
+    with source.open("rb") as plain, target.open("wb") as sealed:
+        pyrage.encrypt_io(plain, sealed, keys)
+
+
+def read_identity(path: Path) -> object:
+    """An age identity file (``AGE-SECRET-KEY-1…`` line, comments allowed)."""
+    import pyrage
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyProblem(f"Impossible de lire la clé « {path} » ({exc}).") from None
+    for line in lines:
+        if line.strip().startswith("AGE-SECRET-KEY-"):
+            try:
+                return pyrage.x25519.Identity.from_str(line.strip())
+            except (pyrage.IdentityError, ValueError):
+                break
+    raise KeyProblem(f"« {path} » ne contient pas de clé secrète age (AGE-SECRET-KEY-1…).")
+
+
+def decrypt_file(source: Path, target: Path, identities: list[object]) -> None:
+    """Decrypt ``source`` into ``target``; on failure ``target`` is removed."""
+    import pyrage
+
+    try:
+        with source.open("rb") as sealed, target.open("wb") as plain:
+            pyrage.decrypt_io(sealed, plain, identities)
+    except (pyrage.DecryptError, OSError, ValueError) as exc:
+        target.unlink(missing_ok=True)
+        if _not_for_these_keys(source, identities):
+            raise DecryptionFailed(
+                f"« {source.name} » n'est pas chiffré pour cette clé : il est destiné à une autre "
+                "association, ou la clé donnée n'est pas la bonne."
+            ) from None
+        raise DecryptionFailed(
+            f"« {source.name} » ne peut pas être déchiffré : le fichier est tronqué ou abîmé ({exc})."
+        ) from None
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _not_for_these_keys(source: Path, identities: list[object]) -> bool:
+    """Whether the age header names none of our keys (the header comes before any payload)."""
+    import pyrage
+
+    with source.open("rb") as sealed:
+        head = sealed.read(4096)
+    try:
+        pyrage.decrypt(head, identities)
+    except pyrage.DecryptError as exc:
+        return "no matching keys" in str(exc).lower()
+    except (OSError, ValueError):
+        return False
+    return False

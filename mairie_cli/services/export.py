@@ -1,0 +1,345 @@
+"""Exporting signed (and encrypted) bundles for the departmental association.
+
+Each export has a sequence number and is chained to the previous one by its digest. It is
+made of one or more parts, each a ZIP holding a complete BagIt bag signed by the commune, so
+that a lost email loses only its part. Files are written under a temporary name, synced,
+then renamed; the ledger is updated only once every file is in place, so an interrupted
+export is simply done again under the same number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mairie_cli import __version__
+from mairie_cli.bundle.bag import BagWriter, copy_durably, sha256_file
+from mairie_cli.bundle.records import (
+    CSV_HEADER,
+    StateSummary,
+    canonical_json,
+    csv_line,
+    csv_row,
+    export_record,
+)
+from mairie_cli.crypto import signing
+from mairie_cli.crypto.encryption import encrypt_file
+from mairie_cli.errors import CopyMismatch, ExportFailed, KeyProblem, PartTooLarge
+from mairie_cli.services.keys import CommuneKeys, recipients
+from mairie_cli.services.register import Register, now_iso
+from mairie_cli.storage.database import transaction
+from mairie_cli.storage.exports import ExportStore
+
+DEFAULT_MAX_SIZE = 10 * 1024**2
+FAT32_MAX = 4 * 1024**3 - 1
+#: Room kept in each part for the tag files (the cahiers and state summary are added to it).
+_TAG_FILES = 8 * 1024
+_SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([kmgt]?)(?:i?o|i?b)?\s*$", re.IGNORECASE)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ExportedFile:
+    """One part, as written."""
+
+    name: str
+    part: int
+    size: int
+    sha256: str
+    path: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "part": self.part, "size": self.size, "sha256": self.sha256}
+
+
+@dataclass
+class ExportResult:
+    """What ``export_bundle`` produced (``sequence`` is None when there was nothing new)."""
+
+    sequence: int | None
+    contributions: int = 0
+    tombstones: int = 0
+    encrypted: bool = False
+    digest: str = ""
+    files: list[ExportedFile] = field(default_factory=list)
+    copied_to: Path | None = None
+    last_sequence: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sequence": self.sequence, "contributions": self.contributions,
+            "tombstones": self.tombstones, "encrypted": self.encrypted, "digest": self.digest,
+            "files": [f.to_dict() for f in self.files],
+            "copied_to": str(self.copied_to) if self.copied_to else None,
+        }  # fmt: skip
+
+
+def parse_size(text: str) -> int:
+    """« 10M », « 500K », « 2G », « 10 Mo » → bytes (K, M, G are powers of 1024)."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ExportFailed(f"La taille « {text} » n'est pas comprise : écrivez par exemple 10M ou 500K.")
+    value = float(match[1].replace(",", "."))
+    size = int(value * 1024 ** "_kmgt".index(match[2].lower() or "_"))
+    if size < 32 * 1024:
+        raise ExportFailed("La taille maximale d'un fichier doit être d'au moins 32K.")
+    if size > FAT32_MAX:
+        raise ExportFailed(
+            "La taille maximale d'un fichier ne peut dépasser 4G : les clés USB (FAT32) n'acceptent "
+            "pas de fichier plus gros."
+        )
+    return size
+
+
+def bundle_name(insee: str, sequence: int, part: int, parts: int) -> str:
+    """``doleances-01001-000003`` or ``doleances-01001-000003-2de3`` (ASCII: safe on FAT32)."""
+    base = f"doleances-{insee}-{sequence:06d}"
+    return base if parts == 1 else f"{base}-{part}de{parts}"
+
+
+def export_bundle(
+    register: Register,
+    *,
+    destination: Path | None = None,
+    full: bool = False,
+    max_size: int = DEFAULT_MAX_SIZE,
+    encrypt: bool = True,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Export what changed since the last export (everything with ``full``).
+
+    Writes the parts into the workspace's ``exports/``; with ``destination`` (a USB stick),
+    also copies them there and reads them back to compare their digests.
+    """
+    store = ExportStore(register.db)
+    keys = CommuneKeys.of(register.workspace)
+    keys.ensure(register.commune.insee)
+    public = keys.public_key()
+    targets = recipients(store) if encrypt else []
+    if encrypt and not targets:
+        raise KeyProblem(
+            "La clé de chiffrement de l'association n'est pas configurée : demandez-la à "
+            "l'association puis tapez « mairie config destinataire age1… ». Pour un export non "
+            "chiffré (à éviter : il contient les contributions en clair), ajoutez --sans-chiffrement."
+        )
+    if destination is not None and not destination.is_dir():
+        raise ExportFailed(f"Le dossier « {destination} » n'existe pas : la clé USB est-elle branchée ?")
+    last = store.last_export()
+    total = store.count_pending(full)
+    if total == 0:
+        return ExportResult(sequence=None, last_sequence=last["sequence"] if last else None)
+    sequence = last["sequence"] + 1 if last else 1
+    commune = register.commune
+    exports_dir = register.workspace.exports_dir
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    pseudonym_key = keys.pseudonym_key()
+    summary = StateSummary.of(export_record(c, pseudonym_key) for c in store.everything_by_uuid())
+    cahiers = json.dumps([c.to_dict() for c in register.cahiers()], ensure_ascii=False, indent=1).encode()
+    state = json.dumps(summary.to_dict(), ensure_ascii=False, indent=1).encode()
+
+    with tempfile.TemporaryDirectory(prefix=".export-", dir=exports_dir) as work:
+        # age adds a header and 16 bytes per 64 KiB: a thousandth is plenty.
+        overhead = _TAG_FILES + len(cahiers) + len(state) + max_size // 1000
+        builder = _PartBuilder(Path(work), commune.insee, sequence, max_size - overhead)
+        exported: list[tuple[str, int]] = []
+        counts = {"contributions": 0, "tombstones": 0}
+        try:
+            for contribution in store.pending(full):
+                record = export_record(contribution, pseudonym_key)
+                builder.add(record)
+                exported.append((contribution.uuid, contribution.version))
+                counts["tombstones" if contribution.deleted else "contributions"] += 1
+                if progress:
+                    progress(len(exported), total)
+            parts = builder.close(cahiers, state)
+        except BaseException:
+            builder.abort()
+            raise
+
+        bag_info_common = [
+            (
+                "Source-Organization",
+                f"Commune de {commune.name}" if commune.name else f"Commune {commune.insee}",
+            ),
+            ("Bagging-Date", date.today().isoformat()),
+            ("Bag-Software-Agent", f"mairie {__version__}"),
+            ("Mairie-INSEE", commune.insee),
+            ("Mairie-Commune", commune.name or ""),
+            ("Mairie-Sequence", str(sequence)),
+            ("Mairie-Previous-Bundle-Digest", last["digest"] if last else "aucun"),
+            ("Mairie-Key-Id", public.key_id),
+            ("Mairie-Export", "complet" if full else "modifications"),
+            ("Mairie-State-Digest", f"sha256:{summary.digest}"),
+        ]
+        tag_digests: list[str] = []
+        files: list[ExportedFile] = []
+        for index, part in enumerate(parts, start=1):
+            name = bundle_name(commune.insee, sequence, index, len(parts))
+            info = [
+                ("External-Identifier", name),
+                *bag_info_common,
+                ("Mairie-Part", f"{index}/{len(parts)}"),
+            ]
+            comment = f"mairie commune={commune.insee} sequence={sequence} partie={index}/{len(parts)}"
+            tagmanifest = part.finish(info, _signer(keys.secret, comment))
+            tag_digests.append(hashlib.sha256(tagmanifest).hexdigest())
+            final = exports_dir / (name + (".zip.age" if targets else ".zip"))
+            sealed = Path(work) / final.name
+            if targets:
+                encrypt_file(part.zip_path, sealed, targets)
+            else:
+                shutil.move(part.zip_path, sealed)
+            size = sealed.stat().st_size
+            if size > max_size:
+                raise PartTooLarge(
+                    f"La partie {index} fait {size} octets, plus que la limite de {max_size} : "
+                    "relancez avec une --taille-max plus grande."
+                )
+            copy_durably(sealed, final)
+            files.append(ExportedFile(final.name, index, size, sha256_file(final), final))
+        digest = "sha256:" + hashlib.sha256("\n".join(tag_digests).encode()).hexdigest()
+
+    copied_to = None
+    if destination is not None:
+        for exported_file in files:
+            copied = destination / exported_file.name
+            copy_durably(exported_file.path, copied)
+            if sha256_file(copied) != exported_file.sha256:
+                raise CopyMismatch(
+                    f"La copie de « {exported_file.name} » sur « {destination} » est différente de "
+                    "l'original : la clé USB est peut-être défectueuse. Ne la retirez pas, "
+                    "recommencez l'export ou utilisez une autre clé."
+                )
+        copied_to = destination
+
+    with transaction(register.db):
+        store.record_export(
+            {
+                "sequence": sequence, "created_at": now_iso(), "digest": digest,
+                "previous_digest": last["digest"] if last else None, "full": full,
+                "encrypted": bool(targets), "contributions": counts["contributions"],
+                "tombstones": counts["tombstones"], "files": [f.to_dict() for f in files],
+            },
+            exported,
+        )  # fmt: skip
+    return ExportResult(
+        sequence=sequence, contributions=counts["contributions"], tombstones=counts["tombstones"],
+        encrypted=bool(targets), digest=digest, files=files, copied_to=copied_to,
+    )  # fmt: skip
+
+
+def _signer(secret: Path, comment: str) -> Callable[[bytes], bytes]:
+    return lambda data: signing.sign(secret, data, comment)
+
+
+class _PartBuilder:
+    """Distributes records over parts so that each finished file stays under the size limit.
+
+    Records go straight into the part's ZIP as JSON Lines while their CSV rows are written
+    aside (then copied in). The part is closed when its predicted size — what the ZIP holds
+    already, the CSV to come at the JSON's compression rate, and a fixed overhead — would
+    pass the limit.
+    """
+
+    def __init__(self, folder: Path, insee: str, sequence: int, budget: int) -> None:
+        self.folder = folder
+        self.insee = insee
+        self.sequence = sequence
+        self.budget = budget
+        self.parts: list[BagWriter] = []
+        self._current: _OpenPart | None = None
+
+    def add(self, record: dict[str, Any]) -> None:
+        line = (canonical_json(record) + "\n").encode("utf-8")
+        row = csv_line(csv_row(record)).encode("utf-8")
+        part = self._current
+        if part is not None and part.records and part.predicted(len(line), len(row)) > self.budget:
+            self._close_current()
+            part = None
+        if part is None:
+            part = self._open()
+        if not part.records and part.predicted(len(line), len(row)) > self.budget:
+            raise PartTooLarge(
+                f"La contribution {record['uuid'][:8]} dépasse à elle seule la taille maximale "
+                "d'un fichier : relancez avec une --taille-max plus grande."
+            )
+        part.jsonl.write(line)
+        part.csv.write(row)
+        part.json_bytes += len(line)
+        part.csv_bytes += len(row)
+        part.records += 1
+
+    def close(self, cahiers: bytes, state: bytes) -> list[BagWriter]:
+        self._close_current()
+        for part in self.parts:
+            with part.payload_file("cahiers.json") as out:
+                out.write(cahiers)
+            with part.payload_file("etat.json") as out:
+                out.write(state)
+            part.close_payload()
+        return self.parts
+
+    def abort(self) -> None:
+        """Close whatever is open after a failure (the temporary folder is then removed)."""
+        if self._current is not None:
+            self._current.abort()
+            self._current = None
+        for part in self.parts:
+            part.abort()
+
+    def _open(self) -> _OpenPart:
+        index = len(self.parts) + 1
+        bag = BagWriter(
+            self.folder / f"partie-{index}.zip", f"doleances-{self.insee}-{self.sequence:06d}-partie-{index}"
+        )
+        self.parts.append(bag)
+        self._current = _OpenPart(bag, self.folder / f"partie-{index}.csv")
+        return self._current
+
+    def _close_current(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+
+
+class _OpenPart:
+    def __init__(self, bag: BagWriter, csv_path: Path) -> None:
+        self.bag = bag
+        self.csv_path = csv_path
+        self._entry = bag.payload_file("contributions.jsonl")
+        self.jsonl = self._entry.__enter__()
+        self.csv = csv_path.open("wb")
+        self.csv.write(b"\xef\xbb\xbf" + csv_line(CSV_HEADER).encode("utf-8"))  # BOM: Excel reads UTF-8
+        self.records = 0
+        self.json_bytes = 0
+        self.csv_bytes = 0
+
+    def predicted(self, extra_json: int, extra_csv: int) -> int:
+        """Predicted size of the part's file once the CSV is added, with one more record."""
+        written = self.bag.compressed_size()
+        # Deflate holds back up to a few hundred kilobytes; below a megabyte, assume no
+        # compression at all, which can only overestimate.
+        ratio = max(written / self.json_bytes, 0.4) if self.json_bytes > 1024**2 else 1.0
+        pending_json = max(self.json_bytes * ratio - written, 0) + extra_json * ratio
+        return int(written + pending_json + (self.csv_bytes + extra_csv) * ratio)
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self._entry.__exit__(None, None, None)
+        self.csv.close()
+
+    def close(self) -> None:
+        self._entry.__exit__(None, None, None)
+        self.csv.close()
+        self.bag.add_payload_copy("contributions.csv", self.csv_path)
+        self.csv_path.unlink()

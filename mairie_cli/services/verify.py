@@ -1,0 +1,175 @@
+"""Checking a bundle: signature, every checksum, the chain of parts, the state summary.
+
+Nothing received is trusted before it is verified: a ZIP is extracted only into a temporary
+folder, after its member names and sizes are checked; a decrypted file exists only there
+and is removed whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.bundle.bag import OpenedBag, extract_zip, open_bag, sha256_file
+from mairie_cli.bundle.records import StateSummary
+from mairie_cli.crypto import signing
+from mairie_cli.crypto.encryption import decrypt_file
+from mairie_cli.errors import BundleInvalid, FileUnreadable, KeyProblem, SignatureInvalid
+
+_COMMENT = re.compile(r"^mairie commune=(\S+) sequence=(\d+) partie=(\d+)/(\d+)$")
+_AGE_MAGIC = b"age-encryption.org/v1"
+
+
+@dataclass
+class VerifiedBundle:
+    """What a verified part says about itself."""
+
+    file: str
+    insee: str = ""
+    commune: str = ""
+    sequence: int = 0
+    part: int = 1
+    parts: int = 1
+    key_id: str = ""
+    previous_digest: str = ""
+    full: bool = False
+    contributions: int = 0
+    tombstones: int = 0
+    state: dict[str, Any] = field(default_factory=dict)
+    encrypted: bool = False
+    checked_content: bool = True
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def verify_file(
+    path: Path,
+    *,
+    public_key: signing.PublicKey | None,
+    identities: list[object] | None = None,
+    known_exports: list[dict[str, Any]] | None = None,
+) -> VerifiedBundle:
+    """Verify one bundle file (``.zip`` or ``.zip.age``); raises a ``MairieError`` if anything fails.
+
+    An encrypted file needs an identity to be opened. Without one, it can still be checked
+    against ``known_exports`` (the commune's own ledger): same digest, same file.
+    """
+    if not path.is_file():
+        raise FileUnreadable(f"Le fichier « {path} » n'existe pas.")
+    with path.open("rb") as handle:
+        head = handle.read(len(_AGE_MAGIC))
+    encrypted = head == _AGE_MAGIC
+    if encrypted and not identities:
+        return _check_against_ledger(path, known_exports or [])
+    with tempfile.TemporaryDirectory(prefix="mairie-verif-") as work:
+        zip_path = path
+        if encrypted:
+            zip_path = Path(work) / "paquet.zip"
+            decrypt_file(path, zip_path, identities or [])
+        root = extract_zip(zip_path, Path(work) / "sac")
+        bag = open_bag(root, path.name)
+        if public_key is None:
+            raise KeyProblem(
+                f"Pour vérifier la signature de « {path.name} », indiquez la clé publique de la "
+                "commune avec --cle commune-XXXXX.pub."
+            )
+        result = _check_bag(bag, path.name, public_key)
+        result.encrypted = encrypted
+        return result
+
+
+def _check_bag(bag: OpenedBag, label: str, public_key: signing.PublicKey) -> VerifiedBundle:
+    try:
+        comment = signing.verify(public_key, bag.tagmanifest, bag.signature)
+    except SignatureInvalid as exc:
+        raise SignatureInvalid(
+            f"« {label} » : {exc.message} (clé attendue {public_key.key_id}, empreinte "
+            f"{public_key.fingerprint}). Ne l'utilisez pas."
+        ) from None
+    info = bag.info
+    match = _COMMENT.match(comment)
+    expected = (
+        info.get("Mairie-INSEE"),
+        info.get("Mairie-Sequence"),
+        *info.get("Mairie-Part", "").split("/"),
+    )
+    if not match or tuple(match.groups()) != tuple(expected):
+        raise BundleInvalid(
+            f"« {label} » : le commentaire signé (« {comment} ») ne correspond pas à bag-info.txt : "
+            "la signature vient d'un autre paquet."
+        )
+    if info.get("Mairie-Key-Id") != public_key.key_id:
+        raise BundleInvalid(f"« {label} » : bag-info.txt annonce la clé {info.get('Mairie-Key-Id')}.")
+    records = _read_records(bag, label)
+    state = _read_json(bag, "data/etat.json", label)
+    if state.get("digest") != info.get("Mairie-State-Digest"):
+        raise BundleInvalid(f"« {label} » : le résumé d'état ne correspond pas à bag-info.txt.")
+    full = info.get("Mairie-Export") == "complet"
+    if full and int(info["Mairie-Part"].split("/")[1]) == 1:
+        # A complete export in one part holds every contribution: recompute the summary.
+        recomputed = StateSummary.of(sorted(records, key=lambda r: str(r["uuid"]))).to_dict()
+        if recomputed != state:
+            raise BundleInvalid(
+                f"« {label} » : le résumé d'état ne correspond pas aux contributions du paquet."
+            )
+    part, parts = (int(x) for x in info["Mairie-Part"].split("/"))
+    return VerifiedBundle(
+        file=label, insee=info["Mairie-INSEE"], commune=info.get("Mairie-Commune", ""),
+        sequence=int(info["Mairie-Sequence"]), part=part, parts=parts,
+        key_id=info["Mairie-Key-Id"], previous_digest=info.get("Mairie-Previous-Bundle-Digest", ""),
+        full=full, contributions=sum(1 for r in records if r.get("deleted_at") is None),
+        tombstones=sum(1 for r in records if r.get("deleted_at") is not None), state=state,
+    )  # fmt: skip
+
+
+def _read_records(bag: OpenedBag, label: str) -> list[dict[str, Any]]:
+    if "data/contributions.jsonl" not in bag.payload:
+        raise BundleInvalid(f"« {label} » ne contient pas data/contributions.jsonl.")
+    records = []
+    with bag.open("data/contributions.jsonl") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                record = json.loads(line)
+            except (ValueError, UnicodeDecodeError):
+                raise BundleInvalid(
+                    f"« {label} » : contributions.jsonl, ligne {number}, est illisible."
+                ) from None
+            if not isinstance(record, dict) or not {"uuid", "version", "deleted_at"} <= record.keys():
+                raise BundleInvalid(f"« {label} » : contributions.jsonl, ligne {number}, est incomplète.")
+            records.append(record)
+    return records
+
+
+def _read_json(bag: OpenedBag, relative: str, label: str) -> dict[str, Any]:
+    try:
+        value = json.loads(bag.read(relative))
+    except (OSError, ValueError):
+        raise BundleInvalid(f"« {label} » : « {relative} » manque ou est illisible.") from None
+    if not isinstance(value, dict):
+        raise BundleInvalid(f"« {label} » : « {relative} » est mal formé.")
+    return value
+
+
+def _check_against_ledger(path: Path, known_exports: list[dict[str, Any]]) -> VerifiedBundle:
+    digest = sha256_file(path)
+    for export in known_exports:
+        for exported in export["files"]:
+            if exported["sha256"] == digest:
+                return VerifiedBundle(
+                    file=path.name, sequence=export["sequence"], part=exported["part"],
+                    parts=len(export["files"]), encrypted=True, checked_content=False,
+                    note=(
+                        f"identique au fichier exporté le {export['created_at'][:10]} ; son contenu "
+                        "est chiffré pour l'association, qui seule peut en vérifier la signature"
+                    ),
+                )  # fmt: skip
+    raise KeyProblem(
+        f"« {path.name} » est chiffré et ne correspond à aucun export de cette commune : pour le "
+        "vérifier, indiquez la clé secrète age de l'association avec --identite."
+    )
