@@ -60,7 +60,8 @@ def sentence(rng: random.Random, low: int = 12, high: int = 90) -> str:
 def run(cmd: list[str], **kwargs) -> tuple[float, int]:
     """Wall time (s) and peak RSS (MiB) of a child process; fails loudly if it fails."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    stdout = kwargs.pop("stdout", subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, **kwargs)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)

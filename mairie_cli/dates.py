@@ -76,6 +76,8 @@ def format_fr(value: date | str | None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
+        if len(value) >= 10 and value[4] == "-" and value[7] == "-":
+            return f"{value[8:10]}/{value[5:7]}/{value[:4]}"  # stored ISO: no parsing needed
         value = date.fromisoformat(value[:10])
     return value.strftime("%d/%m/%Y")
 

@@ -475,3 +475,13 @@ def test_no_secret_left_readable(filled):
     keys = CommuneKeys.of(filled.workspace)
     if os.name == "posix":
         assert not keys.secret.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH)
+
+
+def test_csv_lines_read_back_with_the_csv_module():
+    import csv
+
+    from mairie_cli.bundle.records import csv_line
+
+    values = ["simple", "avec ; point-virgule", 'guillemets "ici"', "deux\nlignes", "", "fin\r"]
+    [parsed] = list(csv.reader([csv_line(values)], delimiter=";"))
+    assert parsed == values

@@ -16,15 +16,17 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from mairie_cli import __version__
-from mairie_cli.bundle.bag import BagWriter, copy_durably, sha256_file
+from mairie_cli.bundle.bag import BagWriter, copy_durably, place_durably, sha256_file
 from mairie_cli.bundle.records import (
     CSV_HEADER,
+    Pseudonyms,
     StateSummary,
     canonical_json,
     csv_line,
@@ -142,25 +144,34 @@ def export_bundle(
     commune = register.commune
     exports_dir = register.workspace.exports_dir
     exports_dir.mkdir(parents=True, exist_ok=True)
-    pseudonym_key = keys.pseudonym_key()
-    summary = StateSummary.of(export_record(c, pseudonym_key) for c in store.everything_by_uuid())
+    pseudonym = Pseudonyms(keys.pseudonym_key())
     cahiers = json.dumps([c.to_dict() for c in register.cahiers()], ensure_ascii=False, indent=1).encode()
-    state = json.dumps(summary.to_dict(), ensure_ascii=False, indent=1).encode()
+    store.start_digests()
 
     with tempfile.TemporaryDirectory(prefix=".export-", dir=exports_dir) as work:
-        # age adds a header and 16 bytes per 64 KiB: a thousandth is plenty.
-        overhead = _TAG_FILES + len(cahiers) + len(state) + max_size // 1000
+        # The state summary is a few hundred bytes; age adds a header and 16 bytes per 64 KiB.
+        overhead = _TAG_FILES + len(cahiers) + max_size // 1000
         builder = _PartBuilder(Path(work), commune.insee, sequence, max_size - overhead)
-        exported: list[tuple[str, int]] = []
         counts = {"contributions": 0, "tombstones": 0}
+        digests: list[tuple[str, int, str, int]] = []
         try:
             for contribution in store.pending(full):
-                record = export_record(contribution, pseudonym_key)
-                builder.add(record)
-                exported.append((contribution.uuid, contribution.version))
+                record = export_record(contribution, pseudonym)
+                line = canonical_json(record)
+                builder.add(record, line)
+                digests.append(
+                    (contribution.uuid, contribution.version,
+                     hashlib.sha256(line.encode()).hexdigest(), int(contribution.deleted))
+                )  # fmt: skip
                 counts["tombstones" if contribution.deleted else "contributions"] += 1
-                if progress:
-                    progress(len(exported), total)
+                if len(digests) >= 1000:
+                    store.note_digests(digests)
+                    digests = []
+                    if progress:
+                        progress(counts["contributions"] + counts["tombstones"], total)
+            store.note_digests(digests)
+            summary = StateSummary.of_digests(store.state_digests())
+            state = json.dumps(summary.to_dict(), ensure_ascii=False, indent=1).encode()
             parts = builder.close(cahiers, state)
         except BaseException:
             builder.abort()
@@ -205,7 +216,7 @@ def export_bundle(
                     f"La partie {index} fait {size} octets, plus que la limite de {max_size} : "
                     "relancez avec une --taille-max plus grande."
                 )
-            copy_durably(sealed, final)
+            place_durably(sealed, final)
             files.append(ExportedFile(final.name, index, size, sha256_file(final), final))
         digest = "sha256:" + hashlib.sha256("\n".join(tag_digests).encode()).hexdigest()
 
@@ -229,8 +240,7 @@ def export_bundle(
                 "previous_digest": last["digest"] if last else None, "full": full,
                 "encrypted": bool(targets), "contributions": counts["contributions"],
                 "tombstones": counts["tombstones"], "files": [f.to_dict() for f in files],
-            },
-            exported,
+            }
         )  # fmt: skip
     return ExportResult(
         sequence=sequence, contributions=counts["contributions"], tombstones=counts["tombstones"],
@@ -257,10 +267,13 @@ class _PartBuilder:
         self.sequence = sequence
         self.budget = budget
         self.parts: list[BagWriter] = []
+        self._finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mairie-export")
+        self._closing: list[Future[None]] = []
         self._current: _OpenPart | None = None
 
-    def add(self, record: dict[str, Any]) -> None:
-        line = (canonical_json(record) + "\n").encode("utf-8")
+    def add(self, record: dict[str, Any], canonical: str) -> None:
+        """Add one record (with its canonical JSON, already made for its digest)."""
+        line = (canonical + "\n").encode("utf-8")
         row = csv_line(csv_row(record)).encode("utf-8")
         part = self._current
         if part is not None and part.records and part.predicted(len(line), len(row)) > self.budget:
@@ -273,14 +286,12 @@ class _PartBuilder:
                 f"La contribution {record['uuid'][:8]} dépasse à elle seule la taille maximale "
                 "d'un fichier : relancez avec une --taille-max plus grande."
             )
-        part.jsonl.write(line)
-        part.csv.write(row)
-        part.json_bytes += len(line)
-        part.csv_bytes += len(row)
-        part.records += 1
+        part.write(line, row)
 
     def close(self, cahiers: bytes, state: bytes) -> list[BagWriter]:
         self._close_current()
+        self._wait_for_closing()
+        self._finisher.shutdown()
         for part in self.parts:
             with part.payload_file("cahiers.json") as out:
                 out.write(cahiers)
@@ -294,6 +305,9 @@ class _PartBuilder:
         if self._current is not None:
             self._current.abort()
             self._current = None
+        with contextlib.suppress(Exception):
+            self._wait_for_closing()
+        self._finisher.shutdown()
         for part in self.parts:
             part.abort()
 
@@ -307,12 +321,23 @@ class _PartBuilder:
         return self._current
 
     def _close_current(self) -> None:
+        # A finished part's CSV is compressed into its ZIP on a second thread while the next
+        # part fills: zlib releases Python's lock, so both cores work.
         if self._current is not None:
-            self._current.close()
+            self._closing.append(self._finisher.submit(self._current.close))
             self._current = None
+
+    def _wait_for_closing(self) -> None:
+        for future in self._closing:
+            future.result()
+        self._closing = []
 
 
 class _OpenPart:
+    """The part being filled: JSON Lines into its ZIP, CSV rows into a file aside."""
+
+    _CHUNK = 256 * 1024  # lines are handed to the compressor in chunks, not one by one
+
     def __init__(self, bag: BagWriter, csv_path: Path) -> None:
         self.bag = bag
         self.csv_path = csv_path
@@ -323,15 +348,36 @@ class _OpenPart:
         self.records = 0
         self.json_bytes = 0
         self.csv_bytes = 0
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._flushed = 0
+
+    def write(self, line: bytes, row: bytes) -> None:
+        self._pending.append(line)
+        self._pending_bytes += len(line)
+        if self._pending_bytes >= self._CHUNK:
+            self._flush()
+        self.csv.write(row)
+        self.json_bytes += len(line)
+        self.csv_bytes += len(row)
+        self.records += 1
+
+    def _flush(self) -> None:
+        self.jsonl.write(b"".join(self._pending))
+        self._flushed += self._pending_bytes
+        self._pending, self._pending_bytes = [], 0
 
     def predicted(self, extra_json: int, extra_csv: int) -> int:
         """Predicted size of the part's file once the CSV is added, with one more record."""
+        # Until a megabyte has gone through the compressor, its output says little (deflate
+        # holds data back): assume no compression, which can only overestimate.
+        # The CSV compresses less than the JSON, whose keys repeat on every line: measured on
+        # the Grand Débat texts, 1.3 times less; 1.4 is assumed.
         written = self.bag.compressed_size()
-        # Deflate holds back up to a few hundred kilobytes; below a megabyte, assume no
-        # compression at all, which can only overestimate.
-        ratio = max(written / self.json_bytes, 0.4) if self.json_bytes > 1024**2 else 1.0
-        pending_json = max(self.json_bytes * ratio - written, 0) + extra_json * ratio
-        return int(written + pending_json + (self.csv_bytes + extra_csv) * ratio)
+        ratio = max(written / self._flushed, 0.3) if self._flushed > 1024**2 else 1.0
+        json_part = (self.json_bytes + extra_json) * ratio
+        csv_part = (self.csv_bytes + extra_csv) * min(ratio * 1.4, 1.0)
+        return int((json_part + csv_part) * 1.02)
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
@@ -339,6 +385,7 @@ class _OpenPart:
         self.csv.close()
 
     def close(self) -> None:
+        self._flush()
         self._entry.__exit__(None, None, None)
         self.csv.close()
         self.bag.add_payload_copy("contributions.csv", self.csv_path)

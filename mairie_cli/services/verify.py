@@ -7,6 +7,7 @@ and is removed whatever happens.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import tempfile
@@ -106,32 +107,35 @@ def _check_bag(bag: OpenedBag, label: str, public_key: signing.PublicKey) -> Ver
         )
     if info.get("Mairie-Key-Id") != public_key.key_id:
         raise BundleInvalid(f"« {label} » : bag-info.txt annonce la clé {info.get('Mairie-Key-Id')}.")
-    records = _read_records(bag, label)
     state = _read_json(bag, "data/etat.json", label)
     if state.get("digest") != info.get("Mairie-State-Digest"):
         raise BundleInvalid(f"« {label} » : le résumé d'état ne correspond pas à bag-info.txt.")
     full = info.get("Mairie-Export") == "complet"
-    if full and int(info["Mairie-Part"].split("/")[1]) == 1:
-        # A complete export in one part holds every contribution: recompute the summary.
-        recomputed = StateSummary.of(sorted(records, key=lambda r: str(r["uuid"]))).to_dict()
-        if recomputed != state:
+    part, parts = (int(x) for x in info["Mairie-Part"].split("/"))
+    # A complete export in one part holds every contribution: its summary is recomputed.
+    contributions, tombstones, digests = _scan_records(bag, label, collect=full and parts == 1)
+    if digests is not None:
+        digests.sort()
+        if StateSummary.of_digests(digests).to_dict() != state:
             raise BundleInvalid(
                 f"« {label} » : le résumé d'état ne correspond pas aux contributions du paquet."
             )
-    part, parts = (int(x) for x in info["Mairie-Part"].split("/"))
     return VerifiedBundle(
         file=label, insee=info["Mairie-INSEE"], commune=info.get("Mairie-Commune", ""),
         sequence=int(info["Mairie-Sequence"]), part=part, parts=parts,
         key_id=info["Mairie-Key-Id"], previous_digest=info.get("Mairie-Previous-Bundle-Digest", ""),
-        full=full, contributions=sum(1 for r in records if r.get("deleted_at") is None),
-        tombstones=sum(1 for r in records if r.get("deleted_at") is not None), state=state,
+        full=full, contributions=contributions, tombstones=tombstones, state=state,
     )  # fmt: skip
 
 
-def _read_records(bag: OpenedBag, label: str) -> list[dict[str, Any]]:
+def _scan_records(
+    bag: OpenedBag, label: str, *, collect: bool
+) -> tuple[int, int, list[tuple[str, int, str, bool]] | None]:
+    """Read contributions.jsonl line by line: counts, and (uuid, version, digest) if asked."""
     if "data/contributions.jsonl" not in bag.payload:
         raise BundleInvalid(f"« {label} » ne contient pas data/contributions.jsonl.")
-    records = []
+    contributions = tombstones = 0
+    digests: list[tuple[str, int, str, bool]] | None = [] if collect else None
     with bag.open("data/contributions.jsonl") as handle:
         for number, line in enumerate(handle, start=1):
             try:
@@ -142,8 +146,13 @@ def _read_records(bag: OpenedBag, label: str) -> list[dict[str, Any]]:
                 ) from None
             if not isinstance(record, dict) or not {"uuid", "version", "deleted_at"} <= record.keys():
                 raise BundleInvalid(f"« {label} » : contributions.jsonl, ligne {number}, est incomplète.")
-            records.append(record)
-    return records
+            deleted = record["deleted_at"] is not None
+            tombstones += deleted
+            contributions += not deleted
+            if digests is not None:
+                digest = hashlib.sha256(line.rstrip(b"\n")).hexdigest()
+                digests.append((str(record["uuid"]), int(record["version"]), digest, deleted))
+    return contributions, tombstones, digests
 
 
 def _read_json(bag: OpenedBag, relative: str, label: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import sqlite_utils
@@ -70,12 +70,30 @@ class ExportStore:
         ).fetchone()
         return int(row[0])
 
-    def everything_by_uuid(self) -> Iterator[Contribution]:
-        """Every contribution, tombstones included, in UUID order (for the state summary)."""
-        for row in self.db.execute(f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} ORDER BY c.uuid"):
-            yield contribution_from_row(row)
+    def start_digests(self) -> None:
+        """Prepare the scratch table where an export notes the digest of each record it packs."""
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS fresh_digests ("
+            "uuid TEXT PRIMARY KEY, version INTEGER NOT NULL, digest TEXT NOT NULL, "
+            "deleted INTEGER NOT NULL)"
+        )
+        self.db.execute("DELETE FROM temp.fresh_digests")
 
-    def record_export(self, export: dict[str, Any], exported: Iterable[tuple[str, int]]) -> None:
+    def note_digests(self, rows: list[tuple[str, int, str, int]]) -> None:
+        self.db.conn.executemany("INSERT INTO temp.fresh_digests VALUES (?, ?, ?, ?)", rows)
+
+    def state_digests(self) -> Iterator[tuple[str, int, str, int]]:
+        """(uuid, version, digest, deleted) of every contribution once this export is applied,
+        in UUID order: what was exported before and has not changed, plus what is packed now."""
+        self.db.conn.commit()  # the scratch table's inserts; the ledger is written apart
+        yield from self.db.execute(
+            "SELECT uuid, version, digest, deleted FROM export_state "
+            "WHERE uuid NOT IN (SELECT uuid FROM temp.fresh_digests) "
+            "UNION ALL SELECT uuid, version, digest, deleted FROM temp.fresh_digests ORDER BY uuid"
+        )
+
+    def record_export(self, export: dict[str, Any]) -> None:
+        """Write the ledger entry and mark what was packed as exported (in the caller's transaction)."""
         self.db.execute(
             "INSERT INTO exports (sequence, created_at, digest, previous_digest, full, encrypted, "
             "contributions, tombstones, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -86,8 +104,10 @@ class ExportStore:
                 json.dumps(export["files"], ensure_ascii=False),
             ],
         )  # fmt: skip
-        self.db.conn.executemany(
-            "INSERT INTO export_state (uuid, version, sequence) VALUES (?, ?, ?) "
-            "ON CONFLICT(uuid) DO UPDATE SET version = excluded.version, sequence = excluded.sequence",
-            ((uuid, version, export["sequence"]) for uuid, version in exported),
+        self.db.execute(
+            "INSERT INTO export_state (uuid, version, sequence, digest, deleted) "
+            "SELECT uuid, version, ?, digest, deleted FROM temp.fresh_digests WHERE true "
+            "ON CONFLICT(uuid) DO UPDATE SET version = excluded.version, "
+            "sequence = excluded.sequence, digest = excluded.digest, deleted = excluded.deleted",
+            [export["sequence"]],
         )

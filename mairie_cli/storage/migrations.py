@@ -106,11 +106,15 @@ def m002_exports(db: sqlite_utils.Database) -> None:
             tombstones INTEGER NOT NULL,
             files TEXT NOT NULL
         )""",
-        # The version of each contribution last exported: what changed since is exported next.
+        # The version of each contribution last exported, with the digest of its exported
+        # record: what changed since is exported next, and the state summary is computed
+        # from these digests without serialising unchanged contributions again.
         """CREATE TABLE export_state (
             uuid TEXT PRIMARY KEY,
             version INTEGER NOT NULL,
-            sequence INTEGER NOT NULL REFERENCES exports(sequence)
+            sequence INTEGER NOT NULL REFERENCES exports(sequence),
+            digest TEXT NOT NULL,
+            deleted INTEGER NOT NULL
         )""",
     ]:
         db.execute(statement)

@@ -273,6 +273,10 @@ def _filters(
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
+_NATURES = {n.value: n for n in Nature}  # a dict lookup: Enum() costs a call per row
+_SOURCES = {s.value: s for s in Source}
+
+
 def contribution_from_row(row: tuple[Any, ...]) -> Contribution:
     return Contribution(
         uuid=row[0],
@@ -281,10 +285,10 @@ def contribution_from_row(row: tuple[Any, ...]) -> Contribution:
         position=row[3],
         page_number=row[4],
         written_on=row[5],
-        nature=Nature(row[6]),
+        nature=_NATURES[row[6]],
         text=row[7],
         author=row[8],
-        source=Source(row[9]),
+        source=_SOURCES[row[9]],
         created_at=row[10],
         updated_at=row[11],
         deleted_at=row[12],

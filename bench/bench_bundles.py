@@ -1,0 +1,100 @@
+"""Benchmarks of signed and encrypted bundles (issue « Paquets signés et chiffrés »).
+
+Printed side by side, in the same run:
+- ``mairie exporter --tout`` of N contributions (signing and encryption included) against
+  ``sqlite-utils query mairie.db "select * from contributions" --nl > rows.jsonl``
+  (target: at most 3×);
+- ``mairie verifier`` of the parts produced (target: at most the export's time);
+- peak memory at N/4 and N contributions (target: flat).
+
+    python bench/bench_bundles.py [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+from common import PY, ROOT, real_texts, row, run, text_source
+
+
+def build_workspace(folder: Path, rows: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from mairie_cli.models import Nature, NewContribution
+    from mairie_cli.services.register import Register
+    from mairie_cli.storage.database import transaction
+
+    rng = random.Random(3)
+    text = text_source(rng)
+    register, _ = Register.init(folder, "01001", "Commune de mesure")
+    with register:
+        register.open_cahier("Cahier de doléances")
+        entries = (
+            NewContribution(
+                text=text(i),
+                nature=rng.choice(list(Nature)),
+                author=f"Auteur {rng.randint(1, 5000)}" if rng.random() < 0.6 else None,
+            )  # fmt: skip
+            for i in range(rows)
+        )
+        with transaction(register.db):
+            register.add_many(entries, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    corpus = len(real_texts())
+    source = f"the {corpus} Grand Débat contributions of ../shared, in turn" if corpus else "synthetic"
+    print(f"Texts: {source}\n")
+    import pyrage
+
+    sqlite_utils_cli = Path(PY).with_name("sqlite-utils")
+    mairie = [PY, "-m", "mairie_cli"]
+    row("", "baseline", "mairie", "ratio", "peak RSS")
+    with tempfile.TemporaryDirectory(prefix="mairie-bench-") as tmp:
+        work = Path(tmp)
+        identity = pyrage.x25519.Identity.generate()
+        (work / "asso.key").write_text(f"{identity}\n", encoding="utf-8")
+        for size in sorted({args.rows // 4, args.rows}):
+            folder = work / f"commune-{size}"
+            build_workspace(folder, size)
+            run([*mairie, "-d", str(folder), "config", "destinataire", str(identity.to_public())])
+            db = folder / "mairie.db"
+            with (work / "rows.jsonl").open("wb") as out:
+                dump, dump_rss = run(
+                    [str(sqlite_utils_cli), "query", str(db), "select * from contributions", "--nl"],
+                    stdout=out,
+                )
+            export, export_rss = run([*mairie, "-d", str(folder), "exporter", "--tout"])
+            parts = sorted((folder / "exports").glob("doleances-*.zip.age"))
+            verify, verify_rss = run(
+                [
+                    *mairie,
+                    "-d",
+                    str(folder),
+                    "verifier",
+                    *map(str, parts),
+                    "--identite",
+                    str(work / "asso.key"),
+                ]
+            )
+            megabytes = sum(p.stat().st_size for p in parts) / 1024**2
+            row(f"{size} rows: sqlite-utils --nl / mairie exporter", f"{dump:.2f} s", f"{export:.2f} s",
+                f"{export / dump:.2f}× (≤3)", f"{dump_rss}/{export_rss} MiB")  # fmt: skip
+            label = f"{size} rows: mairie verifier ({len(parts)} parts, {megabytes:.1f} MiB)"
+            row(
+                label,
+                f"{export:.2f} s",
+                f"{verify:.2f} s",
+                f"{verify / export:.2f}× (≤1)",
+                f"{verify_rss} MiB",
+            )
+
+
+if __name__ == "__main__":
+    main()
