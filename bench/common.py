@@ -15,7 +15,7 @@ PY = sys.executable
 
 # Vocabulary for synthetic cahier-like entries (written for the benchmarks, not taken from any
 # corpus): the texts only need realistic lengths and a realistic spread of words.
-WORDS = (  # noqa: SIM905
+WORDS = (
     "le la les un une des du de et à au aux pour pas plus sans avec dans sur nous vous ils "
     "commune village mairie école poste gare médecin médecins santé hôpital urgences pharmacie "
     "retraite retraités pension impôts taxes carburant gazole essence prix salaires pouvoir "

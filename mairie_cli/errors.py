@@ -45,6 +45,9 @@ class ExitCode(IntEnum):
     DECRYPTION_FAILED = 61
     BUNDLE_INVALID = 62
     UNSAFE_ARCHIVE = 63
+    OCR_UNAVAILABLE = 80
+    SCAN_UNREADABLE = 81
+    BATCH_INCOMPLETE = 82
     UNEXPECTED = 70
     INTERRUPTED = 130
 
@@ -214,6 +217,21 @@ class BundleInvalid(MairieError):
 class UnsafeArchive(MairieError):
     code = "E174"
     exit_code = ExitCode.UNSAFE_ARCHIVE
+
+
+class OcrUnavailable(MairieError):
+    code = "E181"
+    exit_code = ExitCode.OCR_UNAVAILABLE
+
+
+class ScanUnreadable(MairieError):
+    code = "E182"
+    exit_code = ExitCode.SCAN_UNREADABLE
+
+
+class BatchIncomplete(MairieError):
+    code = "E183"
+    exit_code = ExitCode.BATCH_INCOMPLETE
 
 
 class UnexpectedError(MairieError):

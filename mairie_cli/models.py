@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -105,7 +105,9 @@ class Contribution:
     page_number: int | None = None
     deleted_at: str | None = None
     cahier_title: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    page_id: int | None = None
+    status: str = "relue"  # « brouillon » for an OCR draft not yet proofread
+    region: dict[str, Any] | None = None  # where an OCR draft lies on its page
 
     @property
     def short_id(self) -> str:
@@ -122,7 +124,6 @@ class Contribution:
         data = asdict(self)
         data["nature"] = self.nature.value
         data["source"] = self.source.value
-        data.pop("extra")
         return data
 
 
@@ -137,3 +138,6 @@ class NewContribution:
     page_number: int | None = None
     source: Source = Source.TYPED
     import_key: str | None = None
+    page_id: int | None = None
+    status: str = "relue"
+    region: dict[str, Any] | None = None

@@ -10,6 +10,7 @@ Usable from Python without the command line::
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import re
 import uuid as uuid_module
@@ -283,6 +284,9 @@ class Register:
             "import_key": entry.import_key,
             "created_at": stamp,
             "updated_at": stamp,
+            "page_id": entry.page_id,
+            "status": entry.status,
+            "region": json.dumps(entry.region) if entry.region else None,
         }
 
     def resolve_id(self, ident: str) -> str:

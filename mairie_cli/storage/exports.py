@@ -51,11 +51,12 @@ class ExportStore:
 
     def pending(self, full: bool) -> Iterator[Contribution]:
         """Contributions to export, in register order: all, or those changed since last time."""
+        # OCR drafts leave only once proofread.
         where = (
-            ""
+            "WHERE c.status = 'relue'"
             if full
             else "LEFT JOIN export_state e ON e.uuid = c.uuid "
-            "WHERE e.version IS NULL OR e.version < c.version"
+            "WHERE (e.version IS NULL OR e.version < c.version) AND c.status = 'relue'"
         )
         sql = f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} {where} ORDER BY c.cahier_id, c.position"
         for row in self.db.execute(sql):
@@ -63,10 +64,11 @@ class ExportStore:
 
     def count_pending(self, full: bool) -> int:
         if full:
-            return int(self.db.execute("SELECT COUNT(*) FROM contributions").fetchone()[0])
+            sql = "SELECT COUNT(*) FROM contributions WHERE status = 'relue'"
+            return int(self.db.execute(sql).fetchone()[0])
         row = self.db.execute(
             "SELECT COUNT(*) FROM contributions c LEFT JOIN export_state e ON e.uuid = c.uuid "
-            "WHERE e.version IS NULL OR e.version < c.version"
+            "WHERE (e.version IS NULL OR e.version < c.version) AND c.status = 'relue'"
         ).fetchone()
         return int(row[0])
 

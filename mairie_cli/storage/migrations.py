@@ -120,4 +120,53 @@ def m002_exports(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_register, m002_exports]
+def m003_pages(db: sqlite_utils.Database) -> None:
+    """Scanned originals, their pages and OCR results; contributions linked to their page."""
+    for statement in [
+        # Each scanned file, kept byte for byte in the workspace under its SHA-256.
+        """CREATE TABLE originals (
+            sha256 TEXT PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            stored_path TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('image', 'pdf')),
+            size INTEGER NOT NULL,
+            pages INTEGER NOT NULL,
+            added_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE pages (
+            id INTEGER PRIMARY KEY,
+            original_sha256 TEXT NOT NULL REFERENCES originals(sha256),
+            page_index INTEGER NOT NULL,
+            cahier_id INTEGER NOT NULL REFERENCES cahiers(id),
+            status TEXT NOT NULL CHECK (status IN
+                ('a_lire', 'vide', 'brouillon', 'manuscrit', 'relue', 'echec')),
+            error TEXT,
+            engine TEXT,
+            model TEXT,
+            params TEXT,
+            width INTEGER,
+            height INTEGER,
+            dpi INTEGER,
+            ink_ratio REAL,
+            mean_confidence REAL,
+            french_share REAL,
+            words TEXT,
+            text TEXT,
+            seconds REAL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (original_sha256, page_index)
+        )""",
+        "CREATE INDEX pages_status ON pages(status)",
+        "ALTER TABLE contributions ADD COLUMN page_id INTEGER REFERENCES pages(id)",
+        # Where a draft lies on its page: {"box": [left, top, right, bottom], "lines": [i, j]}.
+        "ALTER TABLE contributions ADD COLUMN region TEXT",
+        # OCR drafts wait for proofreading; everything else is « relue » from the start.
+        "ALTER TABLE contributions ADD COLUMN status TEXT NOT NULL DEFAULT 'relue' "
+        "CHECK (status IN ('brouillon', 'relue'))",
+        "CREATE INDEX contributions_page ON contributions(page_id)",
+    ]:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_register, m002_exports, m003_pages]

@@ -13,7 +13,7 @@ from mairie_cli.models import Cahier, Commune, Contribution, Nature, Source
 CONTRIBUTION_COLUMNS = (
     "c.uuid, c.version, c.cahier_id, c.position, c.page_number, c.written_on, c.nature, "
     "c.text, c.author, c.source, c.created_at, c.updated_at, c.deleted_at, "
-    "k.title AS cahier_title"
+    "k.title AS cahier_title, c.page_id, c.status, c.region"
 )
 FROM_CONTRIBUTIONS = "FROM contributions c JOIN cahiers k ON k.id = c.cahier_id"
 
@@ -27,7 +27,8 @@ JOURNAL_FIELDS = (
 #: Column order of the rows given to ``RegisterStore.insert_contributions``.
 INSERT_COLUMNS = (
     "uuid", "version", "cahier_id", "position", "page_number", "written_on", "nature",
-    "text", "author", "source", "import_key", "created_at", "updated_at",
+    "text", "author", "source", "import_key", "created_at", "updated_at", "page_id", "status",
+    "region",
 )  # fmt: skip
 _INSERT_SQL = (
     f"INSERT INTO contributions ({', '.join(INSERT_COLUMNS)}) "
@@ -293,6 +294,9 @@ def contribution_from_row(row: tuple[Any, ...]) -> Contribution:
         updated_at=row[11],
         deleted_at=row[12],
         cahier_title=row[13],
+        page_id=row[14],
+        status=row[15],
+        region=json.loads(row[16]) if row[16] else None,
     )
 
 

@@ -1,0 +1,127 @@
+"""Splitting a typed page into draft contributions at the boundaries a register shows.
+
+A new entry starts at a line that is only a date (« Le 12/12/2018 »), at a salutation
+(« Monsieur le Maire, »), at explicit numbering (« 3. », « N° 12 »), after a closing or a
+signature (« Signé : … », « Cordialement »), after a rule (« ------ ») and after a blank
+gap. Bullets (« - », « • ») never cut, and a draft shorter than ``MIN_CHARS`` is kept with
+the next one. Joining the drafts of a page with line breaks gives its text back exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from mairie_cli.textnorm import fold
+
+MIN_CHARS = 40
+
+_MONTHS = "janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
+_DATE_LINE = re.compile(
+    r"^(?:(?:le|fait le|ecrit le)\s+)?(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
+    rf"(?:\d{{1,2}}(?:er)?[\s/.\-]+(?:\d{{1,2}}|{_MONTHS})[\s/.\-]+\d{{2,4}})\s*[:.,]?$"
+)
+_SALUTATION = re.compile(
+    r"^(?:madame|monsieur|mesdames|messieurs|bonjour|cher|chere|chers|a l'attention)\b.{0,60}[,:]?$"
+)
+_CLOSING = re.compile(
+    r"^(?:signe\s*:|signature\s*:|cordialement|bien cordialement|salutations|respectueusement|"
+    r"merci\b|veuillez agreer|je vous prie d'agreer|recevez\b)"
+)
+_RULE = re.compile(r"^[\s\-_=*~—–.·]{4,}$")
+_NUMBERED = re.compile(r"^(?:n\s*[°o]\s*\d+|\d{1,3}\s*[.)]|\(\d{1,3}\))\s*\S")
+_BULLET = re.compile(r"^[\-–—•*·>]\s")
+
+
+@dataclass
+class Line:
+    """One line of a page, with its box on the page image (if known)."""
+
+    text: str
+    box: tuple[int, int, int, int] | None = None  # left, top, right, bottom
+
+
+@dataclass
+class Draft:
+    """Consecutive lines [first, last] of a page making one contribution."""
+
+    first: int
+    last: int
+    text: str
+    box: tuple[int, int, int, int] | None = None
+    lines: list[Line] = field(default_factory=list)
+
+
+def split(lines: list[Line]) -> list[Draft]:
+    """Cut a page's lines into drafts (see the module's description)."""
+    if not lines:
+        return []
+    gaps = _gap_lines(lines)
+    starts = [0]
+    for index in range(1, len(lines)):
+        if _starts_entry(lines, index, gaps):
+            starts.append(index)
+    # Never leave a draft below the minimum length: merge it into the next one.
+    kept: list[int] = []
+    for start in starts:
+        if kept and _draft_size(lines, kept[-1], start) < MIN_CHARS:
+            continue  # the previous draft is too short: extend it instead of cutting here
+        kept.append(start)
+    if len(kept) > 1 and _draft_size(lines, kept[-1], len(lines)) < MIN_CHARS:
+        kept.pop()  # a short tail joins the previous draft
+    drafts = []
+    for position, start in enumerate(kept):
+        end = kept[position + 1] if position + 1 < len(kept) else len(lines)
+        chunk = lines[start:end]
+        drafts.append(Draft(start, end - 1, "\n".join(line.text for line in chunk), _union(chunk), chunk))
+    return drafts
+
+
+def _draft_size(lines: list[Line], start: int, end: int) -> int:
+    return sum(len(line.text.strip()) for line in lines[start:end])
+
+
+def _starts_entry(lines: list[Line], index: int, gaps: set[int]) -> bool:
+    line = fold(lines[index].text.strip())
+    previous = fold(lines[index - 1].text.strip())
+    if _BULLET.match(lines[index].text.strip()):
+        return False
+    if index in gaps or not previous:
+        return True
+    if _DATE_LINE.match(line) or _SALUTATION.match(line) or _NUMBERED.match(line):
+        return True
+    return bool(_CLOSING.match(previous) or _RULE.match(previous))
+
+
+def _gap_lines(lines: list[Line]) -> set[int]:
+    """Lines preceded by a vertical gap much larger than the usual line spacing."""
+    boxes = [line.box for line in lines]
+    if any(box is None for box in boxes):
+        return {i for i in range(1, len(lines)) if not lines[i - 1].text.strip()}
+    spacings = [
+        boxes[i][1] - boxes[i - 1][1]  # type: ignore[index]
+        for i in range(1, len(boxes))
+        if boxes[i][1] > boxes[i - 1][1]  # type: ignore[index]
+    ]
+    if len(spacings) < 3:
+        return set()
+    usual = statistics.median(spacings)
+    heights = statistics.median(b[3] - b[1] for b in boxes)  # type: ignore[index]
+    return {
+        i
+        for i in range(1, len(boxes))
+        if boxes[i][1] - boxes[i - 1][3] > max(1.6 * usual - heights, 1.2 * heights)  # type: ignore[index]
+    }
+
+
+def _union(lines: list[Line]) -> tuple[int, int, int, int] | None:
+    boxes = [line.box for line in lines if line.box is not None]
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

@@ -1,0 +1,107 @@
+"""Reading one page, in a worker process: the function the OCR batch maps over pages.
+
+Importable at top level and free of shared state, so that it runs the same under « spawn »
+(Windows, macOS) and « fork ». It never raises: a failure comes back as a result with
+status « echec » and a French reason, so that one bad page never stops a batch.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.errors import MairieError
+
+#: OSD is run only when the first reading looks poor: an upright page pays nothing for it.
+ORIENTATION_MIN_CONFIDENCE = 1.5
+
+
+def read_page(task: dict[str, Any]) -> dict[str, Any]:
+    """OCR one page of a stored original; returns everything the page row and drafts need."""
+    started = time.monotonic()
+    result: dict[str, Any] = {"page_id": task["page_id"]}
+    try:
+        result.update(_read(task))
+    except TimeoutError as exc:
+        result.update(status="echec", error=f"délai dépassé ({exc})")
+    except MairieError as exc:
+        result.update(status="echec", error=exc.message)
+    except Exception as exc:  # one bad page must never stop the batch: reported, not raised
+        result.update(status="echec", error=f"{type(exc).__name__} : {exc}")
+    result["seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def _read(task: dict[str, Any]) -> dict[str, Any]:
+    from mairie_cli.ocr import imageops, sources, tesseract, triage
+
+    image, text_layer, dpi = sources.load_page(Path(task["path"]), task["kind"], task["index"])
+    if text_layer is not None:
+        text = text_layer.replace("\r\n", "\n").replace("\r", "\n")
+        lines: list[list[Any]] = [[line.rstrip(), None] for line in text.split("\n")]
+        while lines and not lines[-1][0].strip():
+            lines.pop()
+        return {"status": triage.TYPED, "engine": "pdf", "lines": lines, "words": [], "dpi": 0}
+    grey = imageops.normalise(image)
+    width, height = grey.size
+    ink = imageops.ink_ratio(grey)
+    base = {"width": width, "height": height, "dpi": dpi, "ink_ratio": round(ink, 5)}
+    if triage.is_blank(ink):
+        return {**base, "status": triage.BLANK, "lines": [], "words": []}
+    grey, factor = imageops.upscale_if_small(grey)
+    skew = imageops.skew_angle(grey)
+    if abs(skew) >= 0.3:
+        grey = imageops.rotate(grey, skew)
+    timeout = float(task.get("timeout", 120))
+    language = task["language"]
+    words = tesseract.read_words(grey, language, timeout=timeout)
+    verdict = triage.classify([(w.text, w.conf) for w in words])
+    rotation = 0
+    if verdict.outcome == triage.HANDWRITTEN:
+        # A page scanned sideways or upside down reads as gibberish: ask OSD, and keep the
+        # turned reading only if it is better.
+        turn, confidence = tesseract.orientation(grey, timeout=timeout)
+        if turn and confidence >= ORIENTATION_MIN_CONFIDENCE:
+            turned = grey.rotate(-turn, expand=True)
+            again = tesseract.read_words(turned, language, timeout=timeout)
+            second = triage.classify([(w.text, w.conf) for w in again])
+            if (second.mean_confidence or 0) > (verdict.mean_confidence or 0):
+                grey, words, verdict, rotation = turned, again, second, turn
+                skew_again = imageops.skew_angle(grey)
+                if abs(skew_again) >= 0.3:
+                    grey = imageops.rotate(grey, skew_again)
+                    words = tesseract.read_words(grey, language, timeout=timeout)
+                    verdict = triage.classify([(w.text, w.conf) for w in words])
+                    skew = skew_again
+    return {
+        **base,
+        "status": verdict.outcome,
+        "engine": f"tesseract {task.get('engine_version', '')}".strip(),
+        "model": language,
+        "params": {
+            "psm": tesseract.DEFAULT_PSM,
+            "upscale": round(factor, 3),
+            "skew": skew,
+            "rotation": rotation,
+        },
+        "mean_confidence": verdict.mean_confidence,
+        "french_share": verdict.french_share,
+        "words": [w.to_list() for w in words],
+        "lines": _lines(words),
+    }
+
+
+def _lines(words: list[Any]) -> list[list[Any]]:
+    """Words grouped into lines, in reading order, with each line's box."""
+    lines: dict[tuple[int, int, int], list[Any]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    result = []
+    for members in lines.values():
+        box = [
+            min(w.left for w in members), min(w.top for w in members),
+            max(w.left + w.width for w in members), max(w.top + w.height for w in members),
+        ]  # fmt: skip
+        result.append([" ".join(w.text for w in members), box])
+    return result

@@ -1,0 +1,206 @@
+"""Batch OCR of scanned pages into draft contributions.
+
+Every original is first copied byte for byte into the workspace under its SHA-256, so the
+same page given twice is recognised, and each page's result is committed as soon as it
+arrives: an interrupted batch resumes where it stopped. Pages are read by one worker
+process per core (tesseract itself single-threaded); a bad page is reported, never fatal.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.bundle.bag import copy_durably, sha256_file
+from mairie_cli.errors import MairieError, ScanUnreadable
+from mairie_cli.models import NewContribution, Source
+from mairie_cli.ocr import segment, sources, tesseract, triage
+from mairie_cli.ocr.worker import read_page
+from mairie_cli.services.register import Register, now_iso
+from mairie_cli.storage.database import transaction
+from mairie_cli.storage.pages import PageStore
+
+DEFAULT_TIMEOUT = 120.0
+
+#: progress(pages done, pages to do, last outcome)
+Progress = Callable[[int, int, "PageOutcome"], None]
+
+
+@dataclass
+class PageOutcome:
+    """What became of one page."""
+
+    file: str
+    page: int  # 1-based, as a person counts
+    status: str
+    drafts: int = 0
+    error: str | None = None
+    seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class OcrReport:
+    """The summary of a batch."""
+
+    pages: list[PageOutcome] = field(default_factory=list)
+    skipped: int = 0  # pages already read in an earlier batch
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # whole files refused
+    engine: str = ""
+
+    def count(self, status: str) -> int:
+        return sum(1 for p in self.pages if p.status == status)
+
+    @property
+    def failed(self) -> list[PageOutcome]:
+        return [p for p in self.pages if p.status == "echec"]
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed and not self.unreadable
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "engine": self.engine,
+            "read": len(self.pages),
+            "typed": self.count(triage.TYPED),
+            "handwritten": self.count(triage.HANDWRITTEN),
+            "blank": self.count(triage.BLANK),
+            "skipped": self.skipped,
+            "failed": [p.to_dict() for p in self.failed],
+            "unreadable": [{"file": f, "reason": r} for f, r in self.unreadable],
+            "drafts": sum(p.drafts for p in self.pages),
+            "pages": [p.to_dict() for p in self.pages],
+        }
+
+
+def scan_files(paths: Iterable[Path]) -> list[Path]:
+    """The files to read: those given, and the scans found in the folders given (sorted)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in sources.SUFFIXES
+                )  # fmt: skip
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def run_ocr(
+    register: Register,
+    paths: list[Path] | None = None,
+    *,
+    cahier_id: int | None = None,
+    jobs: int | None = None,
+    language: str = "fra",
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
+) -> OcrReport:
+    """OCR the given scans (default: the workspace's ``scans/``) into draft contributions."""
+    engine = tesseract.check(language)
+    cahier = register.cahier(cahier_id)
+    store = PageStore(register.db)
+    report = OcrReport(engine=f"tesseract {engine}")
+    files = scan_files(paths or [register.workspace.scans_dir])
+    originals: list[str] = []
+    for path in files:
+        try:
+            sha = _store_original(register, store, path, cahier.id)
+        except MairieError as exc:
+            report.unreadable.append((path.name, exc.message))
+            continue
+        originals.append(sha)
+    tasks = store.to_read(originals)
+    total_pages = sum((store.original(sha) or {"pages": 0})["pages"] for sha in set(originals))
+    report.skipped = total_pages - len(tasks)
+    work = [
+        {
+            "page_id": t["id"], "path": str(register.workspace.root / t["stored_path"]),
+            "kind": t["kind"], "index": t["index"], "language": language, "timeout": timeout,
+            "engine_version": engine,
+        }
+        for t in tasks
+    ]  # fmt: skip
+    names = {t["id"]: (t["file_name"], t["index"] + 1) for t in tasks}
+    for done, result in enumerate(_map(work, jobs), start=1):
+        outcome = _save(register, store, result, cahier.id, names[result["page_id"]])
+        report.pages.append(outcome)
+        if progress:
+            progress(done, len(work), outcome)
+    report.pages.sort(key=lambda p: (p.file, p.page))
+    return report
+
+
+def _store_original(register: Register, store: PageStore, path: Path, cahier_id: int) -> str:
+    if not path.is_file():
+        raise ScanUnreadable(f"« {path} » n'existe pas.")
+    sha = sha256_file(path)
+    if store.original(sha) is not None:
+        return sha
+    scan = sources.inspect(path)
+    relative = Path("pages") / sha[:2] / f"{sha}{path.suffix.lower() or '.bin'}"
+    target = register.workspace.root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy_durably(path, target)  # the original, byte for byte, never touched again
+    with transaction(register.db):
+        store.add_original(
+            {"sha256": sha, "file_name": path.name, "stored_path": relative.as_posix(),
+             "kind": scan.kind, "size": path.stat().st_size, "pages": scan.pages},
+            cahier_id, now_iso(),
+        )  # fmt: skip
+    return sha
+
+
+def _map(work: list[dict[str, Any]], jobs: int | None) -> Iterable[dict[str, Any]]:
+    """Results as pages finish, one worker process per core (in this process with one job)."""
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
+    if workers == 1:
+        for task in work:
+            yield read_page(task)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(read_page, task) for task in work]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _save(
+    register: Register, store: PageStore, result: dict[str, Any], cahier_id: int, name: tuple[str, int]
+) -> PageOutcome:
+    """Commit one page's result and its drafts together."""
+    status = result["status"]
+    lines = [segment.Line(text, tuple(box) if box else None) for text, box in result.get("lines", [])]
+    result["text"] = "\n".join(line.text for line in lines) if lines else None
+    drafts = segment.split(lines) if status == triage.TYPED else []
+    now = now_iso()
+    with transaction(register.db):
+        store.save_result(result["page_id"], result, now)
+        entries = [
+            NewContribution(
+                text=draft.text, source=Source.OCR, page_id=result["page_id"], status="brouillon",
+                region={"box": list(draft.box) if draft.box else None, "lines": [draft.first, draft.last]},
+            )
+            for draft in drafts
+            if draft.text.strip()
+        ]  # fmt: skip
+        if entries:
+            register.add_many(entries, cahier_id, at=now)
+    return PageOutcome(name[0], name[1], status, len(entries), result.get("error"), result.get("seconds"))

@@ -1,0 +1,113 @@
+"""All SQL about scanned originals and their pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+_PAGE_COLUMNS = (
+    "p.id, p.original_sha256, p.page_index, p.cahier_id, p.status, p.error, o.file_name, "
+    "o.stored_path, o.kind, p.mean_confidence, p.words, p.text, p.width, p.height"
+)
+
+
+class PageStore:
+    """Originals (files kept byte for byte) and their pages."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def original(self, sha256: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT sha256, file_name, stored_path, kind, pages FROM originals WHERE sha256 = ?", [sha256]
+        ).fetchone()
+        keys = ("sha256", "file_name", "stored_path", "kind", "pages")
+        return dict(zip(keys, row, strict=True)) if row else None
+
+    def add_original(self, row: dict[str, Any], cahier_id: int, now: str) -> None:
+        """Record an original and one page row per page, all « à lire »."""
+        self.db.execute(
+            "INSERT INTO originals (sha256, file_name, stored_path, kind, size, pages, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                row["sha256"],
+                row["file_name"],
+                row["stored_path"],
+                row["kind"],
+                row["size"],
+                row["pages"],
+                now,
+            ],
+        )
+        self.db.conn.executemany(
+            "INSERT INTO pages (original_sha256, page_index, cahier_id, status, created_at, updated_at) "
+            "VALUES (?, ?, ?, 'a_lire', ?, ?)",
+            ((row["sha256"], index, cahier_id, now, now) for index in range(row["pages"])),
+        )
+
+    def to_read(self, sha256s: Iterable[str]) -> list[dict[str, Any]]:
+        """Pages still to read (never read, or failed last time) of these originals."""
+        wanted = list(sha256s)
+        if not wanted:
+            return []
+        marks = ", ".join("?" for _ in wanted)
+        rows = self.db.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages p JOIN originals o ON o.sha256 = p.original_sha256 "
+            f"WHERE p.original_sha256 IN ({marks}) AND p.status IN ('a_lire', 'echec') "
+            "ORDER BY p.id",
+            wanted,
+        ).fetchall()
+        return [_page(r) for r in rows]
+
+    def save_result(self, page_id: int, result: dict[str, Any], now: str) -> None:
+        params = result.get("params")
+        self.db.execute(
+            "UPDATE pages SET status = ?, error = ?, engine = ?, model = ?, params = ?, width = ?, "
+            "height = ?, dpi = ?, ink_ratio = ?, mean_confidence = ?, french_share = ?, words = ?, "
+            "text = ?, seconds = ?, updated_at = ? WHERE id = ?",
+            [
+                result["status"], result.get("error"), result.get("engine"), result.get("model"),
+                json.dumps(params) if params else None, result.get("width"), result.get("height"),
+                result.get("dpi"), result.get("ink_ratio"), result.get("mean_confidence"),
+                result.get("french_share"), json.dumps(result.get("words") or [], ensure_ascii=False),
+                result.get("text"), result.get("seconds"), now, page_id,
+            ],
+        )  # fmt: skip
+
+    def set_status(self, page_id: int, status: str, now: str) -> None:
+        self.db.execute("UPDATE pages SET status = ?, updated_at = ? WHERE id = ?", [status, now, page_id])
+
+    def page(self, page_id: int) -> dict[str, Any] | None:
+        row = self.db.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages p JOIN originals o ON o.sha256 = p.original_sha256 "
+            "WHERE p.id = ?",
+            [page_id],
+        ).fetchone()
+        return _page(row) if row else None
+
+    def pages_to_proofread(self, cahier_id: int | None = None) -> list[dict[str, Any]]:
+        """Pages with drafts to proofread or handwriting to type, in scanning order."""
+        clause = "AND p.cahier_id = ?" if cahier_id is not None else ""
+        rows = self.db.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages p JOIN originals o ON o.sha256 = p.original_sha256 "
+            "WHERE (p.status = 'manuscrit' OR EXISTS (SELECT 1 FROM contributions c WHERE "
+            "c.page_id = p.id AND c.status = 'brouillon' AND c.deleted_at IS NULL)) "
+            f"{clause} ORDER BY p.id",
+            [cahier_id] if cahier_id is not None else [],
+        ).fetchall()
+        return [_page(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT status, COUNT(*) FROM pages GROUP BY status").fetchall()
+        return {r[0]: int(r[1]) for r in rows}
+
+
+def _page(row: tuple[Any, ...]) -> dict[str, Any]:
+    keys = ("id", "sha256", "index", "cahier_id", "status", "error", "file_name", "stored_path",
+            "kind", "mean_confidence", "words", "text", "width", "height")  # fmt: skip
+    page = dict(zip(keys, row, strict=True))
+    page["words"] = json.loads(page["words"]) if page["words"] else []
+    return page
