@@ -107,8 +107,92 @@ ENTRIES = [
 ]
 
 
+PAGES = [
+    # A typed page of the register, straight, at 150 dpi (what the national scans used).
+    (
+        "cahier-page-1.png",
+        "typed",
+        [
+            "Le 14/12/2018",
+            "Nous demandons le maintien du bureau de poste du village, ouvert seulement",
+            "deux matinées par semaine. Les personnes âgées n'ont pas d'autre solution.",
+            "Signé : Famille Roux",
+            "",
+            "Le 15/12/2018",
+            "Le prix du gazole a encore augmenté. Sans voiture, on ne va ni au travail,",
+            "ni aux courses, ni chez le médecin : il faut un car le samedi.",
+            "Signé : Paul Girard",
+        ],
+        {},
+    ),
+    # The next page, scanned sideways by mistake.
+    (
+        "cahier-page-2-tournee.png",
+        "typed",
+        [
+            "Le 17/12/2018",
+            "Monsieur le Maire,",
+            "La trésorerie a fermé et les démarches se font maintenant sur Internet,",
+            "mais la moitié du village n'a pas de réseau. Rétablissez un guichet.",
+            "Cordialement,",
+            "Jeanne Faure",
+        ],
+        {"rotate": 90},
+    ),
+    # A page put crooked on the copier.
+    (
+        "cahier-page-3-penchee.jpg",
+        "typed",
+        [
+            "Le 18/12/2018",
+            "1. Rétablir l'ISF et taxer davantage les très grandes entreprises.",
+            "2. Prendre en compte le vote blanc et organiser des référendums locaux",
+            "sur les grands projets qui concernent la commune.",
+            "Signé : un retraité",
+        ],
+        {"skew": 3.0},
+    ),
+    # A handwritten page: it must be set aside for typing, never read as text.
+    (
+        "cahier-page-4-manuscrite.png",
+        "handwritten",
+        [
+            "Le 19/12/2018",
+            "Je voudrais que l'école du village reste ouverte. Une classe unique",
+            "vaut mieux que quarante minutes de car pour des enfants de six ans.",
+            "Marie Roux, mère de deux élèves",
+        ],
+        {},
+    ),
+    # The back of a page: blank.
+    ("cahier-page-5-blanche.png", "blank", [], {}),
+]
+
+
+def make_scans() -> None:
+    """Write the sample scans of ``scans/`` (the main job reads them)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from mairie_cli.ocr.synthetic import degrade, handwritten_page, typed_page
+
+    out = ROOT / "scans"
+    out.mkdir(exist_ok=True)
+    for name, kind, lines, changes in PAGES:
+        if kind == "handwritten":
+            page = handwritten_page(lines, dpi=150, seed=11)
+        else:
+            page = typed_page(lines, dpi=150)
+        page = degrade(page, **changes)
+        if name.endswith(".jpg"):
+            page.save(out / name, quality=80, dpi=(150, 150))
+        else:
+            page.save(out / name, optimize=True, dpi=(150, 150))
+
+
 def main() -> None:
-    """Write ``exemples/cahier-saisi.xlsx`` (typed in Excel) and ``.csv`` (Windows-1252, « ; »)."""
+    """Write ``exemples/cahier-saisi.xlsx`` (typed in Excel) and ``.csv`` (Windows-1252, « ; »),
+    then the sample scans of ``scans/``."""
     out = ROOT / "exemples"
     out.mkdir(exist_ok=True)
     workbook = openpyxl.Workbook()
@@ -133,6 +217,7 @@ def main() -> None:
     for day, nature, text, author, page in ENTRIES[:4]:
         lines.append(f'{day};{nature};"{text}";{author};{page}')
     (out / "cahier-saisi.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    make_scans()
 
 
 if __name__ == "__main__":

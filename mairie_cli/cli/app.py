@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from mairie_cli import __version__
-from mairie_cli.cli import bundles, cahier, commune, entries, importing, keys, ocr, saisie
+from mairie_cli.cli import bundles, cahier, commune, entries, importing, keys, ocr, relire, saisie
 from mairie_cli.cli.base import State, new_app, state
 
 app = new_app(
@@ -52,6 +52,7 @@ saisie.register(app)
 entries.register(app)
 importing.register(app)
 ocr.register(app)
+relire.register(app)
 bundles.register(app)
 keys.register(app)
 

@@ -70,7 +70,7 @@ def _summary(report: Any) -> None:
 
     data = report.to_dict()
     if report.pages:
-        table = Table("Fichier", "Page", "Résultat", "Brouillons", "Confiance", box=None)
+        table = Table("Fichier", "Page", "Résultat", "Brouillons", "Détail", box=None)
         for page in report.pages:
             table.add_row(
                 output.escape(page.file), str(page.page), _LABELS.get(page.status, page.status),

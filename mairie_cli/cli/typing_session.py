@@ -37,9 +37,12 @@ class _Quit(Exception):
 class TypingSession:
     """The state of one typing session: defaults carried from entry to entry."""
 
-    def __init__(self, register: Any, cahier_id: int, *, single_key: bool = True) -> None:
+    def __init__(
+        self, register: Any, cahier_id: int, *, single_key: bool = True, page_id: int | None = None
+    ) -> None:
         self.register = register
         self.cahier_id = cahier_id
+        self.page_id = page_id  # the scanned page being transcribed, if any
         last = register.last_in(cahier_id)
         self.last: Contribution | None = last
         self.date: date | None = date.fromisoformat(last.written_on) if last and last.written_on else None
@@ -80,7 +83,12 @@ class TypingSession:
         try:
             saved = self.register.add(
                 NewContribution(
-                    text=text, nature=nature, written_on=written, author=author, page_number=page
+                    text=text,
+                    nature=nature,
+                    written_on=written,
+                    author=author,
+                    page_number=page,
+                    page_id=self.page_id,
                 ),
                 self.cahier_id,
             )

@@ -326,6 +326,8 @@ class Register:
         written_on: date | None = _KEEP,
         author: str | None = _KEEP,
         page_number: int | None = _KEEP,
+        status: str = _KEEP,
+        region: dict[str, Any] | None = _KEEP,
     ) -> Contribution | None:
         """Save a new version with the given fields changed; ``None`` when nothing changed.
 
@@ -351,8 +353,12 @@ class Register:
             changes["author"] = clean_text(author) or None if author else None
         if page_number is not _KEEP:
             changes["page_number"] = _check_page(page_number)
+        if status is not _KEEP:
+            changes["status"] = status
         before = _journal_view(current)
         changes = {k: v for k, v in changes.items() if before.get(k) != v}
+        if region is not _KEEP and region != current.region:
+            changes["region"] = json.dumps(region) if region else None
         if not changes:
             return None
         changes["version"] = current.version + 1

@@ -58,7 +58,8 @@ class ExportStore:
             else "LEFT JOIN export_state e ON e.uuid = c.uuid "
             "WHERE (e.version IS NULL OR e.version < c.version) AND c.status = 'relue'"
         )
-        sql = f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} {where} ORDER BY c.cahier_id, c.position"
+        order = "ORDER BY c.cahier_id, c.position, c.id"
+        sql = f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} {where} {order}"
         for row in self.db.execute(sql):
             yield contribution_from_row(row)
 

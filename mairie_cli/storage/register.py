@@ -20,7 +20,7 @@ FROM_CONTRIBUTIONS = "FROM contributions c JOIN cahiers k ON k.id = c.cahier_id"
 #: Fields of a contribution copied into the journal, before and after each change.
 JOURNAL_FIELDS = (
     "uuid", "version", "cahier_id", "position", "page_number", "written_on", "nature",
-    "text", "author", "source", "deleted_at",
+    "text", "author", "source", "deleted_at", "page_id", "status",
 )  # fmt: skip
 
 
@@ -156,7 +156,8 @@ class RegisterStore:
         limit: int | None = None,
     ) -> Iterator[Contribution]:
         where, params = _filters(cahier_id, nature, source, include_deleted)
-        sql = f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} {where} ORDER BY c.cahier_id, c.position"
+        order = "ORDER BY c.cahier_id, c.position, c.id"
+        sql = f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} {where} {order}"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -166,7 +167,7 @@ class RegisterStore:
     def last_contribution(self, cahier_id: int) -> Contribution | None:
         row = self.db.execute(
             f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} "
-            "WHERE c.cahier_id = ? AND c.deleted_at IS NULL ORDER BY c.position DESC LIMIT 1",
+            "WHERE c.cahier_id = ? AND c.deleted_at IS NULL ORDER BY c.position DESC, c.id DESC LIMIT 1",
             [cahier_id],
         ).fetchone()
         return contribution_from_row(row) if row else None

@@ -1,0 +1,184 @@
+"""``mairie relire``: proofreading OCR drafts and typing the handwritten pages."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mairie_cli.cli import output
+from mairie_cli.cli.base import command, open_register
+from mairie_cli.cli.options import CahierOpt, Folder
+
+_ACTIONS = (
+    "[Entrée] accepter · [m] modifier · [e] éditeur · [f] fusionner avec le précédent · "
+    "[c] couper · [s] supprimer · [p] passer · [q] quitter"
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command of this module to the application."""
+    command(app, "relire")(relire)
+
+
+def relire(
+    ctx: typer.Context,
+    cahier: CahierOpt = None,
+    sans_image: Annotated[
+        bool, typer.Option("--sans-image", help="Ne pas ouvrir l'image des pages manuscrites.")
+    ] = False,
+    dossier: Folder = None,
+) -> None:
+    """Relire les brouillons de l'OCR page par page, et taper les pages manuscrites.
+
+    Les mots lus avec peu de certitude sont surlignés. Une page manuscrite s'ouvre dans la
+    visionneuse d'images pendant que vous tapez ses contributions comme avec « mairie saisir ».
+    """
+    from mairie_cli.services import proofread
+
+    with open_register(ctx, dossier) as reg:
+        todo = proofread.pages(reg, cahier)
+        if not todo:
+            output.info("Rien à relire : aucun brouillon ni page manuscrite en attente.")
+            return
+        try:
+            for number, page in enumerate(todo, start=1):
+                where = f"Page {number}/{len(todo)} — {page.file_name}, page {page.index}"
+                if page.handwritten:
+                    _transcribe(reg, page, where, open_image=not sans_image)
+                else:
+                    _proofread_page(reg, page, where)
+        except _Stop:
+            pass
+        left = len(proofread.pages(reg, cahier))
+    output.info(f"Relecture interrompue : {left} page(s) restent à relire." if left else "Tout est relu.")
+
+
+class _Stop(Exception):
+    pass
+
+
+def _proofread_page(reg: Any, page: Any, where: str) -> None:
+    from mairie_cli.errors import MairieError
+    from mairie_cli.services import proofread
+
+    out = output.console()
+    index = 0
+    previous = None
+    while True:
+        drafts = proofread.drafts(reg, page.id)
+        if index >= len(drafts):
+            return
+        draft = drafts[index]
+        out.print(f"\n[bold]{output.escape(where)}[/bold] — brouillon {index + 1}/{len(drafts)}")
+        out.print(_highlighted(draft.text, proofread.marked_words(reg, draft)))
+        out.print(f"[dim]{output.escape(_ACTIONS)}[/dim]")
+        choice = _ask("Choix : ").strip().lower()
+        try:
+            if choice in ("", "a"):
+                previous = proofread.accept(reg, draft)
+                index += 1
+            elif choice == "m":
+                text = _ask_lines("Nouveau texte (une ligne vide pour terminer) :")
+                if text.strip():
+                    previous = proofread.edit(reg, draft, text)
+                    index += 1
+            elif choice == "e":
+                from mairie_cli.cli.prompts import edit_text
+
+                previous = proofread.edit(reg, draft, edit_text(draft.text))
+                index += 1
+            elif choice == "f":
+                if previous is None or previous.page_id != page.id:
+                    output.info("Pas de brouillon précédent sur cette page.")
+                else:
+                    previous = proofread.merge_with_previous(reg, draft, previous)
+                    output.success("Fusionné avec le précédent.")
+            elif choice == "c":
+                lines = draft.text.split("\n")
+                for number, line in enumerate(lines, start=1):
+                    out.print(f"  {number:>2} {output.escape(line)}")
+                answer = _ask("Couper avant la ligne n° : ").strip()
+                if answer.isdigit():
+                    proofread.split(reg, draft, int(answer))
+                    output.success("Brouillon coupé en deux.")
+            elif choice == "s":
+                reg.delete(draft.uuid)
+                output.success("Brouillon supprimé.")
+            elif choice == "p":
+                index += 1
+            elif choice == "q":
+                raise _Stop
+            else:
+                output.info("Choix inconnu.")
+        except MairieError as exc:
+            typer.secho(f"Erreur : [{exc.code}] {exc.message}", fg="red")
+
+
+def _transcribe(reg: Any, page: Any, where: str, *, open_image: bool) -> None:
+    from mairie_cli.cli.prompts import confirm
+    from mairie_cli.cli.typing_session import TypingSession
+    from mairie_cli.services import proofread
+
+    output.console().print(f"\n[bold]{output.escape(where)}[/bold] — page manuscrite à taper")
+    if open_image:
+        _show(page.image)
+    output.info(f"Image de la page : {page.image}")
+    answer = _ask("[Entrée] taper cette page · [p] passer · [q] quitter : ").strip().lower()
+    if answer == "q":
+        raise _Stop
+    if answer == "p":
+        return
+    TypingSession(reg, page.cahier_id, page_id=page.id).run()
+    if confirm("Cette page est-elle entièrement tapée ?"):
+        proofread.finish_page(reg, page.id)
+        output.success("Page manuscrite marquée comme tapée.")
+
+
+def _show(image: Path) -> None:
+    """Open the page in the system's image viewer; never blocks, never fails the command."""
+    try:
+        if os.name == "nt":
+            os.startfile(image)  # type: ignore[attr-defined]
+        elif sys.platform == "darwin":
+            subprocess.Popen(["open", str(image)])
+        else:
+            subprocess.Popen(["xdg-open", str(image)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        output.info("La visionneuse d'images n'a pas pu s'ouvrir : ouvrez le fichier indiqué ci-dessous.")
+
+
+def _highlighted(text: str, words: list[tuple[str, float]]) -> Any:
+    from rich.text import Text
+
+    from mairie_cli.services.proofread import LOW_CONFIDENCE
+
+    result = Text(text)
+    position = 0
+    for word, confidence in words:
+        found = text.find(word, position)
+        if found < 0:
+            continue
+        if confidence < LOW_CONFIDENCE:
+            result.stylize("bold black on yellow", found, found + len(word))
+        position = found + len(word)
+    return result
+
+
+def _ask(prompt: str) -> str:
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if line == "":
+        raise _Stop
+    return line.rstrip("\r\n")
+
+
+def _ask_lines(prompt: str) -> str:
+    typer.echo(prompt)
+    lines = []
+    while (line := _ask("> ")).strip():
+        lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""Proofreading OCR drafts and transcribing handwritten pages (``mairie relire``).
+
+Every action is an ordinary, journaled change of the register: accepting a draft gives it the
+status « relue » (it can then be exported), editing it does the same with the new text,
+merging keeps the first draft and deletes the second, splitting creates a new contribution
+right after the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.errors import InvalidValue
+from mairie_cli.models import Contribution
+from mairie_cli.services.register import Register, now_iso
+from mairie_cli.storage.database import transaction
+from mairie_cli.storage.pages import PageStore
+
+#: Words read with less confidence than this are highlighted for the proofreader.
+LOW_CONFIDENCE = 70.0
+
+
+@dataclass(frozen=True)
+class PageToProofread:
+    """A page with drafts to check, or handwriting to type."""
+
+    id: int
+    file_name: str
+    index: int  # 1-based page number within its file
+    status: str
+    image: Path
+    cahier_id: int
+
+    @property
+    def handwritten(self) -> bool:
+        return self.status == "manuscrit"
+
+
+def pages(register: Register, cahier_id: int | None = None) -> list[PageToProofread]:
+    """Pages waiting for proofreading, in scanning order."""
+    return [
+        PageToProofread(
+            p["id"],
+            p["file_name"],
+            p["index"] + 1,
+            p["status"],
+            register.workspace.root / p["stored_path"],
+            p["cahier_id"],
+        )  # fmt: skip
+        for p in PageStore(register.db).pages_to_proofread(cahier_id)
+    ]
+
+
+def drafts(register: Register, page_id: int) -> list[Contribution]:
+    """The drafts of a page still to proofread, in order."""
+    return [
+        c for c in register.contributions(source=None) if c.page_id == page_id and c.status == "brouillon"
+    ]
+
+
+def marked_words(register: Register, draft: Contribution) -> list[tuple[str, float]]:
+    """The draft's words with their OCR confidence (for highlighting); empty once edited."""
+    if draft.version > 1 or not draft.region or draft.page_id is None:
+        return []
+    page = PageStore(register.db).page(draft.page_id)
+    if page is None:
+        return []
+    lines: dict[tuple[int, ...], list[list[Any]]] = {}
+    for word in page["words"]:
+        lines.setdefault(tuple(word[6]), []).append(word)
+    first, last = draft.region["lines"]
+    chosen = list(lines.values())[first : last + 1]
+    return [(word[0], float(word[1])) for line in chosen for word in line]
+
+
+def accept(register: Register, draft: Contribution) -> Contribution:
+    """The draft is right as it is."""
+    return register.correct(draft.uuid, status="relue") or register.get(draft.uuid)
+
+
+def edit(register: Register, draft: Contribution, text: str) -> Contribution:
+    """Replace the draft's text; it is then proofread."""
+    return register.correct(draft.uuid, text=text, status="relue") or register.get(draft.uuid)
+
+
+def merge_with_previous(register: Register, draft: Contribution, previous: Contribution) -> Contribution:
+    """Append the draft to the previous one of the same page (one entry cut in two)."""
+    if previous.page_id != draft.page_id or previous.deleted:
+        raise InvalidValue("Seul un brouillon de la même page peut être fusionné avec le précédent.")
+    region = _union(previous.region, draft.region)
+    merged = register.correct(previous.uuid, text=f"{previous.text}\n{draft.text}", region=region)
+    register.delete(draft.uuid)
+    return merged or register.get(previous.uuid)
+
+
+def split(register: Register, draft: Contribution, before_line: int) -> tuple[Contribution, Contribution]:
+    """Cut a draft in two before its line ``before_line`` (1-based, the second line or later)."""
+    lines = draft.text.split("\n")
+    if not 2 <= before_line <= len(lines):
+        raise InvalidValue(f"Indiquez une ligne entre 2 et {len(lines)} pour couper ce brouillon.")
+    first_text = "\n".join(lines[: before_line - 1])
+    second_text = "\n".join(lines[before_line - 1 :])
+    first_region, second_region = _split_region(draft.region, before_line - 1)
+    with transaction(register.db):
+        batch = register.prepare(
+            [_like(draft, second_text, second_region)], draft.cahier_id, draft.position, now_iso()
+        )
+        register.write(batch)
+    first = register.correct(draft.uuid, text=first_text, region=first_region) or register.get(draft.uuid)
+    return first, register.get(batch.uuids[0])
+
+
+def finish_page(register: Register, page_id: int) -> None:
+    """A handwritten page is fully typed."""
+    with transaction(register.db):
+        PageStore(register.db).set_status(page_id, "relue", now_iso())
+        register._journal("transcribed", "page", str(page_id))
+
+
+def _like(draft: Contribution, text: str, region: dict[str, Any] | None) -> Any:
+    from mairie_cli.models import NewContribution
+
+    return NewContribution(
+        text=text, nature=draft.nature, source=draft.source, page_id=draft.page_id,
+        status="brouillon", region=region,
+    )  # fmt: skip
+
+
+def _union(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not a or not b:
+        return a or b
+    boxes = [box for box in (a.get("box"), b.get("box")) if box]
+    box = (
+        [
+            min(x[0] for x in boxes),
+            min(x[1] for x in boxes),
+            max(x[2] for x in boxes),
+            max(x[3] for x in boxes),
+        ]
+        if boxes
+        else None
+    )
+    return {"box": box, "lines": [min(a["lines"][0], b["lines"][0]), max(a["lines"][1], b["lines"][1])]}
+
+
+def _split_region(
+    region: dict[str, Any] | None, offset: int
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    if not region:
+        return None, None
+    first, last = region["lines"]
+    # The box is no longer exact for either half; keep the page's lines, drop the box.
+    return {"box": None, "lines": [first, first + offset - 1]}, {"box": None, "lines": [first + offset, last]}
