@@ -77,19 +77,18 @@ def _proofread_page(reg: Any, page: Any, where: str) -> None:
         out.print(f"[dim]{output.escape(_ACTIONS)}[/dim]")
         choice = _ask("Choix : ").strip().lower()
         try:
+            # A draft that is accepted, edited, merged or deleted leaves the list: the next
+            # one takes its place. Only « passer » moves on.
             if choice in ("", "a"):
                 previous = proofread.accept(reg, draft)
-                index += 1
             elif choice == "m":
                 text = _ask_lines("Nouveau texte (une ligne vide pour terminer) :")
                 if text.strip():
                     previous = proofread.edit(reg, draft, text)
-                    index += 1
             elif choice == "e":
                 from mairie_cli.cli.prompts import edit_text
 
                 previous = proofread.edit(reg, draft, edit_text(draft.text))
-                index += 1
             elif choice == "f":
                 if previous is None or previous.page_id != page.id:
                     output.info("Pas de brouillon précédent sur cette page.")

@@ -7,9 +7,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-#: A page whose share of dark pixels is below this is blank (scanned blank pages carry a
-#: little dust and a border, trimmed before measuring).
-BLANK_INK_RATIO = 0.003
+#: A page whose share of dark pixels is below this is blank (see ``ink_ratio``).
+BLANK_INK_RATIO = 0.0001
 #: Below this width a page is upscaled before OCR (a 72-dpi phone photo of an A4 page is
 #: about 600 pixels wide; tesseract wants characters at least 20 pixels high).
 MIN_WIDTH = 1200
@@ -30,16 +29,23 @@ def normalise(image: Image.Image) -> Image.Image:
 
 
 def ink_ratio(grey: Image.Image) -> float:
-    """Share of dark pixels, margins excluded, measured on a reduced copy (cheap)."""
+    """Share of pixels clearly darker than the paper, margins excluded.
+
+    Measured on a copy reduced to 1000 pixels and median-filtered, which erases a scanner's
+    dust and speckles but keeps even one line of small print (a noisy blank page gives 0, a
+    page of thin 1914 typescript 0.0005, one word at 150 dpi 0.0002).
+    """
+    from PIL import ImageFilter
+
     small = grey.copy()
-    small.thumbnail((600, 600))
-    array = np.asarray(small)
+    small.thumbnail((1000, 1000))
+    array = np.asarray(small.filter(ImageFilter.MedianFilter(3)))
     h, w = array.shape
     core = array[h // 20 : h - h // 20, w // 20 : w - w // 20]
     if core.size == 0:
         return 0.0
-    threshold = min(128, int(np.percentile(core, 99)) - 60)
-    return float((core < threshold).mean())
+    paper = float(np.median(core))
+    return float((core < paper - 80).mean())
 
 
 def upscale_if_small(grey: Image.Image) -> tuple[Image.Image, float]:
@@ -74,6 +80,41 @@ def skew_angle(grey: Image.Image, limit: float = 6.0) -> float:
     best = max(np.arange(-limit, limit + 0.01, 0.5), key=score)
     fine = max(np.arange(best - 0.5, best + 0.51, 0.1), key=score)
     return round(float(fine), 2)
+
+
+def speckled(grey: Image.Image) -> bool:
+    """Whether the page carries a copier's speckles: dark pixels with no dark neighbour.
+
+    Measured at full resolution on the centre of the page. Real scans of the corpus stay
+    below 1 % of isolated dark pixels (old paper and JPEG included); copier noise is above 1.8 %.
+    """
+    array = np.asarray(grey)
+    h, w = array.shape
+    centre = array[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4]
+    dark = centre < float(np.median(centre)) - 80
+    if dark.sum() < 50:
+        return False
+    padded = np.pad(dark, 1).astype(np.uint8)
+    neighbours = sum(
+        padded[1 + dy : padded.shape[0] - 1 + dy, 1 + dx : padded.shape[1] - 1 + dx]
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+        if dy or dx
+    )
+    isolated = dark & (neighbours == 0)
+    return float(isolated.sum()) / float(dark.sum()) > 0.015
+
+
+def despeckle(grey: Image.Image) -> Image.Image:
+    """A 3×3 median filter, for speckled pages only (see ``speckled``).
+
+    On synthetic pages with copier noise it took the error rate from 2.8 % to 0 % at 150 dpi;
+    on clean scans of thin print it erases strokes (a 1914 typescript went from 4.5 % to 11 %),
+    hence the test first.
+    """
+    from PIL import ImageFilter
+
+    return grey.filter(ImageFilter.MedianFilter(3)) if speckled(grey) else grey
 
 
 def rotate(grey: Image.Image, degrees: float) -> Image.Image:

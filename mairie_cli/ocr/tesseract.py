@@ -41,9 +41,7 @@ class Word:
 def _pytesseract() -> Any:
     import pytesseract
 
-    command = os.environ.get(TESSERACT_ENV)
-    if command:
-        pytesseract.pytesseract.tesseract_cmd = command
+    pytesseract.pytesseract.tesseract_cmd = os.environ.get(TESSERACT_ENV) or "tesseract"
     return pytesseract
 
 

@@ -17,7 +17,7 @@ from mairie_cli.textnorm import fold
 BLANK, TYPED, HANDWRITTEN = "vide", "brouillon", "manuscrit"
 MIN_MEAN_CONFIDENCE = 50.0
 MIN_FRENCH_SHARE = 0.2
-MAX_UNREADABLE_SHARE = 0.3  # words below 40 of confidence
+MAX_UNREADABLE_SHARE = 0.45  # words below 40 of confidence (a typed table reaches 0.39)
 
 # The most frequent French words (articles, pronouns, prepositions, auxiliaries...): a third
 # to a half of the words of any French text, and rare in OCR guesses on handwriting.
@@ -56,9 +56,11 @@ def is_blank(ink: float) -> bool:
 def classify(words: Sequence[tuple[str, float]]) -> Triage:
     """Typed or handwritten, from the (text, confidence) of the words tesseract read.
 
-    A page with ink but no word read at all is handwritten (tesseract gave up on it).
+    A page with ink but no letter read at all is handwritten (tesseract gave up on it).
     """
-    if not words:
+    if not any(ch.isalnum() for text, _ in words for ch in text):
+        # Ink but no letter read at all (at most some strokes taken for « / » or « - »):
+        # tesseract gave up on the page.
         return Triage(HANDWRITTEN, None, None, None)
     confidences = [conf for _, conf in words]
     mean = sum(confidences) / len(confidences)
@@ -68,7 +70,7 @@ def classify(words: Sequence[tuple[str, float]]) -> Triage:
     unreadable = sum(1 for c in confidences if c < 40) / len(confidences)
     handwritten = (
         mean < MIN_MEAN_CONFIDENCE
-        or (len(tokens) >= 20 and french < MIN_FRENCH_SHARE and mean < 75)
+        or (len(tokens) >= 20 and french < MIN_FRENCH_SHARE / 2 and mean < 70)
         or unreadable > MAX_UNREADABLE_SHARE
     )
     return Triage(

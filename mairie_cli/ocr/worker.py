@@ -50,30 +50,19 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
     if triage.is_blank(ink):
         return {**base, "status": triage.BLANK, "lines": [], "words": []}
     grey, factor = imageops.upscale_if_small(grey)
-    skew = imageops.skew_angle(grey)
-    if abs(skew) >= 0.3:
-        grey = imageops.rotate(grey, skew)
     timeout = float(task.get("timeout", 120))
     language = task["language"]
-    words = tesseract.read_words(grey, language, timeout=timeout)
-    verdict = triage.classify([(w.text, w.conf) for w in words])
+    words, verdict, skew = _read_upright(grey, language, timeout)
     rotation = 0
     if verdict.outcome == triage.HANDWRITTEN:
-        # A page scanned sideways or upside down reads as gibberish: ask OSD, and keep the
-        # turned reading only if it is better.
+        # A page scanned sideways or upside down reads as gibberish: ask OSD (on the page as
+        # scanned: a deskew computed on sideways text only blurs it), and keep the turned
+        # reading only if it is better.
         turn, confidence = tesseract.orientation(grey, timeout=timeout)
         if turn and confidence >= ORIENTATION_MIN_CONFIDENCE:
-            turned = grey.rotate(-turn, expand=True)
-            again = tesseract.read_words(turned, language, timeout=timeout)
-            second = triage.classify([(w.text, w.conf) for w in again])
+            again, second, second_skew = _read_upright(grey.rotate(-turn, expand=True), language, timeout)
             if (second.mean_confidence or 0) > (verdict.mean_confidence or 0):
-                grey, words, verdict, rotation = turned, again, second, turn
-                skew_again = imageops.skew_angle(grey)
-                if abs(skew_again) >= 0.3:
-                    grey = imageops.rotate(grey, skew_again)
-                    words = tesseract.read_words(grey, language, timeout=timeout)
-                    verdict = triage.classify([(w.text, w.conf) for w in words])
-                    skew = skew_again
+                words, verdict, skew, rotation = again, second, second_skew, turn
     return {
         **base,
         "status": verdict.outcome,
@@ -90,6 +79,17 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
         "words": [w.to_list() for w in words],
         "lines": _lines(words),
     }
+
+
+def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], Any, float]:
+    """Deskew, despeckle if needed, read: the words, their triage and the skew corrected."""
+    from mairie_cli.ocr import imageops, tesseract, triage
+
+    skew = imageops.skew_angle(grey)
+    if abs(skew) >= 0.3:
+        grey = imageops.rotate(grey, skew)
+    words = tesseract.read_words(imageops.despeckle(grey), language, timeout=timeout)
+    return words, triage.classify([(w.text, w.conf) for w in words]), skew
 
 
 def _lines(words: list[Any]) -> list[list[Any]]:
