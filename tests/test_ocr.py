@@ -173,6 +173,19 @@ def test_segmentation_boundaries():
     assert "\n".join(d.text for d in drafts) == "\n".join(texts)
 
 
+def test_signature_on_its_own_line_stays_with_its_entry():
+    texts = [
+        "Nous voulons garder l'école du village, avec ses deux classes et sa cantine.",
+        "Cordialement,",
+        "Jeanne Faure",
+        "Le bus scolaire passe trop tôt le matin, avant sept heures, en plein hiver.",
+        "Signé :",
+        "Paul Girard",
+        "Plus de médecins à la campagne : le plus proche est à quarante minutes.",
+    ]
+    assert [(d.first, d.last) for d in segment.split(lines_of(texts))] == [(0, 2), (3, 5), (6, 6)]
+
+
 def test_short_pieces_are_not_cut():
     texts = [
         "Le 12/12/2018",

@@ -91,7 +91,24 @@ def _starts_entry(lines: list[Line], index: int, gaps: set[int]) -> bool:
         return True
     if _DATE_LINE.match(line) or _SALUTATION.match(line) or _NUMBERED.match(line):
         return True
-    return bool(_CLOSING.match(previous) or _RULE.match(previous))
+    signed = previous.startswith(("signe", "signature")) and _CLOSING.match(previous)
+    if _RULE.match(previous) or (signed and not re.fullmatch(r"sign\w*\s*:?", previous)):
+        return True  # « Signé : Jean Martin » ends an entry; a bare « Signé : » is followed by the name
+    if _CLOSING.match(previous):
+        # « Cordialement, » is usually followed by the writer's name, on its own line.
+        return not _looks_like_name(lines[index].text)
+    before = fold(lines[index - 2].text.strip()) if index >= 2 else ""
+    return bool(_CLOSING.match(before) and _looks_like_name(lines[index - 1].text))
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.strip().rstrip(".,").split()
+    return (
+        0 < len(words) <= 5
+        and len(text.strip()) <= 40
+        and words[0][:1].isupper()
+        and not any(ch.isdigit() for ch in text)
+    )
 
 
 def _gap_lines(lines: list[Line]) -> set[int]:
