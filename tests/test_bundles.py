@@ -485,3 +485,86 @@ def test_csv_lines_read_back_with_the_csv_module():
     values = ["simple", "avec ; point-virgule", 'guillemets "ici"', "deux\nlignes", "", "fin\r"]
     [parsed] = list(csv.reader([csv_line(values)], delimiter=";"))
     assert parsed == values
+
+
+# -- page images (--avec-scans) ----------------------------------------------------------------
+
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="tesseract absent (CI l'installe)"
+)
+
+
+def ocr_accepted(register, folder: Path, pages: int = 2):
+    """Scan ``pages`` typed pages, OCR them and accept every draft."""
+    from mairie_cli.ocr.synthetic import typed_page
+    from mairie_cli.services import proofread
+    from mairie_cli.services.ocr import run_ocr
+
+    folder.mkdir()
+    for i in range(pages):
+        lines = [
+            f"Le {10 + i}/12/2018",
+            f"Contribution scannée numéro {i}, assez longue pour un brouillon.",
+            "Signé : X",
+        ]
+        typed_page(lines, dpi=100).save(folder / f"page-{i}.png")
+    run_ocr(register, [folder], jobs=1)
+    for page in proofread.pages(register):
+        for draft in proofread.drafts(register, page.id):
+            proofread.accept(register, draft)
+    return sorted(folder.iterdir())
+
+
+@needs_tesseract
+def test_scans_travel_byte_for_byte(register, tmp_path):
+    originals = ocr_accepted(register, tmp_path / "scans")
+    register.add(NewContribution(text="Tapée au clavier, sans page scannée."))
+    result = export_bundle(register, encrypt=False, with_scans=True)
+    bag = unzip_bag(result.files[0].path, tmp_path / "x")
+    images = sorted((bag / "data" / "pages").iterdir())
+    assert len(images) == len(originals)
+    for original in originals:
+        digest = hashlib.sha256(original.read_bytes()).hexdigest()
+        assert (bag / "data" / "pages" / f"{digest}.png").read_bytes() == original.read_bytes()
+    records = [
+        json.loads(x) for x in (bag / "data/contributions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    scanned = [r for r in records if r["scan"]]
+    assert len(scanned) == 2 and scanned[0]["scan"]["page"] == 1
+    assert scanned[0]["scan"]["file"].startswith("pages/") and records[-1]["scan"] is None
+    assert verify_file(result.files[0].path, public_key=public_key(register)).contributions == 3
+    # Without --avec-scans, the records still name their scan but no image travels.
+    plain = export_bundle(register, encrypt=False, full=True)
+    assert not (unzip_bag(plain.files[0].path, tmp_path / "y") / "data" / "pages").exists()
+
+
+@needs_tesseract
+def test_scans_split_over_parts_and_oversized_scan(register, tmp_path):
+    ocr_accepted(register, tmp_path / "scans", pages=4)
+    sizes = [p.stat().st_size for p in (register.workspace.root / "pages").rglob("*.png")]
+    limit = 8192 + 6000 + int(max(sizes) * 1.6)  # tag files, records, and room for one scan
+    result = export_bundle(register, encrypt=False, with_scans=True, max_size=limit)
+    assert len(result.files) >= 2
+    assert all(f.size <= limit for f in result.files)
+    for exported in result.files:
+        verify_file(exported.path, public_key=public_key(register))
+    register.add(NewContribution(text="Encore une, pour un nouvel export."))
+    register.correct(next(c for c in register.contributions() if c.page_id).uuid, text="Corrigée.")
+    from mairie_cli.errors import PartTooLarge
+
+    with pytest.raises(PartTooLarge) as error:
+        export_bundle(register, encrypt=False, with_scans=True, max_size=8192 + 1000 + min(sizes) // 2)
+    assert "La page scannée" in error.value.message
+
+
+@needs_tesseract
+def test_replaced_scan_is_caught(register, tmp_path):
+    ocr_accepted(register, tmp_path / "scans", pages=1)
+    part = export_bundle(register, encrypt=False, with_scans=True).files[0].path
+
+    def swap(name, data):
+        return b"\x89PNG autre image" if "/data/pages/" in name else data
+
+    bad = rewrite_zip(part, tmp_path / "bad.zip", swap)
+    with pytest.raises(BundleInvalid):
+        verify_file(bad, public_key=public_key(register))

@@ -65,17 +65,24 @@ class BagWriter:
         return int(fp.tell()) if fp is not None else self.zip_path.stat().st_size
 
     @contextmanager
-    def payload_file(self, relative: str) -> Iterator[_HashingWriter]:
+    def payload_file(self, relative: str, compress: bool = True) -> Iterator[_HashingWriter]:
         """A stream for one payload file ``data/<relative>``, hashed as it is written."""
         path = f"data/{relative}"
-        with self._zip.open(f"{self.name}/{path}", "w", force_zip64=True) as entry:
+        info = zipfile.ZipInfo(f"{self.name}/{path}", date_time=_now_tuple())
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        if compress:
+            # Level 1: five times faster than the default for text. (The attribute is
+            # « _compresslevel » before Python 3.13, « compress_level » after.)
+            level = "compress_level" if hasattr(info, "compress_level") else "_compresslevel"
+            setattr(info, level, 1)
+        with self._zip.open(info, "w", force_zip64=True) as entry:
             writer = _HashingWriter(entry)
             yield writer
         self.payload[path] = (writer.sha256.hexdigest(), writer.size)
 
-    def add_payload_copy(self, relative: str, source: Path) -> None:
+    def add_payload_copy(self, relative: str, source: Path, compress: bool = True) -> None:
         """Copy a file (a CSV written aside, a page image) into the payload."""
-        with self.payload_file(relative) as target, source.open("rb") as handle:
+        with self.payload_file(relative, compress) as target, source.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
                 target.write(chunk)
 
@@ -310,6 +317,12 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _now_tuple() -> tuple[int, int, int, int, int, int]:
+    import time
+
+    return time.localtime()[:6]
 
 
 def place_durably(source: Path, target: Path) -> None:

@@ -50,8 +50,14 @@ class Pseudonyms:
         return known
 
 
-def export_record(contribution: Contribution, pseudonym: Pseudonyms) -> dict[str, Any]:
-    """The exported form of a contribution; a tombstone carries no text."""
+def export_record(
+    contribution: Contribution, pseudonym: Pseudonyms, scan: tuple[str, int] | None = None
+) -> dict[str, Any]:
+    """The exported form of a contribution; a tombstone carries no text.
+
+    ``scan`` names the scanned original the entry comes from, as ``(file, page)``: the file
+    is ``pages/<sha256>.<ext>`` in a bundle exported with its scans.
+    """
     c = contribution
     deleted = c.deleted_at is not None
     # Keys already in sorted order: canonical_json then has nothing to sort.
@@ -64,6 +70,7 @@ def export_record(contribution: Contribution, pseudonym: Pseudonyms) -> dict[str
         "nature": c.nature.value,
         "page": c.page_number,
         "position": c.position,
+        "scan": None if scan is None else {"file": scan[0], "page": scan[1]},
         "source": c.source.value,
         "text": None if deleted else c.text,
         "updated_at": c.updated_at,

@@ -38,6 +38,9 @@ def exporter(
             help="Taille maximale de chaque fichier (10M par défaut ; 500K, 2G…).",
         ),
     ] = "10M",
+    avec_scans: Annotated[
+        bool, typer.Option("--avec-scans", help="Joindre les pages scannées d'où viennent les contributions.")
+    ] = False,
     sans_chiffrement: Annotated[
         bool,
         typer.Option(
@@ -54,7 +57,7 @@ def exporter(
     with open_register(ctx, dossier) as register, _progress() as progress:
         result = export_bundle(
             register, destination=vers, full=tout, max_size=size, encrypt=not sans_chiffrement,
-            progress=progress,
+            with_scans=avec_scans, progress=progress,
         )  # fmt: skip
     if json:
         output.print_json(result.to_dict())

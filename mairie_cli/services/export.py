@@ -116,12 +116,14 @@ def export_bundle(
     full: bool = False,
     max_size: int = DEFAULT_MAX_SIZE,
     encrypt: bool = True,
+    with_scans: bool = False,
     progress: Progress | None = None,
 ) -> ExportResult:
     """Export what changed since the last export (everything with ``full``).
 
     Writes the parts into the workspace's ``exports/``; with ``destination`` (a USB stick),
-    also copies them there and reads them back to compare their digests.
+    also copies them there and reads them back to compare their digests. With ``with_scans``,
+    the scanned originals the exported entries come from travel too, byte for byte.
     """
     store = ExportStore(register.db)
     keys = CommuneKeys.of(register.workspace)
@@ -145,6 +147,7 @@ def export_bundle(
     exports_dir = register.workspace.exports_dir
     exports_dir.mkdir(parents=True, exist_ok=True)
     pseudonym = Pseudonyms(keys.pseudonym_key())
+    scans = _ScanIndex(register)
     cahiers = json.dumps([c.to_dict() for c in register.cahiers()], ensure_ascii=False, indent=1).encode()
     store.start_digests()
 
@@ -156,9 +159,11 @@ def export_bundle(
         digests: list[tuple[str, int, str, int]] = []
         try:
             for contribution in store.pending(full):
-                record = export_record(contribution, pseudonym)
+                scan = scans.of(contribution.page_id)
+                record = export_record(contribution, pseudonym, scan[:2] if scan else None)
                 line = canonical_json(record)
-                builder.add(record, line)
+                image = (scan[0], scan[2]) if scan and with_scans and not contribution.deleted else None
+                builder.add(record, line, image)
                 digests.append(
                     (contribution.uuid, contribution.version,
                      hashlib.sha256(line.encode()).hexdigest(), int(contribution.deleted))
@@ -248,6 +253,28 @@ def export_bundle(
     )  # fmt: skip
 
 
+class _ScanIndex:
+    """Which scanned original (file name in a bundle, page number, stored path) a page is."""
+
+    def __init__(self, register: Register) -> None:
+        from mairie_cli.storage.pages import PageStore
+
+        self.root = register.workspace.root
+        self.store = PageStore(register.db)
+        self._known: dict[int, tuple[str, int, Path]] = {}
+
+    def of(self, page_id: int | None) -> tuple[str, int, Path] | None:
+        if page_id is None:
+            return None
+        if page_id not in self._known:
+            page = self.store.page(page_id)
+            if page is None:
+                return None
+            stored = self.root / page["stored_path"]
+            self._known[page_id] = (f"pages/{stored.name}", page["index"] + 1, stored)
+        return self._known[page_id]
+
+
 def _signer(secret: Path, comment: str) -> Callable[[bytes], bytes]:
     return lambda data: signing.sign(secret, data, comment)
 
@@ -267,26 +294,43 @@ class _PartBuilder:
         self.sequence = sequence
         self.budget = budget
         self.parts: list[BagWriter] = []
+        self._images: set[str] = set()  # scans already placed in a part of this export
         self._finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mairie-export")
         self._closing: list[Future[None]] = []
         self._current: _OpenPart | None = None
 
-    def add(self, record: dict[str, Any], canonical: str) -> None:
-        """Add one record (with its canonical JSON, already made for its digest)."""
+    def add(self, record: dict[str, Any], canonical: str, image: tuple[str, Path] | None = None) -> None:
+        """Add one record (with its canonical JSON, already made for its digest) and the scan
+        it comes from, if it travels and is not in this export yet."""
         line = (canonical + "\n").encode("utf-8")
         row = csv_line(csv_row(record)).encode("utf-8")
+        extra = 0
+        if image is not None and image[0] not in self._images:
+            extra = image[1].stat().st_size
+            if extra > self.budget:
+                raise PartTooLarge(
+                    f"La page scannée « {image[0]} » ({extra} octets) dépasse à elle seule la taille "
+                    "maximale d'un fichier : relancez avec une --taille-max plus grande, ou sans "
+                    "--avec-scans."
+                )
+        else:
+            image = None
         part = self._current
-        if part is not None and part.records and part.predicted(len(line), len(row)) > self.budget:
+        if part is not None and part.records and part.predicted(len(line), len(row)) + extra > self.budget:
             self._close_current()
             part = None
         if part is None:
             part = self._open()
-        if not part.records and part.predicted(len(line), len(row)) > self.budget:
+        if not part.records and part.predicted(len(line), len(row)) + extra > self.budget:
             raise PartTooLarge(
                 f"La contribution {record['uuid'][:8]} dépasse à elle seule la taille maximale "
                 "d'un fichier : relancez avec une --taille-max plus grande."
             )
         part.write(line, row)
+        if image is not None:
+            part.images.append(image)
+            part.image_bytes += extra
+            self._images.add(image[0])
 
     def close(self, cahiers: bytes, state: bytes) -> list[BagWriter]:
         self._close_current()
@@ -351,6 +395,8 @@ class _OpenPart:
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._flushed = 0
+        self.images: list[tuple[str, Path]] = []
+        self.image_bytes = 0
 
     def write(self, line: bytes, row: bytes) -> None:
         self._pending.append(line)
@@ -377,7 +423,7 @@ class _OpenPart:
         ratio = max(written / self._flushed, 0.3) if self._flushed > 1024**2 else 1.0
         json_part = (self.json_bytes + extra_json) * ratio
         csv_part = (self.csv_bytes + extra_csv) * min(ratio * 1.4, 1.0)
-        return int((json_part + csv_part) * 1.02)
+        return int((json_part + csv_part) * 1.02) + self.image_bytes
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
@@ -390,3 +436,5 @@ class _OpenPart:
         self.csv.close()
         self.bag.add_payload_copy("contributions.csv", self.csv_path)
         self.csv_path.unlink()
+        for name, path in self.images:  # already compressed (PNG, JPEG, PDF): stored as is
+            self.bag.add_payload_copy(name, path, compress=False)

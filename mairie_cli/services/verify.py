@@ -107,6 +107,14 @@ def _check_bag(bag: OpenedBag, label: str, public_key: signing.PublicKey) -> Ver
         )
     if info.get("Mairie-Key-Id") != public_key.key_id:
         raise BundleInvalid(f"« {label} » : bag-info.txt annonce la clé {info.get('Mairie-Key-Id')}.")
+    for path in bag.payload:
+        if path.startswith("data/pages/"):
+            name = path.rsplit("/", 1)[1]
+            if name.split(".")[0] != bag.payload[path]:
+                raise BundleInvalid(
+                    f"« {label} » : la page scannée « {name} » ne porte pas l'empreinte de son "
+                    "contenu (fichier remplacé)."
+                )
     state = _read_json(bag, "data/etat.json", label)
     if state.get("digest") != info.get("Mairie-State-Digest"):
         raise BundleInvalid(f"« {label} » : le résumé d'état ne correspond pas à bag-info.txt.")
