@@ -44,9 +44,46 @@ def build_workspace(folder: Path, rows: int) -> None:
             register.add_many(entries, 1)
 
 
+def build_scanned(folder: Path, pages: int) -> None:
+    """A workspace whose contributions each come from their own scanned page (~60 KiB PNG)."""
+    sys.path.insert(0, str(ROOT))
+    from mairie_cli.bundle.bag import copy_durably, sha256_file
+    from mairie_cli.models import NewContribution, Source
+    from mairie_cli.ocr.synthetic import degrade, typed_page
+    from mairie_cli.services.register import Register, now_iso
+    from mairie_cli.storage.database import transaction
+    from mairie_cli.storage.pages import PageStore
+
+    register, _ = Register.init(folder, "01001", "Commune de mesure")
+    with register:
+        register.open_cahier("Cahier de doléances")
+        store = PageStore(register.db)
+        scratch = folder / "scratch"
+        scratch.mkdir()
+        for i in range(pages):
+            path = scratch / f"p{i}.png"
+            degrade(
+                typed_page([f"Page {i} : les services publics ferment."] * 8, dpi=100), noise=8, seed=i
+            ).save(path)
+            sha = sha256_file(path)
+            relative = Path("pages") / sha[:2] / f"{sha}.png"
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            copy_durably(path, folder / relative)
+            path.unlink()
+            with transaction(register.db):
+                size = (folder / relative).stat().st_size
+                original = {"sha256": sha, "file_name": path.name, "stored_path": relative.as_posix()}
+                store.add_original({**original, "kind": "image", "size": size, "pages": 1}, 1, now_iso())
+                page_id = register.db.execute(
+                    "SELECT id FROM pages WHERE original_sha256 = ?", [sha]
+                ).fetchone()[0]
+                register.add_many([NewContribution(text=f"Page {i}", source=Source.OCR, page_id=page_id)], 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--scans", type=int, default=400, help="page images for the --avec-scans run")
     args = parser.parse_args()
     corpus = len(real_texts())
     source = f"the {corpus} Grand Débat contributions of ../shared, in turn" if corpus else "synthetic"
@@ -94,6 +131,15 @@ def main() -> None:
                 f"{verify / export:.2f}× (≤1)",
                 f"{verify_rss} MiB",
             )
+        for count in sorted({args.scans // 4, args.scans}):
+            folder = work / f"scans-{count}"
+            build_scanned(folder, count)
+            run([*mairie, "-d", str(folder), "config", "destinataire", str(identity.to_public())])
+            seconds, rss = run([*mairie, "-d", str(folder), "exporter", "--tout", "--avec-scans"])
+            parts = sorted((folder / "exports").glob("doleances-*.zip.age"))
+            megabytes = sum(p.stat().st_size for p in parts) / 1024**2
+            label = f"{count} page images: mairie exporter --avec-scans"
+            row(label, "", f"{seconds:.2f} s", f"{len(parts)} parts, {megabytes:.0f} MiB", f"{rss} MiB")
 
 
 if __name__ == "__main__":
