@@ -1,13 +1,13 @@
 """The ``mairie`` program: a thin layer over the library, one module per command group."""
 
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from mairie_cli import __version__
 from mairie_cli.cli import bundles, cahier, commune, entries, importing, keys, ocr, relire, saisie
 from mairie_cli.cli.base import State, new_app, state
+from mairie_cli.cli.options import Folder
 
 app = new_app(
     "mairie : les cahiers de doléances de la commune, saisis, numérisés et transmis à "
@@ -24,16 +24,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    dossier: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--dossier",
-            "-d",
-            envvar="MAIRIE_DOSSIER",
-            metavar="DOSSIER",
-            help="Dossier de l'espace de travail (par défaut : le dossier courant).",
-        ),
-    ] = None,
+    dossier: Folder = None,
     debug: Annotated[bool, typer.Option("--debug", help="Afficher le détail technique des erreurs.")] = False,
     version: Annotated[
         bool,

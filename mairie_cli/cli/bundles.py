@@ -54,7 +54,7 @@ def exporter(
     from mairie_cli.services.export import export_bundle, parse_size
 
     size = parse_size(taille_max)
-    with open_register(ctx, dossier) as register, _progress() as progress:
+    with open_register(ctx, dossier) as register, output.progress("Préparation du paquet") as progress:
         result = export_bundle(
             register, destination=vers, full=tout, max_size=size, encrypt=not sans_chiffrement,
             with_scans=avec_scans, progress=progress,
@@ -168,27 +168,3 @@ def _human(size: int) -> str:
             return f"{size:.0f} {unit}" if unit == "octets" else f"{size:.1f} {unit}".replace(".", ",")
         size /= 1024  # type: ignore[assignment]
     return str(size)
-
-
-class _progress:  # noqa: N801 - a context manager used like a function
-    """A bar on stderr while contributions are packed (only on a terminal)."""
-
-    def __enter__(self) -> Any:
-        import sys
-
-        self._bar = None
-        if not sys.stderr.isatty():
-            return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._bar = Progress(
-            TextColumn("Préparation du paquet"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=output.console(stderr=True), transient=True,
-        )  # fmt: skip
-        self._bar.start()
-        task = self._bar.add_task("export", total=None)
-        return lambda done, total: self._bar.update(task, completed=done, total=total)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()

@@ -48,7 +48,7 @@ def importer(
     from mairie_cli.services.importer import import_file, parse_column_options
 
     forced = parse_column_options(colonne)
-    with open_register(ctx, dossier) as register, _progress() as progress:
+    with open_register(ctx, dossier) as register, output.progress("Import des lignes") as progress:
         try:
             report = import_file(
                 register, fichier, cahier, columns=forced, partial=partiel, dry_run=essai,
@@ -83,27 +83,3 @@ def _print_mapping(report: Any) -> None:
         output.info(f"  {FIELDS[name]:<7} ← colonne « {header} »")
     for header in report.ignored_columns:
         output.info(f"  (colonne « {header} » ignorée)")
-
-
-class _progress:  # noqa: N801 - a context manager used like a function
-    """A row counter on stderr for long imports, silent when stderr is not a terminal."""
-
-    def __enter__(self) -> Any:
-        import sys
-
-        if not sys.stderr.isatty():
-            self._bar = None
-            return None
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        self._bar = Progress(
-            SpinnerColumn(), TextColumn("{task.completed} lignes lues"), TimeElapsedColumn(),
-            console=output.console(stderr=True), transient=True,
-        )  # fmt: skip
-        self._bar.start()
-        task = self._bar.add_task("import", total=None)
-        return lambda done: self._bar.update(task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()

@@ -47,10 +47,10 @@ def ocr(
     from mairie_cli.errors import BatchIncomplete
     from mairie_cli.services.ocr import run_ocr
 
-    with open_register(ctx, dossier) as register, _progress() as progress:
+    with open_register(ctx, dossier) as register, output.progress("Lecture des pages", "p/min") as bar:
         report = run_ocr(
             register, chemins, cahier_id=cahier, jobs=jobs, language=langue, timeout=delai,
-            progress=progress,
+            progress=(lambda done, total, _page: bar(done, total)) if bar else None,
         )  # fmt: skip
     if json:
         output.print_json(report.to_dict())
@@ -89,34 +89,3 @@ def _summary(report: Any) -> None:
         output.info(
             "Étape suivante : « mairie relire » pour relire les brouillons et taper les pages manuscrites."
         )
-
-
-class _progress:  # noqa: N801 - a context manager used like a function
-    """Pages done, pages per minute and time left, on stderr (only on a terminal)."""
-
-    def __enter__(self) -> Any:
-        import sys
-
-        self._bar = None
-        if not sys.stderr.isatty():
-            return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._bar = Progress(
-            TextColumn("Lecture des pages"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]} p/min"), TimeRemainingColumn(),
-            console=output.console(stderr=True), transient=True,
-        )  # fmt: skip
-        self._bar.start()
-        task = self._bar.add_task("ocr", total=None, rate="—")
-
-        def update(done: int, total: int, _outcome: Any) -> None:
-            elapsed = self._bar.tasks[0].elapsed or 0  # type: ignore[union-attr]
-            rate = f"{done / elapsed * 60:.0f}" if elapsed else "—"
-            self._bar.update(task, completed=done, total=total, rate=rate)  # type: ignore[union-attr]
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -35,6 +36,32 @@ def stream_json_array(items: Iterable[dict[str, Any]]) -> int:
         count += 1
     write("\n]\n" if count else "]\n")
     return count
+
+
+@contextmanager
+def progress(label: str, rate_unit: str | None = None) -> Iterator[Callable[..., None] | None]:
+    """A progress bar on stderr, only on a terminal: yields ``update(done, total=None)``.
+
+    Workers never draw: the command updates the bar as results come back to it.
+    """
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns: list[Any] = [TextColumn(label), BarColumn(), MofNCompleteColumn()]
+    if rate_unit:
+        columns.append(TextColumn("{task.fields[rate]} " + rate_unit))
+    columns.append(TimeRemainingColumn())
+    with Progress(*columns, console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None, rate="—")
+
+        def update(done: int, total: int | None = None) -> None:
+            elapsed = bar.tasks[0].elapsed or 0
+            rate = f"{done / elapsed * 60:.0f}" if elapsed else "—"
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        yield update
 
 
 def success(message: str) -> None:

@@ -18,6 +18,16 @@ _YES = {"o", "oui", "y", "yes"}
 _NO = {"n", "non", "no", ""}
 
 
+def read_line(prompt: str) -> str:
+    """One line typed after ``prompt`` (without its line end); ``EOFError`` when input ends."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if line == "":
+        raise EOFError
+    return line.rstrip("\r\n")
+
+
 def confirm(question: str) -> bool:
     """Ask a yes/no question on stderr; Entrée means no."""
     while True:

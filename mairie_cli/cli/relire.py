@@ -167,12 +167,12 @@ def _highlighted(text: str, words: list[tuple[str, float]]) -> Any:
 
 
 def _ask(prompt: str) -> str:
-    sys.stdout.write(prompt)
-    sys.stdout.flush()
-    line = sys.stdin.readline()
-    if line == "":
-        raise _Stop
-    return line.rstrip("\r\n")
+    from mairie_cli.cli.prompts import read_line
+
+    try:
+        return read_line(prompt)
+    except EOFError:
+        raise _Stop from None
 
 
 def _ask_lines(prompt: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 
+from mairie_cli.cli.prompts import read_line as _input
 from mairie_cli.dates import format_fr, parse_date
 from mairie_cli.errors import MairieError
 from mairie_cli.models import Contribution, Nature, NewContribution
@@ -207,12 +208,3 @@ def _parse_nature(answer: str) -> Nature | None:
         return Nature.parse(answer)
     except MairieError:
         return None
-
-
-def _input(prompt: str) -> str:
-    sys.stdout.write(prompt)
-    sys.stdout.flush()
-    line = sys.stdin.readline()
-    if line == "":
-        raise EOFError
-    return line.rstrip("\r\n")
