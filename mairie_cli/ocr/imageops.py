@@ -77,8 +77,9 @@ def skew_angle(grey: Image.Image, limit: float = 6.0) -> float:
         profile = rotated.sum(axis=1, dtype=np.float64)
         return float(np.var(profile))
 
-    best = max(np.arange(-limit, limit + 0.01, 0.5), key=score)
-    fine = max(np.arange(best - 0.5, best + 0.51, 0.1), key=score)
+    # Coarse then fine: 13 + 9 rotations of a small image instead of 120 at full precision.
+    best = max(np.arange(-limit, limit + 0.01, 1.0), key=score)
+    fine = max(np.arange(best - 1.0, best + 1.01, 0.25), key=score)
     return round(float(fine), 2)
 
 
@@ -122,7 +123,10 @@ def rotate(grey: Image.Image, degrees: float) -> Image.Image:
     if not degrees:
         return grey
     # Bilinear: three times faster than bicubic on a 300-dpi page, the same for tesseract.
-    return grey.rotate(degrees, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+    # A skew of a few degrees only moves the corners, which are margins: the page keeps its
+    # size (a larger canvas made tesseract slower); a quarter turn needs the new size.
+    expand = abs(degrees) > 10
+    return grey.rotate(degrees, resample=Image.Resampling.BILINEAR, expand=expand, fillcolor=255)
 
 
 def to_array(image: Image.Image) -> Any:
