@@ -203,7 +203,7 @@ def speed(pdf_pages: int) -> None:
         run([*mairie, "init", "--commune", "01001"])
         run([*mairie, "cahier", "ouvrir", "Cahier"])
         ours_time, ours_rss = run([*mairie, "ocr", *map(str, files)])
-        row("24 pages", "plain loop", "xargs -P2", "mairie ocr", "ratio to xargs")
+        row("24 pages", "plain loop", "xargs -P2", "mairie ocr", "ratio (b)")
         row(
             "",
             f"{plain_loop:.1f} s",

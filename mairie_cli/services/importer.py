@@ -8,6 +8,7 @@ key derived from its content, so importing the same file again adds nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections import Counter
@@ -22,7 +23,7 @@ from mairie_cli.dates import from_spreadsheet
 from mairie_cli.errors import InvalidValue, MairieError, NoTextColumn, RowsRejected
 from mairie_cli.models import Nature, NewContribution, Source
 from mairie_cli.services.register import MAX_PAGE_NUMBER, Register, now_iso
-from mairie_cli.storage.database import transaction
+from mairie_cli.storage.database import bulk_load, transaction
 from mairie_cli.tabular import Sheet, open_sheets
 from mairie_cli.textnorm import clean_text, words_key
 
@@ -79,6 +80,8 @@ _KEYWORDS: list[tuple[str, set[str]]] = [
 ]  # fmt: skip
 
 _HEADER_SEARCH_ROWS = 10
+#: Files from this size on are loaded with ``bulk_load``.
+BULK_MIN_BYTES = 1 << 20
 _MAX_HEADER_WORDS = 6
 _BATCH = 1000
 _MAX_LISTED = 50
@@ -178,8 +181,9 @@ def _import(
         dry_run=dry_run,
     )  # fmt: skip
     stamp = now_iso()
+    large = path.stat().st_size >= BULK_MIN_BYTES
     try:
-        with transaction(register.db):
+        with bulk_load(register.db) if large else contextlib.nullcontext(), transaction(register.db):
             present = register.store.import_keys(cahier_id)
             position = first_position = register.store.next_position(cahier_id)
             batch: list[NewContribution] = []

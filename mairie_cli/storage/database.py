@@ -90,6 +90,26 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         conn.commit()
 
 
+@contextmanager
+def bulk_load(db: sqlite_utils.Database) -> Iterator[None]:
+    """For a large import, write each page once into the database file.
+
+    In WAL mode every page is written twice (to the WAL, then back by the checkpoint that
+    follows the commit). With a rollback journal an append writes it once, and durability is
+    the same (``synchronous=FULL``). The mode changes only if no other program has the base
+    open; WAL is restored afterwards.
+    """
+    try:
+        mode = str(db.execute("PRAGMA journal_mode = DELETE").fetchone()[0])
+    except sqlite3.OperationalError:
+        mode = "wal"  # another connection is reading: keep WAL, nothing else changes
+    try:
+        yield
+    finally:
+        if mode != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+
+
 def translate_sqlite_error(exc: sqlite3.Error, path: Path | None = None) -> MairieError:
     """Turn an SQLite failure into the French error a user can act on."""
     where = f" « {path} »" if path else ""
