@@ -1,7 +1,6 @@
 """``mairie relire``: proofreading OCR drafts and typing the handwritten pages."""
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -138,6 +137,8 @@ def _transcribe(reg: Any, page: Any, where: str, *, open_image: bool) -> None:
 
 def _show(image: Path) -> None:
     """Open the page in the system's image viewer; never blocks, never fails the command."""
+    import subprocess
+
     try:
         if os.name == "nt":
             os.startfile(image)  # type: ignore[attr-defined]
