@@ -116,7 +116,7 @@ def finish_page(register: Register, page_id: int) -> None:
     """A handwritten page is fully typed."""
     with transaction(register.db):
         PageStore(register.db).set_status(page_id, "relue", now_iso())
-        register._journal("transcribed", "page", str(page_id))
+        register.record_event("transcribed", "page", str(page_id))
 
 
 def _like(draft: Contribution, text: str, region: dict[str, Any] | None) -> Any:

@@ -127,15 +127,15 @@ class Register:
             if existing is None:
                 commune = Commune(insee=code, name=name, department=department_of(code))
                 register.store.insert_commune(commune, now_iso())
-                register._journal("init", "commune", code, after=commune.__dict__)
+                register.record_event("init", "commune", code, after=commune.__dict__)
             elif name and name != existing.name:
                 register.store.update_commune_name(name)
-                register._journal(
+                register.record_event(
                     "rename", "commune", code, before={"name": existing.name}, after={"name": name}
                 )
             if keys_created:
                 public = CommuneKeys.of(workspace).public_key()
-                register._journal("keys", "commune", code, after={"key_id": public.key_id})
+                register.record_event("keys", "commune", code, after={"key_id": public.key_id})
         return register, InitResult(register.commune, created, workspace)
 
     def close(self) -> None:
@@ -165,7 +165,7 @@ class Register:
         opened = check_plausible(opened_on).isoformat() if opened_on else None
         with transaction(self.db):
             cahier_id = self.store.insert_cahier(title, opened, notes, now_iso())
-            self._journal(
+            self.record_event(
                 "open", "cahier", str(cahier_id),
                 after={"title": title, "opened_on": opened, "notes": notes},
             )  # fmt: skip
@@ -182,7 +182,7 @@ class Register:
             )
         with transaction(self.db):
             self.store.close_cahier(cahier.id, closed.isoformat())
-            self._journal(
+            self.record_event(
                 "close", "cahier", str(cahier.id),
                 before={"closed_on": cahier.closed_on}, after={"closed_on": closed.isoformat()},
             )  # fmt: skip
@@ -365,7 +365,7 @@ class Register:
         changes["updated_at"] = now_iso()
         with transaction(self.db):
             self.store.update_contribution(current.uuid, changes)
-            self._journal(
+            self.record_event(
                 "update", "contribution", current.uuid, version=changes["version"],
                 before=before, after={**before, **_pick(changes)},
             )  # fmt: skip
@@ -384,7 +384,7 @@ class Register:
         before = _journal_view(current)
         with transaction(self.db):
             self.store.update_contribution(current.uuid, changes)
-            self._journal(
+            self.record_event(
                 "delete", "contribution", current.uuid, version=version,
                 before=before, after={**before, **_pick(changes)},
             )  # fmt: skip
@@ -443,7 +443,7 @@ class Register:
 
     # -- journal -------------------------------------------------------------------------
 
-    def _journal(
+    def record_event(
         self,
         action: str,
         entity: str,
@@ -453,6 +453,7 @@ class Register:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
+        """Append one entry to the journal (inside the caller's transaction)."""
         self.store.append_journal(
             [journal_row({
                 "at": now_iso(), "actor": current_actor(), "action": action, "entity": entity,
