@@ -208,3 +208,16 @@ def test_version(bare_cli):
     from mairie_cli import __version__
 
     assert bare_cli("--version").stdout == f"mairie {__version__}\n"
+
+
+def test_state_mentions_drafts_pages_and_exports(cli, register):
+    from mairie_cli.models import NewContribution, Source
+
+    register.add(NewContribution(text="Brouillon lu par l'OCR.", source=Source.OCR, status="brouillon"))
+    human = cli("etat")
+    assert "1 brouillon(s) de l'OCR à relire : « mairie relire »." in human.stdout
+    assert "Aucun paquet exporté pour l'instant" in human.stdout
+    data = json.loads(cli("etat", "--json").stdout)
+    assert (data["drafts"], data["pages"], data["last_export"]) == (1, {}, None)
+    listed = cli("liste")
+    assert "(brouillon) Brouillon lu par l'OCR." in listed.stdout

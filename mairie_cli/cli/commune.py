@@ -80,5 +80,20 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
         sources.add_row(labels[Source(key)], str(count))
     out.print(natures)
     out.print(sources)
+    pages = data["pages"]
+    if pages:
+        out.print(
+            f"Pages scannées : {sum(pages.values())} ({pages.get('brouillon', 0)} dactylographiée(s), "
+            f"{pages.get('manuscrit', 0)} manuscrite(s) à taper, "
+            f"{pages.get('relue', 0)} tapée(s), {pages.get('vide', 0)} blanche(s), "
+            f"{pages.get('echec', 0) + pages.get('a_lire', 0)} à lire)"
+        )
+    if data["drafts"]:
+        out.print(f"{data['drafts']} brouillon(s) de l'OCR à relire : « mairie relire ».")
+    if data["last_export"]:
+        last = data["last_export"]
+        out.print(f"Dernier paquet exporté : n° {last['sequence']} du {output.date_fr(last['created_at'])}")
+    else:
+        out.print("Aucun paquet exporté pour l'instant : « mairie exporter ».")
     if data["last_change"]:
         out.print(f"Dernière modification : {output.date_fr(data['last_change'])}")

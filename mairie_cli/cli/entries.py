@@ -131,6 +131,8 @@ def _print_table(rows: "list[Contribution]", snippets: "list[str] | None" = None
             text = _highlight(snippets[index])
         elif c.deleted:
             text = Text(f"(supprimée) {output.short(c.text, 58)}", style="dim strike")
+        elif c.status == "brouillon":
+            text = Text(f"(brouillon) {output.short(c.text, 300)}", style="italic")
         table.add_row(
             c.short_id, *([str(c.cahier_id)] if several else []), str(c.position),
             output.date_fr(c.written_on), c.nature.label, str(c.page_number or ""), text,

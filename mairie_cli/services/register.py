@@ -426,8 +426,12 @@ class Register:
         )
 
     def state(self) -> dict[str, Any]:
-        """Counts per cahier, nature and source, for ``mairie etat``."""
+        """Counts per cahier, nature and source, scanned pages and exports, for ``mairie etat``."""
+        from mairie_cli.storage.exports import ExportStore
+        from mairie_cli.storage.pages import PageStore
+
         per_cahier = dict(self.store.counts("cahier_id"))
+        last_export = ExportStore(self.db).last_export()
         cahiers = [replace(c, count=per_cahier.get(c.id, 0)) for c in self.cahiers()]
         commune = self.commune
         return {
@@ -439,6 +443,12 @@ class Register:
             "natures": {n.value: 0 for n in Nature} | dict(self.store.counts("nature")),
             "sources": {s.value: 0 for s in Source} | dict(self.store.counts("source")),
             "last_change": self.store.last_change(),
+            "drafts": self.store.count_drafts(),
+            "pages": PageStore(self.db).counts(),
+            "last_export": (
+                {"sequence": last_export["sequence"], "created_at": last_export["created_at"]}
+                if last_export else None
+            ),
         }  # fmt: skip
 
     # -- journal -------------------------------------------------------------------------

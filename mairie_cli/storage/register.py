@@ -204,6 +204,12 @@ class RegisterStore:
         ).fetchall()
         return [(r[0], int(r[1])) for r in rows]
 
+    def count_drafts(self) -> int:
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM contributions WHERE status = 'brouillon' AND deleted_at IS NULL"
+        ).fetchone()
+        return int(row[0])
+
     def count_deleted(self) -> int:
         row = self.db.execute("SELECT COUNT(*) FROM contributions WHERE deleted_at IS NOT NULL").fetchone()
         return int(row[0])
