@@ -423,19 +423,58 @@ def test_zip_bomb_is_refused(filled, tmp_path):
     assert "bombe ZIP" in error.value.message
 
 
+def resigned(
+    register, source: Path, target: Path, change, comment="mairie commune=01001 sequence=1 partie=1/1"
+) -> Path:
+    """Apply ``change`` to the manifest, then fix the tag manifest and re-sign with the
+    commune's own key: what a forger holding the key could do, so only the manifest checks
+    themselves can catch it."""
+    from mairie_cli.crypto import signing
+
+    with zipfile.ZipFile(source) as old:
+        files = {info.filename: old.read(info) for info in old.infolist()}
+    [root] = {name.split("/")[0] for name in files}
+    files[f"{root}/manifest-sha256.txt"] = change(files[f"{root}/manifest-sha256.txt"])
+    lines = [
+        f"{hashlib.sha256(files[f'{root}/{name}']).hexdigest()}  {name}\n"
+        for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")
+    ]
+    tagmanifest = "".join(lines).encode()
+    files[f"{root}/tagmanifest-sha256.txt"] = tagmanifest
+    secret = CommuneKeys.of(register.workspace).secret
+    files[f"{root}/tagmanifest-sha256.txt.minisig"] = signing.sign(secret, tagmanifest, comment)
+    with zipfile.ZipFile(target, "w") as new:
+        for name, data in files.items():
+            new.writestr(name, data)
+    return target
+
+
 def test_duplicated_and_missing_manifest_entries(filled, plain_bundle, tmp_path):
-    def duplicate(name, data):
-        return data + data.splitlines(keepends=True)[0] if name.endswith("/manifest-sha256.txt") else data
-
-    def missing(name, data):
-        return b"".join(data.splitlines(keepends=True)[1:]) if name.endswith("/manifest-sha256.txt") else data
-
-    for change, fragment in ((duplicate, "cite deux fois"), (missing, "absent du manifeste")):
-        bad = rewrite_zip(plain_bundle, tmp_path / f"{change.__name__}.zip", change)
-        # Re-sign nothing: the manifest check fails before or with the tag manifest check.
+    cases = [
+        (lambda data: data + data.splitlines(keepends=True)[0], "cite deux fois"),
+        (lambda data: b"".join(data.splitlines(keepends=True)[1:]), "absent du manifeste"),
+        (lambda data: data + b"0" * 64 + b"  data/fantome.txt\n", "absent du paquet"),
+        (lambda data: data + b"0" * 64 + b"  ../dehors.txt\n", "chemin interdit"),
+    ]
+    for number, (change, fragment) in enumerate(cases):
+        bad = resigned(filled, plain_bundle, tmp_path / f"cas-{number}.zip", change)
         with pytest.raises(BundleInvalid) as error:
             verify_file(bad, public_key=public_key(filled))
-        assert "manifest-sha256.txt" in error.value.message or fragment in error.value.message
+        assert fragment in error.value.message, error.value.message
+
+
+def test_signature_moved_from_another_bundle(filled, plain_bundle, tmp_path):
+    """A valid signature whose signed comment names another sequence is refused."""
+    moved = resigned(
+        filled,
+        plain_bundle,
+        tmp_path / "autre.zip",
+        lambda d: d,
+        "mairie commune=01001 sequence=2 partie=1/1",
+    )
+    with pytest.raises(BundleInvalid) as error:
+        verify_file(moved, public_key=public_key(filled))
+    assert "la signature vient d'un autre paquet" in error.value.message
 
 
 def test_verifier_command(cli, filled, association, tmp_path):

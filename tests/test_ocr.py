@@ -306,21 +306,28 @@ def test_batch_stores_originals_and_resumes(register, tmp_path):
 
 @needs_tesseract
 def test_failed_pages_are_read_again_next_time(register, tmp_path, monkeypatch):
+    """A page that timed out (the fake stands for tesseract here) is read on the next run."""
     scans = make_scans(tmp_path / "scans")
     import mairie_cli.services.ocr as service
 
     real = service.read_page
-    monkeypatch.setattr(
-        service, "read_page",
-        lambda t: {"page_id": t["page_id"], "status": "echec", "error": "délai dépassé (60 s)"}
-        if t["path"].endswith(".png") and t["index"] == 0 and "p2" in str(t) else real(t),
-    )  # fmt: skip
+    rotated = hashlib.sha256((scans / "p2.png").read_bytes()).hexdigest()
+
+    def slow_on_p2(task):
+        if rotated in task["path"]:
+            return {"page_id": task["page_id"], "status": "echec", "error": "délai dépassé (60 s)"}
+        return real(task)
+
+    monkeypatch.setattr(service, "read_page", slow_on_p2)
     first = run_ocr(register, [scans], jobs=1)
-    assert len(first.failed) <= 1
+    assert [(p.file, p.status, p.error) for p in first.failed] == [
+        ("p2.png", "echec", "délai dépassé (60 s)")
+    ]
+    assert not first.complete and len(first.pages) == 4
     monkeypatch.undo()
     second = run_ocr(register, [scans], jobs=1)
-    assert len(second.pages) == len(first.failed)
-    assert second.complete
+    assert [(p.file, p.status) for p in second.pages] == [("p2.png", "brouillon")]
+    assert second.complete and second.skipped == 3
 
 
 @needs_tesseract
