@@ -29,8 +29,12 @@ def read_page(task: dict[str, Any]) -> dict[str, Any]:
         result.update(status="echec", error=f"délai dépassé ({exc})")
     except MairieError as exc:
         result.update(status="echec", error=exc.message)
+    except FileNotFoundError:
+        result.update(status="echec", error="l'original n'est plus dans le dossier pages/ (effacé ?)")
+    except OSError as exc:
+        result.update(status="echec", error=f"fichier illisible ({exc.strerror or exc})")
     except Exception as exc:  # one bad page must never stop the batch: reported, not raised
-        result.update(status="echec", error=f"{type(exc).__name__} : {exc}")
+        result.update(status="echec", error=f"erreur inattendue ({type(exc).__name__} : {exc})")
     result["seconds"] = round(time.monotonic() - started, 2)
     return result
 
