@@ -288,8 +288,10 @@ def test_interrupted_export_neither_skips_nor_repeats(filled, monkeypatch):
     monkeypatch.undo()
     exports = filled.workspace.exports_dir
     assert not [p for p in exports.iterdir() if p.name.startswith(".")]  # no temporary left
+    (exports / ".export-tue").mkdir()  # what a killed process leaves: cleared next time
     again = export_bundle(filled, encrypt=False)
     assert again.sequence == 1
+    assert not (exports / ".export-tue").exists()
     assert export_bundle(filled, encrypt=False).sequence is None
 
 

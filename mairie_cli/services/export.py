@@ -146,6 +146,8 @@ def export_bundle(
     commune = register.commune
     exports_dir = register.workspace.exports_dir
     exports_dir.mkdir(parents=True, exist_ok=True)
+    for stale in exports_dir.glob(".export-*"):  # left by an export killed mid-way
+        shutil.rmtree(stale, ignore_errors=True)
     pseudonym = Pseudonyms(keys.pseudonym_key())
     scans = _ScanIndex(register)
     cahiers = json.dumps([c.to_dict() for c in register.cahiers()], ensure_ascii=False, indent=1).encode()
