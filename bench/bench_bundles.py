@@ -47,7 +47,7 @@ def build_workspace(folder: Path, rows: int) -> None:
 def build_scanned(folder: Path, pages: int) -> None:
     """A workspace whose contributions each come from their own scanned page (~60 KiB PNG)."""
     sys.path.insert(0, str(ROOT))
-    from mairie_cli.bundle.bag import copy_durably, sha256_file
+    from mairie_cli.files import copy_durably, sha256_file
     from mairie_cli.models import NewContribution, Source
     from mairie_cli.ocr.synthetic import degrade, typed_page
     from mairie_cli.services.register import Register, now_iso

@@ -10,16 +10,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-import shutil
 import stat
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO
 
 from mairie_cli.errors import BundleInvalid, UnsafeArchive
+from mairie_cli.files import sha256_file
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"
@@ -303,62 +303,10 @@ def _parse_bag_info(content: bytes, fail: Callable[[str], BundleInvalid]) -> dic
 def _sha256_file(path: Path, fail: Callable[[str], BundleInvalid], name: str) -> str:
     if not path.is_file():
         raise fail(f"« {name} » manque.")
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, streamed."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_file(path)
 
 
 def _now_tuple() -> tuple[int, int, int, int, int, int]:
     import time
 
     return time.localtime()[:6]
-
-
-def place_durably(source: Path, target: Path) -> None:
-    """Sync a finished file and rename it into place (same file system)."""
-    with source.open("rb+") as handle:
-        _fsync(handle)
-    source.replace(target)
-    _fsync_dir(target.parent)
-
-
-def copy_durably(source: Path, target: Path) -> None:
-    """Copy to a temporary name, fsync, then rename: a removed USB stick never holds half a file."""
-    temporary = target.with_name(f".{target.name}.partiel")
-    with source.open("rb") as reader, temporary.open("wb") as writer:
-        shutil.copyfileobj(reader, writer, _CHUNK)
-        writer.flush()
-        _fsync(writer)
-    temporary.replace(target)
-    _fsync_dir(target.parent)
-
-
-def _fsync(handle: Any) -> None:
-    import os
-
-    os.fsync(handle.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    import os
-
-    if os.name == "nt":
-        return  # Windows has no directory handles to sync; the rename is journaled by NTFS
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass  # some file systems (FAT on some kernels) refuse: the file itself is synced
-    finally:
-        os.close(descriptor)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -130,8 +128,3 @@ def rotate(grey: Image.Image, degrees: float) -> Image.Image:
     # size (a larger canvas made tesseract slower); a quarter turn needs the new size.
     expand = abs(degrees) > 10
     return grey.rotate(degrees, resample=Image.Resampling.BILINEAR, expand=expand, fillcolor=255)
-
-
-def to_array(image: Image.Image) -> Any:
-    """For tests and evaluation scripts."""
-    return np.asarray(image)

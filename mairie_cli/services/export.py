@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli import __version__
-from mairie_cli.bundle.bag import BagWriter, copy_durably, place_durably, sha256_file
+from mairie_cli.bundle.bag import BagWriter
 from mairie_cli.bundle.records import (
     CSV_HEADER,
     Pseudonyms,
@@ -36,6 +36,7 @@ from mairie_cli.bundle.records import (
 from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import encrypt_file
 from mairie_cli.errors import CopyMismatch, ExportFailed, KeyProblem, PartTooLarge
+from mairie_cli.files import copy_durably, place_durably, sha256_file
 from mairie_cli.services.keys import CommuneKeys, recipients
 from mairie_cli.services.register import Register, now_iso
 from mairie_cli.storage.database import transaction

@@ -21,6 +21,7 @@ from typing import Any
 
 from mairie_cli.dates import from_spreadsheet
 from mairie_cli.errors import InvalidValue, MairieError, NoTextColumn, RowsRejected
+from mairie_cli.files import sha256_file
 from mairie_cli.models import Nature, NewContribution, Source
 from mairie_cli.services.register import MAX_PAGE_NUMBER, Register, now_iso
 from mairie_cli.storage.database import bulk_load, transaction
@@ -214,7 +215,7 @@ def _import(
                 raise _DryRun
             register.store.record_import(
                 {
-                    "at": stamp, "file_name": path.name, "file_sha256": _sha256(path),
+                    "at": stamp, "file_name": path.name, "file_sha256": sha256_file(path),
                     "cahier_id": cahier_id, "imported": report.imported,
                     "skipped": report.already_present + report.rejected_count,
                     "mapping": report.mapping,
@@ -401,11 +402,3 @@ def parse_column_options(options: list[str]) -> dict[str, str]:
             )
         forced[name] = header.strip()
     return forced
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

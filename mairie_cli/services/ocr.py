@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mairie_cli.bundle.bag import copy_durably, sha256_file
 from mairie_cli.errors import MairieError, ScanUnreadable
+from mairie_cli.files import copy_durably, sha256_file
 from mairie_cli.models import NewContribution, Source
 from mairie_cli.ocr import segment, sources, tesseract, triage
 from mairie_cli.ocr.worker import read_page

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mairie_cli.bundle.bag import OpenedBag, extract_zip, open_bag, sha256_file
+from mairie_cli.bundle.bag import OpenedBag, extract_zip, open_bag
 from mairie_cli.bundle.records import StateSummary
 from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import decrypt_file
 from mairie_cli.errors import BundleInvalid, FileUnreadable, KeyProblem, SignatureInvalid
+from mairie_cli.files import sha256_file
 
 _COMMENT = re.compile(r"^mairie commune=(\S+) sequence=(\d+) partie=(\d+)/(\d+)$")
 _AGE_MAGIC = b"age-encryption.org/v1"

@@ -85,9 +85,6 @@ class RegisterStore:
         ).fetchall()
         return [Cahier(*row) for row in rows]
 
-    def get_cahier(self, cahier_id: int) -> Cahier | None:
-        return next((c for c in self.list_cahiers() if c.id == cahier_id), None)
-
     def next_position(self, cahier_id: int) -> int:
         row = self.db.execute(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM contributions WHERE cahier_id = ?",
