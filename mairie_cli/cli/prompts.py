@@ -28,6 +28,14 @@ def read_line(prompt: str) -> str:
     return line.rstrip("\r\n")
 
 
+def read_text() -> str:
+    """Lines typed after « > » until an empty one, joined; ``EOFError`` when input ends."""
+    lines: list[str] = []
+    while (line := read_line("> ")).strip():
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
 def confirm(question: str) -> bool:
     """Ask a yes/no question on stderr; Entrée means no."""
     while True:

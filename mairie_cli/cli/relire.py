@@ -177,8 +177,10 @@ def _ask(prompt: str) -> str:
 
 
 def _ask_lines(prompt: str) -> str:
+    from mairie_cli.cli.prompts import read_text
+
     typer.echo(prompt)
-    lines = []
-    while (line := _ask("> ")).strip():
-        lines.append(line)
-    return "\n".join(lines)
+    try:
+        return read_text()
+    except EOFError:
+        raise _Stop from None

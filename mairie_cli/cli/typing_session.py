@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from mairie_cli.cli.prompts import read_line as _input
+from mairie_cli.cli.prompts import read_text
 from mairie_cli.dates import format_fr, parse_date
 from mairie_cli.errors import MairieError
 from mairie_cli.models import Contribution, Nature, NewContribution
@@ -149,15 +150,8 @@ class TypingSession:
             typer.echo("Tapez le nouveau texte, ou Entrée pour le garder :")
         else:
             typer.echo("Texte (une ligne vide pour terminer) :")
-        lines: list[str] = []
-        while True:
-            line = _input("> ")
-            if not line.strip():
-                break
-            lines.append(line)
-        if not lines and current is not None:
-            return current
-        return "\n".join(lines).strip()
+        text = read_text()
+        return current if not text and current is not None else text
 
     def _ask_page(self, default: int | None) -> int | None:
         while True:
