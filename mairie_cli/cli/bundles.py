@@ -88,7 +88,7 @@ def exporter(
 def verifier(
     ctx: typer.Context,
     fichiers: Annotated[
-        list[Path], typer.Argument(metavar="FICHIER...", help="Paquets à vérifier (.zip ou .zip.age).")
+        list[Path], typer.Argument(metavar="FICHIER", help="Paquets à vérifier (.zip ou .zip.age).")
     ],
     cle: Annotated[
         Optional[Path],  # noqa: UP045

@@ -249,7 +249,7 @@ def chercher(
     mots: Annotated[
         list[str],
         typer.Argument(
-            metavar="MOTS...",
+            metavar="MOTS",
             help="Mots à chercher, sans souci des accents ni des majuscules ; "
             '"entre guillemets" pour une expression exacte, mot* pour un début de mot.',
         ),

@@ -22,7 +22,7 @@ def ocr(
     chemins: Annotated[
         Optional[list[Path]],  # noqa: UP045
         typer.Argument(
-            metavar="[CHEMINS]...", help="Fichiers ou dossiers de scans (par défaut : le dossier scans/)."
+            metavar="CHEMINS", help="Fichiers ou dossiers de scans (par défaut : le dossier scans/)."
         ),
     ] = None,
     cahier: CahierOpt = None,
