@@ -45,6 +45,12 @@ class ExitCode(IntEnum):
     DECRYPTION_FAILED = 61
     BUNDLE_INVALID = 62
     UNSAFE_ARCHIVE = 63
+    UNTRUSTED_KEY = 64
+    OUTSIDE_DEPARTMENT = 65
+    SEQUENCE_CONFLICT = 66
+    STATE_MISMATCH = 67
+    RECEPTION_INCOMPLETE = 68
+    INVALID_DEPARTMENT = 69
     OCR_UNAVAILABLE = 80
     SCAN_UNREADABLE = 81
     BATCH_INCOMPLETE = 82
@@ -217,6 +223,36 @@ class BundleInvalid(MairieError):
 class UnsafeArchive(MairieError):
     code = "E174"
     exit_code = ExitCode.UNSAFE_ARCHIVE
+
+
+class UntrustedKey(MairieError):
+    code = "E191"
+    exit_code = ExitCode.UNTRUSTED_KEY
+
+
+class OutsideDepartment(MairieError):
+    code = "E192"
+    exit_code = ExitCode.OUTSIDE_DEPARTMENT
+
+
+class SequenceConflict(MairieError):
+    code = "E193"
+    exit_code = ExitCode.SEQUENCE_CONFLICT
+
+
+class StateMismatch(MairieError):
+    code = "E194"
+    exit_code = ExitCode.STATE_MISMATCH
+
+
+class ReceptionIncomplete(MairieError):
+    code = "E195"
+    exit_code = ExitCode.RECEPTION_INCOMPLETE
+
+
+class InvalidDepartment(MairieError):
+    code = "E196"
+    exit_code = ExitCode.INVALID_DEPARTMENT
 
 
 class OcrUnavailable(MairieError):

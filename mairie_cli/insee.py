@@ -35,3 +35,21 @@ def normalize_insee(value: str) -> str:
 def department_of(insee: str) -> str:
     """The department part of a valid INSEE code: ``01``, ``2A``, ``974``."""
     return insee[:3] if insee.startswith("97") else insee[:2]
+
+
+_DEPARTMENT = re.compile(r"^(0[1-9]|1\d|[3-8]\d|9[0-5]|2[AB]|97[1-6])$")
+
+
+def normalize_department(value: str) -> str:
+    """Check a department number and return it in canonical form (``1`` → ``01``, ``2a`` → ``2A``)."""
+    from mairie_cli.errors import InvalidDepartment
+
+    code = value.strip().upper()
+    if code.isdigit() and len(code) == 1:
+        code = "0" + code
+    if not _DEPARTMENT.match(code):
+        raise InvalidDepartment(
+            f"« {value.strip()} » n'est pas un numéro de département : deux chiffres (01 pour l'Ain), "
+            "2A ou 2B pour la Corse, trois chiffres outre-mer (974 pour La Réunion)."
+        )
+    return code

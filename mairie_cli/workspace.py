@@ -58,3 +58,52 @@ class Workspace:
         """Create the workspace's folders; existing ones and their files are left untouched."""
         for folder in (self.root, self.scans_dir, self.exports_dir):
             folder.mkdir(parents=True, exist_ok=True)
+
+
+ASSOCIATION_DB_NAME = "association.db"
+
+
+@dataclass(frozen=True)
+class AssociationWorkspace:
+    """An association's folder: ``association.db``, its keys, the bundles received
+    (``recus/``), the quarantine (``quarantaine/``) and the syntheses (``syntheses/``)."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, folder: Path | str | None = None) -> AssociationWorkspace:
+        return cls(Workspace.at(folder).root)
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / ASSOCIATION_DB_NAME
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.root / "cles"
+
+    @property
+    def received_dir(self) -> Path:
+        return self.root / "recus"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.root / "quarantaine"
+
+    @property
+    def syntheses_dir(self) -> Path:
+        return self.root / "syntheses"
+
+    def require(self) -> AssociationWorkspace:
+        """Fail with a French explanation when there is no association workspace here."""
+        if not self.db_path.is_file():
+            hint = " (c'est l'espace de travail d'une commune)" if (self.root / DB_NAME).is_file() else ""
+            raise WorkspaceNotFound(
+                f"Aucun espace de travail d'association dans « {self.root} »{hint}. Créez-le avec "
+                "« mairie asso init --departement NN », ou indiquez le bon dossier avec --dossier."
+            )
+        return self
+
+    def create_folders(self) -> None:
+        for folder in (self.root, self.keys_dir, self.received_dir, self.quarantine_dir, self.syntheses_dir):
+            folder.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,9 @@ BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"
 TAGMANIFEST = "tagmanifest-sha256.txt"
 SIGNATURE = "tagmanifest-sha256.txt.minisig"
+#: The signer's public key, a tag file: it proves nothing by itself, but lets the association
+#: show the fingerprint of an unknown key and trust it after a phone call.
+KEY_FILE = "cle-commune.pub"
 
 #: Limits when opening a ZIP received from elsewhere.
 MAX_MEMBERS = 10_000
@@ -95,7 +98,12 @@ class BagWriter:
         """End the first phase; ``finish`` reopens the ZIP to add the tag files."""
         self._zip.close()
 
-    def finish(self, bag_info: list[tuple[str, str]], sign: Callable[[bytes], bytes]) -> bytes:
+    def finish(
+        self,
+        bag_info: list[tuple[str, str]],
+        sign: Callable[[bytes], bytes],
+        extra_tags: dict[str, bytes] | None = None,
+    ) -> bytes:
         """Append the tag files and the signature; returns the tag manifest's bytes."""
         oxum = f"{sum(size for _, size in self.payload.values())}.{len(self.payload)}"
         info = "".join(f"{label}: {value}\n" for label, value in [*bag_info, ("Payload-Oxum", oxum)])
@@ -104,6 +112,7 @@ class BagWriter:
             "bagit.txt": BAGIT_TXT,
             "bag-info.txt": info.encode("utf-8"),
             MANIFEST: manifest.encode("utf-8"),
+            **(extra_tags or {}),
         }
         tagmanifest = "".join(
             f"{hashlib.sha256(content).hexdigest()}  {name}\n" for name, content in tags.items()
@@ -126,6 +135,7 @@ class OpenedBag:
     tagmanifest: bytes
     signature: bytes
     payload: dict[str, str]  # data/... -> sha256
+    tags: dict[str, str]  # tag file -> sha256, as the tag manifest lists them
 
     def read(self, relative: str) -> bytes:
         return (self.root / relative).read_bytes()
@@ -262,7 +272,7 @@ def open_bag(root: Path, label: str) -> OpenedBag:
     oxum = f"{sum((root / p).stat().st_size for p in payload)}.{len(payload)}"
     if info.get("Payload-Oxum") != oxum:
         raise fail("Payload-Oxum ne correspond pas au contenu.")
-    return OpenedBag(root, info, tagmanifest, signature, payload)
+    return OpenedBag(root, info, tagmanifest, signature, payload, tag_entries)
 
 
 def _parse_manifest(content: bytes, fail: Callable[[str], BundleInvalid], name: str) -> dict[str, str]:

@@ -36,6 +36,37 @@ def encrypt_file(source: Path, target: Path, recipients: list[str]) -> None:
         pyrage.encrypt_io(plain, sealed, keys)
 
 
+def generate_identity(path: Path) -> str:
+    """Create an age identity file (as ``age-keygen`` writes it), readable by its owner only;
+    returns its public key (``age1…``). An existing file is never replaced."""
+    import os
+    from datetime import datetime
+
+    import pyrage
+
+    identity = pyrage.x25519.Identity.generate()
+    recipient = str(identity.to_public())
+    text = (
+        f"# created: {datetime.now().astimezone().isoformat(timespec='seconds')}\n"
+        f"# public key: {recipient}\n{identity}\n"
+    )
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise KeyProblem(f"« {path} » existe déjà : une clé n'est jamais remplacée.") from None
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return recipient
+
+
+def recipient_of(identity: object) -> str:
+    """The public key (``age1…``) of an identity read by ``read_identity``."""
+    return str(identity.to_public())  # type: ignore[attr-defined]
+
+
 def read_identity(path: Path) -> object:
     """An age identity file (``AGE-SECRET-KEY-1…`` line, comments allowed)."""
     import pyrage

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli import __version__
-from mairie_cli.bundle.bag import BagWriter
+from mairie_cli.bundle.bag import KEY_FILE, BagWriter
 from mairie_cli.bundle.records import (
     CSV_HEADER,
     Pseudonyms,
@@ -200,6 +200,7 @@ def export_bundle(
             ("Mairie-Export", "complet" if full else "modifications"),
             ("Mairie-State-Digest", f"sha256:{summary.digest}"),
         ]
+        key_file = public.file_text(f"clé publique de la commune {commune.insee}").encode()
         tag_digests: list[str] = []
         files: list[ExportedFile] = []
         for index, part in enumerate(parts, start=1):
@@ -210,7 +211,7 @@ def export_bundle(
                 ("Mairie-Part", f"{index}/{len(parts)}"),
             ]
             comment = f"mairie commune={commune.insee} sequence={sequence} partie={index}/{len(parts)}"
-            tagmanifest = part.finish(info, _signer(keys.secret, comment))
+            tagmanifest = part.finish(info, _signer(keys.secret, comment), {KEY_FILE: key_file})
             tag_digests.append(hashlib.sha256(tagmanifest).hexdigest())
             final = exports_dir / (name + (".zip.age" if targets else ".zip"))
             sealed = Path(work) / final.name

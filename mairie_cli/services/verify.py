@@ -11,11 +11,13 @@ import hashlib
 import json
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mairie_cli.bundle.bag import OpenedBag, extract_zip, open_bag
+from mairie_cli.bundle.bag import KEY_FILE, OpenedBag, extract_zip, open_bag
 from mairie_cli.bundle.records import StateSummary
 from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import decrypt_file
@@ -62,31 +64,65 @@ def verify_file(
     An encrypted file needs an identity to be opened. Without one, it can still be checked
     against ``known_exports`` (the commune's own ledger): same digest, same file.
     """
-    if not path.is_file():
-        raise FileUnreadable(f"Le fichier « {path} » n'existe pas.")
-    with path.open("rb") as handle:
-        head = handle.read(len(_AGE_MAGIC))
-    encrypted = head == _AGE_MAGIC
-    if encrypted and not identities:
+    if is_encrypted(path) and not identities:
         return _check_against_ledger(path, known_exports or [])
-    with tempfile.TemporaryDirectory(prefix="mairie-verif-") as work:
-        zip_path = path
-        if encrypted:
-            zip_path = Path(work) / "paquet.zip"
-            decrypt_file(path, zip_path, identities or [])
-        root = extract_zip(zip_path, Path(work) / "sac")
-        bag = open_bag(root, path.name)
+    with opened_bundle(path, identities or []) as (bag, encrypted):
         if public_key is None:
             raise KeyProblem(
                 f"Pour vérifier la signature de « {path.name} », indiquez la clé publique de la "
                 "commune avec --cle commune-XXXXX.pub."
             )
-        result = _check_bag(bag, path.name, public_key)
+        result = check_bag(bag, path.name, public_key)
         result.encrypted = encrypted
         return result
 
 
-def _check_bag(bag: OpenedBag, label: str, public_key: signing.PublicKey) -> VerifiedBundle:
+def is_encrypted(path: Path) -> bool:
+    """Whether a file is an age file (raises ``FileUnreadable`` if it cannot be read)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_AGE_MAGIC)) == _AGE_MAGIC
+    except OSError:
+        raise FileUnreadable(f"Le fichier « {path} » n'existe pas ou ne se lit pas.") from None
+
+
+@contextmanager
+def opened_bundle(path: Path, identities: list[object]) -> Iterator[tuple[OpenedBag, bool]]:
+    """A received bundle, decrypted and extracted into a temporary folder that is removed
+    afterwards, its structure and every checksum checked; yields ``(bag, was_encrypted)``.
+
+    The signature is not checked here: the caller knows which key to check it with.
+    """
+    encrypted = is_encrypted(path)
+    with tempfile.TemporaryDirectory(prefix="mairie-verif-") as work:
+        zip_path = path
+        if encrypted:
+            if not identities:
+                raise KeyProblem(f"« {path.name} » est chiffré : il faut la clé secrète age pour l'ouvrir.")
+            zip_path = Path(work) / "paquet.zip"
+            decrypt_file(path, zip_path, identities)
+        root = extract_zip(zip_path, Path(work) / "sac")
+        yield open_bag(root, path.name), encrypted
+
+
+def embedded_key(bag: OpenedBag) -> signing.PublicKey | None:
+    """The public key the bag carries (covered by its tag manifest), if any."""
+    if KEY_FILE not in bag.tags:
+        return None
+    try:
+        return signing.read_public_key(bag.root / KEY_FILE)
+    except KeyProblem:
+        return None
+
+
+def check_bag(
+    bag: OpenedBag, label: str, public_key: signing.PublicKey, *, read_records: bool = True
+) -> VerifiedBundle:
+    """Check the signature and what it covers; with ``read_records``, count the records (and
+    recompute the state summary of a complete export in one part).
+
+    The caller that reads the records itself passes ``read_records=False``.
+    """
     try:
         comment = signing.verify(public_key, bag.tagmanifest, bag.signature)
     except SignatureInvalid as exc:
@@ -121,8 +157,13 @@ def _check_bag(bag: OpenedBag, label: str, public_key: signing.PublicKey) -> Ver
         raise BundleInvalid(f"« {label} » : le résumé d'état ne correspond pas à bag-info.txt.")
     full = info.get("Mairie-Export") == "complet"
     part, parts = (int(x) for x in info["Mairie-Part"].split("/"))
+    if "data/contributions.jsonl" not in bag.payload:
+        raise BundleInvalid(f"« {label} » ne contient pas data/contributions.jsonl.")
     # A complete export in one part holds every contribution: its summary is recomputed.
-    contributions, tombstones, digests = _scan_records(bag, label, collect=full and parts == 1)
+    contributions = tombstones = 0
+    digests = None
+    if read_records:
+        contributions, tombstones, digests = _scan_records(bag, label, collect=full and parts == 1)
     if digests is not None:
         digests.sort()
         if StateSummary.of_digests(digests).to_dict() != state:
@@ -141,8 +182,6 @@ def _scan_records(
     bag: OpenedBag, label: str, *, collect: bool
 ) -> tuple[int, int, list[tuple[str, int, str, bool]] | None]:
     """Read contributions.jsonl line by line: counts, and (uuid, version, digest) if asked."""
-    if "data/contributions.jsonl" not in bag.payload:
-        raise BundleInvalid(f"« {label} » ne contient pas data/contributions.jsonl.")
     contributions = tombstones = 0
     digests: list[tuple[str, int, str, bool]] | None = [] if collect else None
     with bag.open("data/contributions.jsonl") as handle:

@@ -16,11 +16,13 @@ from mairie_cli.errors import (
     MairieError,
     StorageFailed,
 )
-from mairie_cli.storage.migrations import APPLICATION_ID, MIGRATIONS
+from mairie_cli.storage.migrations import COMMUNE, Schema
 
 
-def open_database(path: Path) -> sqlite_utils.Database:
+def open_database(path: Path, schema: Schema = COMMUNE) -> sqlite_utils.Database:
     """Open (creating if needed) a mairie database and apply pending migrations.
+
+    ``schema`` says which kind: a commune's register (the default) or an association's.
 
     WAL journal with ``synchronous=FULL``: a committed entry survives a power cut, and
     readers never block the secretary who is typing.
@@ -34,7 +36,7 @@ def open_database(path: Path) -> sqlite_utils.Database:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
-        _migrate(db, path)
+        _migrate(db, path, schema)
     except sqlite3.Error as exc:
         raise translate_sqlite_error(exc, path) from exc
     return db
@@ -45,31 +47,40 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
-def _migrate(db: sqlite_utils.Database, path: Path) -> None:
+def _migrate(db: sqlite_utils.Database, path: Path, schema: Schema) -> None:
     current = schema_version(db)
-    known = len(MIGRATIONS)
+    known = len(schema.migrations)
+    app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
+    if current > 0 and app_id != schema.application_id:
+        raise DatabaseCorrupt(_foreign(path, app_id, schema))
     if current > known:
         raise DatabaseTooNew(
             f"La base « {path} » vient d'une version plus récente de mairie (schéma {current}, "
             f"cette version connaît le schéma {known}) : mettez mairie à jour. La base n'a pas "
             "été modifiée."
         )
-    if current > 0:
-        app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
-        if app_id != APPLICATION_ID:
-            raise DatabaseCorrupt(
-                f"Le fichier « {path} » est une base SQLite qui n'appartient pas à mairie. "
-                "Il n'a pas été modifié."
-            )
-    elif db.table_names():
+    if current == 0 and db.table_names():
         raise DatabaseCorrupt(
             f"Le fichier « {path} » est une base SQLite qui n'appartient pas à mairie. "
             "Il n'a pas été modifié."
         )
     for number in range(current, known):
         with transaction(db):
-            MIGRATIONS[number](db)
+            schema.migrations[number](db)
             db.execute(f"PRAGMA user_version = {number + 1}")
+
+
+def _foreign(path: Path, app_id: int, expected: Schema) -> str:
+    from mairie_cli.storage.asso_migrations import ASSOCIATION
+    from mairie_cli.storage.migrations import COMMUNE
+
+    for other in (COMMUNE, ASSOCIATION):
+        if other.application_id == app_id:
+            return (
+                f"Le fichier « {path} » est {other.label}, pas {expected.label} : vérifiez le "
+                "dossier indiqué. Il n'a pas été modifié."
+            )
+    return f"Le fichier « {path} » est une base SQLite qui n'appartient pas à mairie. Il n'a pas été modifié."
 
 
 @contextmanager

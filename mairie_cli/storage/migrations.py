@@ -7,11 +7,23 @@ pending ones, each in its own transaction together with the version bump.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlite_utils
 
-#: Written in every mairie database so that another SQLite file is recognised as foreign.
+#: Written in every commune database so that another SQLite file is recognised as foreign.
 APPLICATION_ID = 0x4D414952  # "MAIR"
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A kind of mairie database: its application id, its migrations, what to call it."""
+
+    application_id: int
+    migrations: list[Migration]
+    label: str  # « la base d'une commune »
 
 
 def m001_register(db: sqlite_utils.Database) -> None:
@@ -169,4 +181,6 @@ def m003_pages(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_register, m002_exports, m003_pages]
+MIGRATIONS: list[Migration] = [m001_register, m002_exports, m003_pages]
+
+COMMUNE = Schema(APPLICATION_ID, MIGRATIONS, "la base d'une commune")

@@ -1,0 +1,328 @@
+"""``mairie asso …``: the departmental association's side (keys, trust, reception, status)."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from mairie_cli.cli import output
+from mairie_cli.cli.base import command, new_app, state
+from mairie_cli.cli.options import Folder, Json
+
+asso_app = new_app("Association départementale : clés, communes reconnues, réception des paquets, état.")
+trust_app = new_app("Les clés des communes que l'association reconnaît.")
+asso_app.add_typer(trust_app, name="confiance")
+
+_STATUS = {
+    "appliqué": "[green]appliqué[/green]",
+    "doublon": "doublon",
+    "quarantaine": "[red]quarantaine[/red]",
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``asso`` group to the application."""
+    app.add_typer(asso_app, name="asso")
+
+
+def _open(ctx: typer.Context, dossier: Optional[Path]) -> Any:  # noqa: UP045
+    from mairie_cli.services.association import Association
+
+    return Association.open(dossier or state(ctx).folder)
+
+
+@command(asso_app, "init")
+def init(
+    ctx: typer.Context,
+    departement: Annotated[
+        str, typer.Option("--departement", metavar="NN", help="Numéro du département (01, 2A, 974…).")
+    ],
+    nom: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--nom", metavar="NOM", help="Nom de l'association."),
+    ] = None,
+    dossier: Folder = None,
+) -> None:
+    """Créer l'espace de travail de l'association et sa clé (sans rien effacer s'il existe)."""
+    from mairie_cli.services.association import Association
+
+    association, created = Association.init(dossier or state(ctx).folder, departement, nom)
+    with association:
+        if created:
+            output.success(
+                f"Espace de travail de l'association du département {association.department} créé."
+            )
+        else:
+            output.info("L'espace de travail de l'association existe déjà : rien n'a été effacé.")
+        output.info(f"Dossier : {association.workspace.root}")
+        output.info(
+            "Étapes suivantes : « mairie asso cle » pour la clé à donner aux communes, puis « mairie "
+            "asso confiance ajouter commune-CODE.pub --commune CODE » pour chaque commune."
+        )
+
+
+@command(asso_app, "cle")
+def cle(
+    ctx: typer.Context,
+    secours: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--secours",
+            metavar="FICHIER",
+            help="Créer une clé de secours dans ce fichier (sur une clé USB destinée au coffre).",
+        ),
+    ] = None,
+    vers: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--vers", metavar="DOSSIER", help="Où écrire le fichier pour les communes."),
+    ] = None,
+    dossier: Folder = None,
+    json: Json = False,
+) -> None:
+    """Montrer la clé de chiffrement (age1…) à donner aux communes, et l'écrire dans un fichier."""
+    with _open(ctx, dossier) as association:
+        if secours is not None:
+            backup = association.create_backup_identity(secours)
+            output.success(f"Clé de secours créée dans « {secours} » ({backup[:16]}…).")
+            output.info(
+                "Rangez-la au coffre et ne la copiez pas sur l'ordinateur. Redonnez aux communes le "
+                "fichier ci-dessous : leurs paquets s'ouvriront aussi avec la clé de secours."
+            )
+        recipients = association.recipients()
+        target = association.write_recipients(vers or association.workspace.root)
+    if json:
+        output.print_json({"recipients": recipients, "file": str(target)})
+        return
+    out = output.console()
+    out.print(f"Clé de chiffrement de l'association : {recipients[0]}", soft_wrap=True)
+    if len(recipients) > 1:
+        out.print(f"Clé de secours : {recipients[1]}", soft_wrap=True)
+    output.success(
+        f"Fichier à donner aux communes : {target} (chez elles : mairie config destinataire --fichier …)"
+    )
+
+
+@command(asso_app, "communes")
+def communes(
+    ctx: typer.Context,
+    fichier: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FICHIER", help="Liste des communes du département (CSV ou classeur, code INSEE)."
+        ),
+    ],
+    dossier: Folder = None,
+) -> None:
+    """Charger la liste des communes du département (pour savoir qui n'a rien envoyé)."""
+    with _open(ctx, dossier) as association:
+        result = association.load_communes(fichier)
+        department = association.department
+    output.success(f"{len(result.rows)} commune(s) du département {department} enregistrée(s).")
+    if result.outside:
+        output.info(f"{result.outside} ligne(s) d'autres départements ignorée(s).")
+    if result.invalid:
+        lines = ", ".join(str(n) for n in result.invalid[:10]) + ("…" if len(result.invalid) > 10 else "")
+        output.info(f"{len(result.invalid)} ligne(s) sans code INSEE valide ignorée(s) (lignes {lines}).")
+
+
+@command(trust_app, "ajouter")
+def trust_add(
+    ctx: typer.Context,
+    fichier: Annotated[Path, typer.Argument(metavar="FICHIER.pub", help="Clé publique de la commune.")],
+    commune: Annotated[
+        str, typer.Option("--commune", metavar="CODE_INSEE", help="Code INSEE de la commune.")
+    ],
+    oui: Annotated[bool, typer.Option("--oui", help="Ne pas demander de confirmation.")] = False,
+    dossier: Folder = None,
+) -> None:
+    """Reconnaître la clé d'une commune, après avoir comparé son empreinte au téléphone."""
+    from mairie_cli.crypto.signing import read_public_key
+
+    key = read_public_key(fichier)
+    out = output.console(stderr=True)
+    out.print(f"Commune {commune} — identifiant de la clé {key.key_id}")
+    out.print(f"Empreinte : [bold]{key.fingerprint}[/bold]")
+    if not oui and sys.stdin.isatty():
+        from mairie_cli.cli.prompts import confirm
+
+        if not confirm("La mairie lit-elle la même empreinte (commande « mairie cle ») ?"):
+            output.info("Clé non reconnue ; rien n'a été modifié.")
+            raise typer.Exit(1)
+    with _open(ctx, dossier) as association:
+        key, added = association.trust(commune, fichier)
+    if added:
+        output.success(f"Clé reconnue pour la commune {commune}.")
+    else:
+        output.info(f"Cette clé était déjà reconnue pour la commune {commune}.")
+
+
+@command(trust_app, "liste")
+def trust_list(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
+    """Lister les clés reconnues, commune par commune."""
+    with _open(ctx, dossier) as association:
+        keys = association.store.trusted_keys()
+    if json:
+        output.print_json(keys)
+        return
+    if not keys:
+        output.info(
+            "Aucune clé reconnue : « mairie asso confiance ajouter commune-CODE.pub --commune CODE »."
+        )
+        return
+    from rich.table import Table
+
+    table = Table("Commune", "Identifiant", "Empreinte", "Reconnue le")
+    for row in keys:
+        table.add_row(row["insee"], row["key_id"], row["fingerprint"], output.date_fr(row["added_at"]))
+    output.console().print(table)
+
+
+@command(trust_app, "retirer")
+def trust_remove(
+    ctx: typer.Context,
+    commune: Annotated[str, typer.Argument(metavar="CODE_INSEE", help="Code INSEE de la commune.")],
+    cle: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--cle", metavar="IDENTIFIANT", help="Retirer cette clé seulement (par défaut : toutes)."
+        ),
+    ] = None,
+    dossier: Folder = None,
+) -> None:
+    """Ne plus reconnaître la clé d'une commune (ses paquets iront en quarantaine)."""
+    from mairie_cli.errors import KeyProblem
+
+    with _open(ctx, dossier) as association:
+        removed = association.distrust(commune, cle)
+    if not removed:
+        raise KeyProblem(
+            f"Aucune clé reconnue pour la commune {commune}{' avec cet identifiant' if cle else ''}."
+        )
+    output.success(
+        f"{removed} clé(s) retirée(s) pour la commune {commune} : ce qui a déjà été reçu est gardé, "
+        "les prochains paquets signés par cette clé iront en quarantaine."
+    )
+
+
+@command(asso_app, "recevoir")
+def recevoir(
+    ctx: typer.Context,
+    chemins: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Argument(metavar="CHEMINS", help="Paquets reçus, ou dossiers qui en contiennent (clé USB…)."),
+    ] = None,
+    quarantaine: Annotated[
+        bool, typer.Option("--quarantaine", help="Réexaminer aussi les paquets en quarantaine.")
+    ] = False,
+    identite: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option("--identite", metavar="FICHIER", help="Autre clé secrète age (la clé de secours)."),
+    ] = None,
+    dossier: Folder = None,
+    json: Json = False,
+) -> None:
+    """Vérifier puis fusionner les paquets des communes, dans n'importe quel ordre."""
+    from mairie_cli.errors import InvalidValue, ReceptionIncomplete, StateMismatch
+    from mairie_cli.services.reception import QUARANTINED, receive
+
+    if not chemins and not quarantaine:
+        raise InvalidValue(
+            "Indiquez les paquets reçus, ou le dossier qui les contient (par exemple la clé USB)."
+        )
+    with _open(ctx, dossier) as association, output.progress("Réception des paquets", "paquets/min") as bar:
+        report = receive(
+            association, chemins or [], identities=identite, retry_quarantine=quarantaine, progress=bar
+        )
+    if json:
+        output.print_json(report.to_dict())
+    else:
+        _reception_summary(report)
+    quarantined = report.count(QUARANTINED)
+    if quarantined or report.count("illisible"):
+        raise ReceptionIncomplete(
+            f"{quarantined} paquet(s) mis en quarantaine (raison ci-dessus, et dans « mairie asso etat ») ; "
+            "les autres ont été appliqués."
+        )
+    if report.mismatches:
+        raise StateMismatch(
+            "Ce que l'association détient de certaines communes diffère de leur résumé signé (voir "
+            "ci-dessus) : demandez-leur un export complet."
+        )
+
+
+def _reception_summary(report: Any) -> None:
+    from rich.table import Table
+
+    err = output.console(stderr=True)
+    if not report.outcomes:
+        output.info("Aucun paquet trouvé (fichiers doleances-….zip.age).")
+        return
+    table = Table("Fichier", "Commune", "Envoi", "Résultat", "Contributions", box=None)
+    for o in report.outcomes:
+        envoi = (
+            f"n° {o.sequence}" + (f" ({o.part}/{o.parts})" if o.parts and o.parts > 1 else "")
+            if o.sequence
+            else ""
+        )
+        counted = (
+            f"{o.contributions}" + (f" (+{o.tombstones} suppr.)" if o.tombstones else "")
+            if o.status == "appliqué"
+            else ""
+        )
+        table.add_row(output.escape(o.file), o.insee or "", envoi, _STATUS.get(o.status, o.status), counted)
+    err.print(table)
+    for o in report.outcomes:
+        if o.code and o.message:
+            err.print(f"[red]Erreur : [{o.code}][/red] {output.escape(o.message)}")
+    for insee, missing in report.missing.items():
+        err.print(f"[yellow]Commune {insee} : il manque encore l'envoi {', '.join(missing)}.[/yellow]")
+    output.info(
+        f"{report.count('appliqué')} paquet(s) appliqué(s), {report.count('doublon')} doublon(s) ignoré(s), "
+        f"{report.count('quarantaine')} en quarantaine."
+    )
+
+
+@command(asso_app, "etat")
+def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
+    """Où en est chaque commune : dernier envoi, envois manquants, contributions, quarantaine."""
+    with _open(ctx, dossier) as association:
+        data = association.status()
+        name = association.name
+    if json:
+        output.print_json(data)
+        return
+    from rich.table import Table
+
+    out = output.console()
+    out.print(f"[bold]{output.escape(name)}[/bold] — département {data['department']}")
+    table = Table("Commune", "Nom", "Dernier envoi", "Manquants", "Reçu le", "Contributions", "État")
+    for c in data["communes"]:
+        state_label = c["state"] + (f", {len(c['quarantined'])} en quarantaine" if c["quarantined"] else "")
+        table.add_row(
+            c["insee"], output.escape(c["name"] or ""), str(c["last_sequence"] or "—"),
+            ", ".join(c["missing"]) or "—", output.date_fr(c["last_received_at"]),
+            str(c["contributions"]), state_label,
+        )  # fmt: skip
+    out.print(table)
+    heard = len(data["communes"])
+    if data["listed"]:
+        out.print(
+            f"{heard} commune(s) entendue(s) ; {len(data['silent'])} sur {data['listed']} de la liste "
+            "sans aucun envoi."
+        )
+        if data["silent"]:
+            shown = ", ".join(f"{s['insee']} {s['name'] or ''}".strip() for s in data["silent"][:20])
+            out.print(f"Sans nouvelles : {output.escape(shown)}{'…' if len(data['silent']) > 20 else ''}")
+    else:
+        out.print(
+            f"{heard} commune(s) entendue(s). Chargez la liste du département (« mairie asso communes "
+            "FICHIER.csv ») pour voir celles qui n'ont rien envoyé."
+        )
+    if data["quarantine"]:
+        out.print(f"[red]{len(data['quarantine'])} paquet(s) en quarantaine :[/red]")
+        for q in data["quarantine"]:
+            out.print(
+                f"- {output.escape(q['stored_as'])} : \\[{q['code']}] {output.escape(q['reason'])}",
+                soft_wrap=True,
+            )

@@ -1,0 +1,346 @@
+"""The departmental association's workspace: its keys, the communes it trusts, its status.
+
+An association's folder holds ``association.db``, its age identity in ``cles/`` (the secret
+key stays there; a backup identity is written elsewhere, for the safe), the bundles received
+(``recus/``), the quarantine and the syntheses. Receiving bundles is ``services.reception``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.crypto import signing
+from mairie_cli.crypto.encryption import generate_identity, read_identity, recipient_of
+from mairie_cli.errors import InvalidInsee, InvalidValue, KeyProblem, OutsideDepartment, WorkspaceConflict
+from mairie_cli.insee import department_of, normalize_department, normalize_insee
+from mairie_cli.services.register import current_actor, now_iso
+from mairie_cli.storage.asso_migrations import ASSOCIATION
+from mairie_cli.storage.association import AssociationStore
+from mairie_cli.storage.database import open_database, transaction
+from mairie_cli.workspace import AssociationWorkspace
+
+DEPARTMENT = "departement"
+NAME = "nom"
+BACKUP_RECIPIENT = "destinataire_secours"
+RECIPIENTS_FILE = "association-destinataires.txt"
+
+
+class Association:
+    """An open association workspace (a context manager closing its database)."""
+
+    def __init__(self, workspace: AssociationWorkspace, store: AssociationStore) -> None:
+        self.workspace = workspace
+        self.store = store
+        self.db = store.db
+
+    def __enter__(self) -> Association:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @classmethod
+    def open(cls, folder: Path | str | None = None) -> Association:
+        workspace = AssociationWorkspace.at(folder).require()
+        return cls(workspace, AssociationStore(open_database(workspace.db_path, ASSOCIATION)))
+
+    @classmethod
+    def init(
+        cls, folder: Path | str | None, department: str, name: str | None = None
+    ) -> tuple[Association, bool]:
+        """Create the workspace and its key, or reopen it: running it twice destroys nothing."""
+        code = normalize_department(department)
+        workspace = AssociationWorkspace.at(folder)
+        if (workspace.root / "mairie.db").exists():
+            raise WorkspaceConflict(
+                f"« {workspace.root} » est l'espace de travail d'une commune : créez celui de "
+                "l'association dans un autre dossier."
+            )
+        workspace.create_folders()
+        association = cls(workspace, AssociationStore(open_database(workspace.db_path, ASSOCIATION)))
+        existing = association.store.get_setting(DEPARTMENT)
+        if existing is not None and existing != code:
+            association.close()
+            raise WorkspaceConflict(
+                f"Ce dossier appartient déjà à l'association du département {existing}. Rien n'a été "
+                "modifié ; choisissez un autre dossier."
+            )
+        created = not association.identity_path.exists()
+        if created:
+            generate_identity(association.identity_path)
+        with transaction(association.db):
+            if existing is None:
+                association.store.set_setting(DEPARTMENT, code)
+                association.store.journal(now_iso(), current_actor(), "init", {"departement": code})
+            if name and name.strip():
+                association.store.set_setting(NAME, name.strip())
+        return association, existing is None
+
+    # -- identity ------------------------------------------------------------------------
+
+    @property
+    def department(self) -> str:
+        return self.store.get_setting(DEPARTMENT) or ""
+
+    @property
+    def name(self) -> str:
+        return self.store.get_setting(NAME) or f"Association du département {self.department}"
+
+    @property
+    def identity_path(self) -> Path:
+        return self.workspace.keys_dir / "association.key"
+
+    def identities(self, extra: list[Path] | None = None) -> list[object]:
+        """The association's own age identity, and any other given (the backup one)."""
+        found = [read_identity(path) for path in extra or []]
+        if self.identity_path.exists():
+            found.insert(0, read_identity(self.identity_path))
+        if not found:
+            raise KeyProblem(
+                f"La clé secrète de l'association (« {self.identity_path} ») manque : restaurez-la "
+                "depuis une sauvegarde, ou indiquez la clé de secours avec --identite."
+            )
+        return found
+
+    def recipients(self) -> list[str]:
+        """``age1…`` keys the communes encrypt to: the association's own, then the backup."""
+        main = recipient_of(read_identity(self.identity_path))
+        backup = self.store.get_setting(BACKUP_RECIPIENT)
+        return [main, backup] if backup else [main]
+
+    def write_recipients(self, folder: Path) -> Path:
+        """The file a commune loads with « mairie config destinataire --fichier »."""
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / RECIPIENTS_FILE
+        lines = [
+            f"# Clés de chiffrement de {self.name}",
+            "# À charger dans chaque mairie : mairie config destinataire --fichier " + RECIPIENTS_FILE,
+            *self.recipients(),
+        ]
+        target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return target
+
+    def create_backup_identity(self, target: Path) -> str:
+        """Write a backup identity for the safe (never kept in the workspace); communes then
+        encrypt to it too, so a lost computer loses nothing."""
+        if target.resolve().is_relative_to(self.workspace.root):
+            raise KeyProblem(
+                "La clé de secours ne doit pas rester dans l'espace de travail : écrivez-la sur une "
+                "clé USB destinée au coffre (par exemple --secours E:/secours.key)."
+            )
+        if not target.parent.is_dir():
+            raise KeyProblem(f"Le dossier « {target.parent} » n'existe pas : la clé USB est-elle branchée ?")
+        recipient = generate_identity(target)
+        with transaction(self.db):
+            self.store.set_setting(BACKUP_RECIPIENT, recipient)
+            self.store.journal(now_iso(), current_actor(), "backup-key", {"recipient": recipient})
+        return recipient
+
+    # -- trust ---------------------------------------------------------------------------
+
+    def check_in_department(self, insee: str) -> str:
+        code = normalize_insee(insee)
+        if department_of(code) != self.department:
+            raise OutsideDepartment(
+                f"La commune {code} n'est pas dans le département {self.department} : ses paquets "
+                "vont à l'association de son département."
+            )
+        return code
+
+    def trust(self, insee: str, key_file: Path) -> tuple[signing.PublicKey, bool]:
+        """Trust a commune's public key; returns it and whether it is new."""
+        code = self.check_in_department(insee)
+        key = signing.read_public_key(key_file)
+        with transaction(self.db):
+            added = self.store.add_trusted_key(code, key.key_id, key.base64, key.fingerprint, now_iso())
+            self.store.note_commune(code, None)
+            if added:
+                self.store.journal(
+                    now_iso(), current_actor(), "trust",
+                    {"insee": code, "key_id": key.key_id, "fingerprint": key.fingerprint},
+                )  # fmt: skip
+        return key, added
+
+    def distrust(self, insee: str, key_id: str | None = None) -> int:
+        code = normalize_insee(insee)
+        with transaction(self.db):
+            removed = self.store.remove_trusted_keys(code, key_id.upper() if key_id else None)
+            if removed:
+                self.store.journal(now_iso(), current_actor(), "distrust", {"insee": code, "key_id": key_id})
+        return removed
+
+    def trusted_key(self, insee: str, key_id: str) -> signing.PublicKey | None:
+        for row in self.store.trusted_keys(insee):
+            if row["key_id"] == key_id:
+                return signing.PublicKey(row["public_key"])
+        return None
+
+    # -- the department's communes -------------------------------------------------------
+
+    def load_communes(self, path: Path) -> CommuneList:
+        """Load the list of the department's communes (INSEE code, and name and population
+        when the file has them) from a CSV or a workbook."""
+        result = read_commune_list(path, self.department)
+        with transaction(self.db):
+            self.store.list_communes(result.rows)
+            self.store.journal(
+                now_iso(), current_actor(), "communes", {"file": path.name, "count": len(result.rows)}
+            )
+        return result
+
+    # -- status --------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """Per commune: last sequence, gaps, last reception, contributions, quarantine."""
+        quarantined = self.store.quarantined()
+        by_commune: dict[str, list[dict[str, Any]]] = {}
+        for row in quarantined:
+            by_commune.setdefault(row["insee"] or "", []).append(row)
+        communes = []
+        silent = []
+        for row in self.store.communes():
+            sequences = self.store.sequences(row["insee"])
+            held = by_commune.get(row["insee"], [])
+            if not sequences and not held:
+                if row["listed"]:
+                    silent.append(
+                        {"insee": row["insee"], "name": row["name"], "population": row["population"]}
+                    )
+                continue
+            missing = missing_sequences(sequences)
+            communes.append(
+                {
+                    "insee": row["insee"], "name": row["name"], "population": row["population"],
+                    "listed": bool(row["listed"]),
+                    "last_sequence": max((s["sequence"] for s in sequences), default=None),
+                    "missing": missing, "last_received_at": row["last_received_at"],
+                    "contributions": row["contributions"],
+                    "state": row["state_status"] or "en attente",
+                    "quarantined": [
+                        {"file": q["file_name"], "code": q["code"], "reason": q["reason"]} for q in held
+                    ],
+                }
+            )  # fmt: skip
+        listed = sum(1 for row in self.store.communes() if row["listed"])
+        return {
+            "department": self.department,
+            "communes": communes,
+            "silent": silent,
+            "listed": listed,
+            "quarantine": [
+                {
+                    k: q[k]
+                    for k in ("file_name", "stored_as", "insee", "sequence", "code", "reason", "received_at")
+                }
+                for q in quarantined
+            ],
+        }
+
+
+def missing_sequences(sequences: list[dict[str, Any]]) -> list[str]:
+    """What is still missing of a commune's exports: whole numbers and parts, in words."""
+    if not sequences:
+        return []
+    have = {s["sequence"]: s for s in sequences}
+    missing: list[str] = []
+    for number in range(1, max(have) + 1):
+        row = have.get(number)
+        if row is None:
+            missing.append(f"n° {number}")
+        elif row["received"] < row["parts"]:
+            missing.append(f"n° {number} ({row['parts'] - row['received']} partie(s) sur {row['parts']})")
+    return missing
+
+
+# -- reading the list of communes ---------------------------------------------------------
+
+_CODE_HEADERS = {"insee", "codeinsee", "codecommuneinsee", "codgeo", "com", "depcom", "codeinseecommune"}
+_NAME_HEADERS = {"nom", "commune", "nomcommune", "nomdelacommune", "libelle", "libgeo", "nccenr", "ncc"}
+_POPULATION_HEADERS = {"population", "pmun", "populationmunicipale", "ptot", "populationtotale"}
+
+
+@dataclass
+class CommuneList:
+    rows: list[tuple[str, str | None, int | None]] = field(default_factory=list)
+    outside: int = 0
+    invalid: list[int] = field(default_factory=list)  # row numbers
+
+
+def _header_key(value: object) -> str:
+    text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def read_commune_list(path: Path, department: str) -> CommuneList:
+    """Read INSEE codes (and names, populations) from a CSV or workbook with or without header.
+
+    The official files are understood: the INSEE commune list (``COM``, ``LIBELLE``; rows
+    other than communes skipped) and the legal populations (``Population municipale``).
+    """
+    from mairie_cli.tabular import open_sheets
+
+    result = CommuneList()
+    with open_sheets(path) as sheets:
+        sheet = sheets[0]
+        head = sheet.head()
+        header_number, columns = _find_columns(head)
+        for number, cells in sheet.rows():
+            if number <= header_number or not any(str(c or "").strip() for c in cells):
+                continue
+            if columns.get("type") is not None and str(_cell(cells, columns["type"])).strip().upper() not in (
+                "COM",
+                "",
+            ):
+                continue
+            try:
+                code = normalize_insee(str(_cell(cells, columns["code"])).strip().zfill(5))
+            except InvalidInsee:
+                result.invalid.append(number)
+                continue
+            if department_of(code) != department:
+                result.outside += 1
+                continue
+            name = str(_cell(cells, columns["name"]) or "").strip() or None if "name" in columns else None
+            population = _population(_cell(cells, columns["population"])) if "population" in columns else None
+            result.rows.append((code, name, population))
+    if not result.rows:
+        raise InvalidValue(
+            f"« {path.name} » ne contient aucun code INSEE de commune du département {department} : "
+            "il faut une colonne « code INSEE » (5 caractères, par exemple 01001)."
+        )
+    return result
+
+
+def _find_columns(head: list[tuple[int, list[object]]]) -> tuple[int, dict[str, int]]:
+    for number, cells in head:
+        keys = [_header_key(c) for c in cells]
+        columns: dict[str, int] = {}
+        for index, key in enumerate(keys):
+            if key in _CODE_HEADERS and "code" not in columns:
+                columns["code"] = index
+            elif key in _NAME_HEADERS and "name" not in columns:
+                columns["name"] = index
+            elif key in _POPULATION_HEADERS and "population" not in columns:
+                columns["population"] = index
+            elif key == "typecom":
+                columns["type"] = index
+        if "code" in columns:
+            return number, columns
+    # No header: the first column holding INSEE codes, the next text column as the name.
+    return 0, {"code": 0}
+
+
+def _cell(cells: list[object], index: int) -> object:
+    return cells[index] if index < len(cells) else ""
+
+
+def _population(value: object) -> int | None:
+    digits = re.sub(r"[\s\u202f\u00a0.]", "", str(value or ""))
+    return int(digits) if digits.isdigit() else None
