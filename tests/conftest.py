@@ -65,3 +65,9 @@ def cli(folder: Path) -> Cli:
 def bare_cli() -> Cli:
     """``mairie …`` in the test's own (empty) folder."""
     return Cli()
+
+
+@pytest.fixture
+def cli_at() -> type[Cli]:
+    """``Cli(folder)``: ``mairie --dossier <folder> …`` for any folder (``Cli()`` for none)."""
+    return Cli
