@@ -34,7 +34,6 @@ from mairie_cli.services.register import Register
 from mairie_cli.storage.exports import ExportStore
 from mairie_cli.storage.pages import PageStore
 
-
 WORDS = (
     "route école médecin poste gare impôt retraite essence village commune maire service "
     "transport bus train santé hôpital pharmacie internet réseau agriculteur lait prix taxe "
