@@ -296,7 +296,8 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
 
     out = output.console()
     out.print(f"[bold]{output.escape(name)}[/bold] — département {data['department']}")
-    table = Table("Commune", "Nom", "Dernier envoi", "Manquants", "Reçu le", "Contributions", "État")
+    table = Table("Commune", "Nom", "Envoi", "Manque", "Reçu le", "Contrib.", "État")
+    table.columns[4].no_wrap = True
     for c in data["communes"]:
         state_label = c["state"] + (f", {len(c['quarantined'])} en quarantaine" if c["quarantined"] else "")
         table.add_row(
@@ -309,15 +310,18 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
     if data["listed"]:
         out.print(
             f"{heard} commune(s) entendue(s) ; {len(data['silent'])} sur {data['listed']} de la liste "
-            "sans aucun envoi."
+            "sans aucun envoi.",
+            soft_wrap=True,
         )
         if data["silent"]:
             shown = ", ".join(f"{s['insee']} {s['name'] or ''}".strip() for s in data["silent"][:20])
-            out.print(f"Sans nouvelles : {output.escape(shown)}{'…' if len(data['silent']) > 20 else ''}")
+            more = "…" if len(data["silent"]) > 20 else ""
+            out.print(f"Sans nouvelles : {output.escape(shown)}{more}", soft_wrap=True)
     else:
         out.print(
             f"{heard} commune(s) entendue(s). Chargez la liste du département (« mairie asso communes "
-            "FICHIER.csv ») pour voir celles qui n'ont rien envoyé."
+            "FICHIER.csv ») pour voir celles qui n'ont rien envoyé.",
+            soft_wrap=True,
         )
     if data["quarantine"]:
         out.print(f"[red]{len(data['quarantine'])} paquet(s) en quarantaine :[/red]")

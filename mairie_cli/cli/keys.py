@@ -51,7 +51,7 @@ def cle(
         )
         return
     out = output.console()
-    out.print(f"Clé publique de la commune {insee} : {public.base64}")
+    out.print(f"Clé publique de la commune {insee} : {public.base64}", soft_wrap=True)
     out.print(f"Identifiant de la clé : {public.key_id}")
     out.print(f"Empreinte à lire au téléphone : [bold]{public.fingerprint}[/bold]")
     output.success(f"Fichier à transmettre à l'association : {target}")
