@@ -45,7 +45,8 @@ def build_commune(args: tuple[Path, str, int, list[str], Path]) -> Path:
         register.open_cahier("Cahier de doléances")
         entries = (
             NewContribution(
-                text=text(seed * rows + i), nature=rng.choice(list(Nature)),
+                text=text(seed * rows + i),
+                nature=rng.choice(list(Nature)),
                 author=f"Auteur {rng.randint(1, 50)}" if rng.random() < 0.6 else None,
             )  # fmt: skip
             for i in range(rows)

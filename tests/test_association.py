@@ -362,6 +362,9 @@ def test_bad_bundles_go_to_quarantine_with_their_reason(tmp_path, asso, cli_at):
         conn.execute("DELETE FROM exports")
     restored.add(1)
     [other] = restored.export()
+    # …and its next export, chained to that other n° 1, not to the one received.
+    restored.add(1)
+    [unchained] = restored.export()
     assert original.name.split("-", 3)[3] == other.name.split("-", 3)[3] == "doleances-01004-000001.zip.age"
     # A truncated file, a file for another association, a commune of another department.
     truncated = bad / "doleances-01001-000002-tronque.zip.age"
@@ -376,17 +379,20 @@ def test_bad_bundles_go_to_quarantine_with_their_reason(tmp_path, asso, cli_at):
     [other_department] = aisne.export()
 
     report = receive(
-        asso, [edited, forged, first, original, other, truncated, not_ours, other_department, second]
+        asso,
+        [edited, forged, first, original, other, unchained, truncated, not_ours, other_department, second],
     )
     by_file = {o.file: o for o in report.outcomes}
     expected_codes = {
-        edited.name: "E173", forged.name: "E191", other.name: "E193", truncated.name: "E172",
+        edited.name: "E173", forged.name: "E191", other.name: "E193", unchained.name: "E193",
+        truncated.name: "E172",
         not_ours.name: "E172", other_department.name: "E192",
     }  # fmt: skip
     for name, code in expected_codes.items():
         assert by_file[name].status == "quarantaine" and by_file[name].code == code, (name, by_file[name])
     assert "autre clé que celle reconnue" in by_file[forged.name].message
     assert "a déjà été reçu avec un autre contenu" in by_file[other.name].message
+    assert "chaîne des empreintes rompue" in by_file[unchained.name].message
     assert "pas chiffré pour cette clé" in by_file[not_ours.name].message
     for name in (first.name, original.name, second.name):
         assert by_file[name].status == "appliqué", by_file[name]
