@@ -453,6 +453,7 @@ def test_untrusted_commune_and_state_mismatch(tmp_path, asso, cli_at):
         cli("asso", "confiance", "ajouter", str(town.public_key_file()), "--commune", "01003").exit_code == 0
     )
     assert cli("asso", "recevoir", "--quarantaine").exit_code == 0
+    assert list((asso.workspace.root / "quarantaine").iterdir()) == []
     # The commune's register loses an entry behind the tool's back (an old backup restored):
     # its next summary no longer matches what the association holds.
     lost = a_uuid(town)

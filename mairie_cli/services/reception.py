@@ -220,62 +220,66 @@ class _Receiver:
         verified = check_bag(bag, label, key, read_records=False)
         context.update(sequence=verified.sequence, part=verified.part)
         tag_digest = hashlib.sha256(bag.tagmanifest).hexdigest()
-        existing = self.store.part(insee, verified.sequence, verified.part)
-        if existing is not None:
-            if existing["tag_digest"] != tag_digest:
-                raise self._conflict(label, verified, "a déjà été reçu avec un autre contenu")
-            with transaction(self.association.db):
-                self.store.note_received_file(
-                    sha256, insee, verified.sequence, verified.part, label, now_iso()
-                )
-            self._release(sha256)
-            return self._outcome(label, DUPLICATE, verified, "déjà reçu (autre copie du même paquet)")
-        self._check_chain(label, verified)
         records = _read_records(bag, label, insee, verified.sequence)
         cahiers = _read_cahiers(bag, label)
         scans = [p.removeprefix("data/") for p in bag.payload if p.startswith("data/pages/")]
-        archived = self._archive(path, insee, sha256)
         at = now_iso()
+        mismatch = ""
+        # The ledger is read and written under one write lock: two receptions running at
+        # once never both apply the same part.
         with transaction(self.association.db):
-            self.store.note_commune(insee, verified.commune)
-            if self.store.sequence(insee, verified.sequence) is None:
-                self.store.insert_sequence(
+            existing = self.store.part(insee, verified.sequence, verified.part)
+            duplicate = existing is not None
+            if existing is not None:
+                if existing["tag_digest"] != tag_digest:
+                    raise self._conflict(label, verified, "a déjà été reçu avec un autre contenu")
+                self.store.note_received_file(sha256, insee, verified.sequence, verified.part, label, at)
+            else:
+                digest = self._check_chain(label, verified, tag_digest)
+                archived = self._archive(path, insee, sha256)
+                self.store.note_commune(insee, verified.commune)
+                if self.store.sequence(insee, verified.sequence) is None:
+                    self.store.insert_sequence(
+                        {
+                            "insee": insee, "sequence": verified.sequence, "parts": verified.parts,
+                            "previous_digest": verified.previous_digest,
+                            "state": json.dumps(verified.state, sort_keys=True),
+                            "full": int(verified.full), "key_id": verified.key_id, "first_received_at": at,
+                        }
+                    )  # fmt: skip
+                self.store.insert_part(
                     {
-                        "insee": insee, "sequence": verified.sequence, "parts": verified.parts,
-                        "previous_digest": verified.previous_digest,
-                        "state": json.dumps(verified.state, sort_keys=True), "full": int(verified.full),
-                        "key_id": key_id, "first_received_at": at,
+                        "insee": insee, "sequence": verified.sequence, "part": verified.part,
+                        "tag_digest": tag_digest, "file_sha256": sha256, "file_name": label,
+                        "archived_as": archived, "contributions": records.contributions,
+                        "tombstones": records.tombstones, "received_at": at,
                     }
                 )  # fmt: skip
-            self.store.insert_part(
-                {
-                    "insee": insee, "sequence": verified.sequence, "part": verified.part,
-                    "tag_digest": tag_digest, "file_sha256": sha256, "file_name": label,
-                    "archived_as": archived, "contributions": records.contributions,
-                    "tombstones": records.tombstones, "received_at": at,
-                }
-            )  # fmt: skip
-            self.store.note_received_file(sha256, insee, verified.sequence, verified.part, label, at)
-            self.store.upsert_contributions(records.rows)
-            self.store.upsert_cahiers(insee, verified.sequence, cahiers)
-            self.store.note_scans(insee, scans, sha256)
-            self._complete_sequence(label, verified)
-            mismatch = self._check_state(insee, at)
-            self.store.journal(
-                at, current_actor(), "receive",
-                {"file": label, "sha256": sha256, "insee": insee, "sequence": verified.sequence,
-                 "part": verified.part, "contributions": records.contributions,
-                 "tombstones": records.tombstones},
-            )  # fmt: skip
+                self.store.note_received_file(sha256, insee, verified.sequence, verified.part, label, at)
+                self.store.upsert_contributions(records.rows)
+                self.store.upsert_cahiers(insee, verified.sequence, cahiers)
+                self.store.note_scans(insee, scans, sha256)
+                if digest:
+                    self.store.set_sequence_digest(insee, verified.sequence, digest)
+                mismatch = self._check_state(insee, at)
+                self.store.journal(
+                    at, current_actor(), "receive",
+                    {"file": label, "sha256": sha256, "insee": insee, "sequence": verified.sequence,
+                     "part": verified.part, "contributions": records.contributions,
+                     "tombstones": records.tombstones},
+                )  # fmt: skip
         self._release(sha256)
+        if duplicate:
+            return self._outcome(label, DUPLICATE, verified, "déjà reçu (autre copie du même paquet)")
         outcome = self._outcome(label, APPLIED, verified, "")
         outcome.contributions, outcome.tombstones = records.contributions, records.tombstones
         if mismatch:
             outcome.code, outcome.message = StateMismatch.code, mismatch
         return outcome
 
-    def _check_chain(self, label: str, verified: VerifiedBundle) -> None:
-        """Same number, same export; and each export names the previous one's digest."""
+    def _check_chain(self, label: str, verified: VerifiedBundle, tag_digest: str) -> str:
+        """Same number, same export; each export names the previous one's digest. Returns the
+        export's digest when this part is its last one missing (else "")."""
         insee, number = verified.insee, verified.sequence
         known = self.store.sequence(insee, number)
         if known is not None and (
@@ -289,20 +293,17 @@ class _Receiver:
             raise self._conflict(
                 label, verified, f"ne suit pas l'envoi n° {number - 1} reçu (chaîne des empreintes rompue)"
             )
-
-    def _complete_sequence(self, label: str, verified: VerifiedBundle) -> None:
-        """Once every part of an export is in, its digest is known: check the chain with it."""
-        insee, number = verified.insee, verified.sequence
-        digests = self.store.part_digests(insee, number)
-        if len(digests) < verified.parts:
-            return
-        digest = "sha256:" + hashlib.sha256("\n".join(digests).encode()).hexdigest()
+        parts = dict(self.store.part_digests(insee, number))
+        parts[verified.part] = tag_digest
+        if len(parts) < verified.parts:
+            return ""
+        digest = "sha256:" + hashlib.sha256("\n".join(parts[k] for k in sorted(parts)).encode()).hexdigest()
         following = self.store.sequence(insee, number + 1)
         if following is not None and following["previous_digest"] != digest:
             raise self._conflict(
                 label, verified, f"ne correspond pas à l'envoi n° {number + 1} déjà reçu (chaîne rompue)"
             )
-        self.store.set_sequence_digest(insee, number, digest)
+        return digest
 
     def _check_state(self, insee: str, at: str) -> str:
         """Compare what is held of a commune with the summary it signed, when comparable:
@@ -418,9 +419,9 @@ class _Receiver:
     def _release(self, sha256: str) -> None:
         """A quarantined file that is now applied (or known) leaves the quarantine."""
         with transaction(self.association.db):
-            stored = self.store.release(sha256, now_iso())
-        if stored:
-            (self.association.workspace.root / stored).unlink(missing_ok=True)
+            kept = self.store.release(sha256, now_iso())
+        for relative in kept:
+            (self.association.workspace.root / relative).unlink(missing_ok=True)
 
     @staticmethod
     def _outcome(label: str, status: str, verified: VerifiedBundle, message: str) -> Outcome:

@@ -158,12 +158,12 @@ class AssociationStore:
         )
         return rows[0] if rows else None
 
-    def part_digests(self, insee: str, sequence: int) -> list[str]:
-        """Tag-manifest digests of the parts of an export received so far, in part order."""
+    def part_digests(self, insee: str, sequence: int) -> list[tuple[int, str]]:
+        """(part, tag-manifest digest) of the parts of an export received so far."""
         return [
-            r[0]
+            (int(r[0]), str(r[1]))
             for r in self.db.execute(
-                "SELECT tag_digest FROM parts WHERE insee = ? AND sequence = ? ORDER BY part",
+                "SELECT part, tag_digest FROM parts WHERE insee = ? AND sequence = ? ORDER BY part",
                 [insee, sequence],
             )
         ]
@@ -235,15 +235,16 @@ class AssociationStore:
             row,
         )
 
-    def release(self, sha256: str, at: str) -> str | None:
-        """Mark a quarantined file as accepted since; returns where its copy was kept."""
+    def release(self, sha256: str, at: str) -> list[str]:
+        """Mark a quarantined file as accepted since; returns the files kept for it (its copy,
+        and the key it presented)."""
         row = self.db.execute(
-            "SELECT stored_as FROM quarantine WHERE sha256 = ? AND released_at IS NULL", [sha256]
+            "SELECT stored_as, key_file FROM quarantine WHERE sha256 = ? AND released_at IS NULL", [sha256]
         ).fetchone()
         if row is None:
-            return None
+            return []
         self.db.execute("UPDATE quarantine SET released_at = ? WHERE sha256 = ?", [at, sha256])
-        return str(row[0])
+        return [str(f) for f in row if f]
 
     def quarantined(self) -> list[dict[str, Any]]:
         return _dicts(
