@@ -29,6 +29,7 @@ from mairie_cli.models import NewContribution
 from mairie_cli.services.association import Association
 from mairie_cli.services.export import export_bundle
 from mairie_cli.services.keys import CommuneKeys, set_recipients
+from mairie_cli.services.privacy import privacy_choices
 from mairie_cli.services.reception import receive
 from mairie_cli.services.register import Register
 from mairie_cli.storage.exports import ExportStore
@@ -83,13 +84,19 @@ class Commune:
         current version, as the export writes it."""
         pseudonym = Pseudonyms(CommuneKeys.of(self.register.workspace).pseudonym_key())
         pages = PageStore(self.register.db)
+        choices = privacy_choices(self.register)
         found = {}
         for contribution in ExportStore(self.register.db).pending(full=True):
             scan = None
             if contribution.page_id is not None:
                 page = pages.page(contribution.page_id)
                 scan = (f"pages/{Path(page['stored_path']).name}", page["index"] + 1)
-            record = export_record(contribution, pseudonym, scan)
+            text = (
+                None
+                if contribution.deleted
+                else choices.detector(contribution.uuid).mask(contribution.text)[0]
+            )
+            record = export_record(contribution, pseudonym, scan, text)
             found[(self.insee, record["uuid"])] = (
                 record["version"],
                 record_digest(record),

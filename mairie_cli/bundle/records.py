@@ -51,12 +51,16 @@ class Pseudonyms:
 
 
 def export_record(
-    contribution: Contribution, pseudonym: Pseudonyms, scan: tuple[str, int] | None = None
+    contribution: Contribution,
+    pseudonym: Pseudonyms,
+    scan: tuple[str, int] | None = None,
+    text: str | None = None,
 ) -> dict[str, Any]:
     """The exported form of a contribution; a tombstone carries no text.
 
     ``scan`` names the scanned original the entry comes from, as ``(file, page)``: the file
-    is ``pages/<sha256>.<ext>`` in a bundle exported with its scans.
+    is ``pages/<sha256>.<ext>`` in a bundle exported with its scans. ``text`` is the text as
+    it leaves the commune (personal data masked); by default, the text as written.
     """
     c = contribution
     deleted = c.deleted_at is not None
@@ -72,7 +76,7 @@ def export_record(
         "position": c.position,
         "scan": None if scan is None else {"file": scan[0], "page": scan[1]},
         "source": c.source.value,
-        "text": None if deleted else c.text,
+        "text": None if deleted else (c.text if text is None else text),
         "updated_at": c.updated_at,
         "uuid": c.uuid,
         "version": c.version,

@@ -15,7 +15,8 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,7 +38,11 @@ from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import encrypt_file
 from mairie_cli.errors import CopyMismatch, ExportFailed, KeyProblem, PartTooLarge
 from mairie_cli.files import copy_durably, place_durably, sha256_file
+from mairie_cli.models import Contribution
+from mairie_cli.privacy.detect import KINDS
+from mairie_cli.privacy.masking import Choices, mask_stream
 from mairie_cli.services.keys import CommuneKeys, recipients
+from mairie_cli.services.privacy import privacy_choices
 from mairie_cli.services.register import Register, now_iso
 from mairie_cli.storage.database import transaction
 from mairie_cli.storage.exports import ExportStore
@@ -77,13 +82,14 @@ class ExportResult:
     files: list[ExportedFile] = field(default_factory=list)
     copied_to: Path | None = None
     last_sequence: int | None = None
+    masked: dict[str, int] = field(default_factory=dict)  # kind -> spans masked
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "sequence": self.sequence, "contributions": self.contributions,
             "tombstones": self.tombstones, "encrypted": self.encrypted, "digest": self.digest,
             "files": [f.to_dict() for f in self.files],
-            "copied_to": str(self.copied_to) if self.copied_to else None,
+            "copied_to": str(self.copied_to) if self.copied_to else None, "masked": self.masked,
         }  # fmt: skip
 
 
@@ -118,6 +124,7 @@ def export_bundle(
     max_size: int = DEFAULT_MAX_SIZE,
     encrypt: bool = True,
     with_scans: bool = False,
+    redact: bool = True,
     progress: Progress | None = None,
 ) -> ExportResult:
     """Export what changed since the last export (everything with ``full``).
@@ -159,11 +166,14 @@ def export_bundle(
         overhead = _TAG_FILES + len(cahiers) + max_size // 1000
         builder = _PartBuilder(Path(work), commune.insee, sequence, max_size - overhead)
         counts = {"contributions": 0, "tombstones": 0}
+        masked_counts: Counter[str] = Counter()
         digests: list[tuple[str, int, str, int]] = []
+        choices = privacy_choices(register) if redact else None
         try:
-            for contribution in store.pending(full):
+            for contribution, text, found in _masked(store.pending(full), choices, total):
+                masked_counts.update(found)
                 scan = scans.of(contribution.page_id)
-                record = export_record(contribution, pseudonym, scan[:2] if scan else None)
+                record = export_record(contribution, pseudonym, scan[:2] if scan else None, text)
                 line = canonical_json(record)
                 image = (scan[0], scan[2]) if scan and with_scans and not contribution.deleted else None
                 builder.add(record, line, image)
@@ -180,7 +190,12 @@ def export_bundle(
             store.note_digests(digests)
             summary = StateSummary.of_digests(store.state_digests())
             state = json.dumps(summary.to_dict(), ensure_ascii=False, indent=1).encode()
-            parts = builder.close(cahiers, state)
+            masking = json.dumps(
+                {"masque": redact, "nombre": {k: masked_counts[k] for k in KINDS}},
+                ensure_ascii=False,
+                indent=1,
+            ).encode()
+            parts = builder.close(cahiers, state, masking)
         except BaseException:
             builder.abort()
             raise
@@ -199,6 +214,7 @@ def export_bundle(
             ("Mairie-Key-Id", public.key_id),
             ("Mairie-Export", "complet" if full else "modifications"),
             ("Mairie-State-Digest", f"sha256:{summary.digest}"),
+            ("Mairie-Masked", ", ".join(f"{k}={masked_counts[k]}" for k in KINDS) if redact else "non"),
         ]
         key_file = public.file_text(f"clé publique de la commune {commune.insee}").encode()
         tag_digests: list[str] = []
@@ -254,7 +270,21 @@ def export_bundle(
     return ExportResult(
         sequence=sequence, contributions=counts["contributions"], tombstones=counts["tombstones"],
         encrypted=bool(targets), digest=digest, files=files, copied_to=copied_to,
+        masked={k: masked_counts[k] for k in KINDS if masked_counts[k]},
     )  # fmt: skip
+
+
+def _masked(
+    contributions: Iterator[Contribution], choices: Choices | None, total: int
+) -> Iterator[tuple[Contribution, str | None, Counter[str]]]:
+    """Each contribution with its text as it leaves the commune, and what was masked in it."""
+    if choices is None:
+        for contribution in contributions:
+            yield contribution, None, Counter()
+        return
+    yield from mask_stream(
+        contributions, lambda c: (c.uuid, None if c.deleted else c.text), choices=choices, total=total
+    )
 
 
 class _ScanIndex:
@@ -336,13 +366,15 @@ class _PartBuilder:
             part.image_bytes += extra
             self._images.add(image[0])
 
-    def close(self, cahiers: bytes, state: bytes) -> list[BagWriter]:
+    def close(self, cahiers: bytes, state: bytes, masking: bytes) -> list[BagWriter]:
         self._close_current()
         self._wait_for_closing()
         self._finisher.shutdown()
         for part in self.parts:
             with part.payload_file("cahiers.json") as out:
                 out.write(cahiers)
+            with part.payload_file("masquage.json") as out:
+                out.write(masking)
             with part.payload_file("etat.json") as out:
                 out.write(state)
             part.close_payload()

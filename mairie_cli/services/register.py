@@ -371,6 +371,18 @@ class Register:
             )  # fmt: skip
         return self.get(current.uuid)
 
+    def new_version(self, uuid: str, reason: str) -> None:
+        """A new version with the same content (its exported form changed: it leaves again),
+        in the caller's transaction."""
+        current = self.get(uuid)
+        version = current.version + 1
+        self.store.update_contribution(current.uuid, {"version": version, "updated_at": now_iso()})
+        view = _journal_view(current)
+        self.record_event(
+            "update", "contribution", current.uuid, version=version,
+            before=view, after={**view, "reason": reason},
+        )  # fmt: skip
+
     def delete(self, ident: str) -> Contribution:
         """Turn a contribution into a tombstone: hidden everywhere, kept with its history."""
         current = self.get(ident)

@@ -181,6 +181,24 @@ def m003_pages(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_register, m002_exports, m003_pages]
+def m004_privacy(db: sqlite_utils.Database) -> None:
+    """The secretary's decisions about personal data: a false positive kept, a span masked."""
+    for statement in [
+        """CREATE TABLE privacy_choices (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT,
+            term TEXT NOT NULL,
+            folded TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('garder', 'masquer')),
+            kind TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        # One decision per term and scope (one contribution, or the whole commune when NULL).
+        "CREATE UNIQUE INDEX privacy_choices_scope ON privacy_choices(coalesce(uuid, ''), folded)",
+    ]:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Migration] = [m001_register, m002_exports, m003_pages, m004_privacy]
 
 COMMUNE = Schema(APPLICATION_ID, MIGRATIONS, "la base d'une commune")

@@ -1,0 +1,480 @@
+"""Finding French personal data in free text, offline, and masking it.
+
+Six kinds, each found by the rule that suits it: phone numbers by the ``phonenumbers``
+library (every usual French format, « +33 (0)6 », dots, dashes), email addresses by a
+pattern that also accepts what OCR makes of « @ », social-security numbers (NIR) and IBANs
+by their format *and* their check key, postal addresses by number + type of way + name
+(or a postcode and town after the way), person names after a title (« M. », « Madame »,
+« Docteur »), in a signature (« Signé : … »), after « je m'appelle », or as a known first
+name followed by a capitalised word.
+
+What is public is left alone: people named as public figures (the President, a minister),
+a street or a school named after a person (« rue Jean Jaurès » is an address), the generic
+mailbox of an institution (mairie@…, contact@…).
+
+Every decision is explainable: a span says its kind and the rule that found it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from mairie_cli.privacy import lexicon
+
+PHONE, EMAIL, NIR, IBAN, ADDRESS, NAME = "TÉLÉPHONE", "COURRIEL", "NIR", "IBAN", "ADRESSE", "NOM"
+KINDS = (PHONE, EMAIL, NIR, IBAN, ADDRESS, NAME)
+#: When two spans overlap, the kind listed first wins (an IBAN's digits are not a phone).
+_PRIORITY = {kind: rank for rank, kind in enumerate((IBAN, NIR, EMAIL, PHONE, ADDRESS, NAME))}
+
+
+def placeholder(kind: str) -> str:
+    return f"[{kind}]"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of personal data: where it is, what kind, and which rule found it."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    rule: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "start": self.start, "end": self.end, "text": self.text, "rule": self.rule}
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    """``fold`` for single words, which repeat: remembered."""
+    return fold(word)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (« Élodie » → « elodie »), for comparing words."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+# -- patterns ------------------------------------------------------------------------------
+
+_UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ"
+_LOWER = "a-zàâäçéèêëîïôöùûüÿœæ"
+_CAP_WORD = rf"[{_UPPER}][{_LOWER}{_UPPER}'’\-]+"
+_WORD = rf"[{_UPPER}{_LOWER}][{_LOWER}{_UPPER}'’\-]*"
+
+# Eight digits with at most three separators between each: a phone, NIR or IBAN may be there.
+_MANY_DIGITS = re.compile(r"\d(?:\D{0,3}\d){7}")
+# Digits OCR read as letters (O for 0, l or I for 1) inside a run that is mostly digits.
+_DIGITISH_RUN = re.compile(r"(?<![\w@])[+\dOoIl](?:[\dOoIl]|[ .\-](?=[\dOoIl])){8,}(?![\w@])")
+_FR_NATIONAL = re.compile(r"(?<![\d\w+])0[1-9](?:([ .\-]?)\d{2})(?:\1\d{2}){3}(?!\d)")
+# What a phone number starts like: an international prefix, or ten digits from « 0X ».
+_PHONE_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){8}")
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
+
+_AT = r"(?:\s?@\s?|\s?\((?:at|a|@)\)\s?|\s?\[(?:at|a|@)\]\s?|\s?[©®]\s?|\s(?:at|arobase)\s)"
+_EMAIL = re.compile(
+    r"(?<![\w.+\-])([A-Za-z0-9][A-Za-z0-9._+\-]*)" + _AT
+    + r"([A-Za-z0-9][A-Za-z0-9\-]*(?:\s?\.\s?[A-Za-z0-9\-]+)*\s?\.\s?"
+    + r"(?:fr|com|net|org|eu|info|be|ch|biz|io|re))\b",
+    re.IGNORECASE,
+)  # fmt: skip
+_AT_HINT = re.compile(r"@|\((?:at|a|@)\)|\[(?:at|a|@)\]|[©®]|\sat\s|arobase", re.IGNORECASE)
+
+_NIR = re.compile(
+    r"(?<![\d\w])([12378])[ .]?(\d{2})[ .]?(0[1-9]|1[0-2]|[2-9]\d)[ .]?(\d{2}|2[AB])[ .]?(\d{3})[ .]?"
+    r"(\d{3})[ .]?(\d{2})(?![\d])",
+    re.IGNORECASE,
+)
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])"
+)
+_IBAN_LENGTHS = {
+    "FR": 27,
+    "MC": 27,
+    "BE": 16,
+    "DE": 22,
+    "ES": 24,
+    "IT": 27,
+    "LU": 20,
+    "CH": 21,
+    "GB": 22,
+    "PT": 25,
+    "NL": 18,
+}
+
+_WAY = (
+    r"(?i:rue|ruelle|avenue|av\.|boulevard|bd|bld|chemin|impasse|imp\.|all[ée]e|place|route|rte|quai|"
+    r"cours|square|r[ée]sidence|hameau|faubourg|fbg|passage|sentier|voie|rond-point|lotissement|"
+    r"cit[ée]|mont[ée]e|chauss[ée]e|esplanade|promenade|villa|clos|domaine|lieu-dit|lieudit|"
+    r"chemin rural|voie communale)"
+)
+_ARTICLE = r"(?i:de\s+la\s+|de\s+l['’]\s*|du\s+|des\s+|de\s+|d['’]\s*|la\s+|le\s+|les\s+|l['’]\s*|aux\s+)"
+_CONNECTOR = r"(?i:\s+(?:de\s+la|de|du|des|d['’]|la|le|les|l['’]|et|sur|sous|en|aux)\s*|[\s\-]+)"
+# Ways whose name is the way itself (« 45, Grande Rue »).
+_WHOLE_WAY = r"(?i:grande\s+rue|grand['’]\s*rue|grand\s+rue)"
+_NOT_A_WAY_NAME = r"(?!(?i:sur|sous|en|et|ou|à|a|de|pour|par|avec)\b)"
+_WAY_NAME = (
+    rf"{_ARTICLE}?{_NOT_A_WAY_NAME}{_WORD}(?:{_CONNECTOR}(?:{_CAP_WORD}|\d+))*?(?:{_CONNECTOR}{_CAP_WORD})*"
+)
+_POSTCODE_TOWN = (
+    rf"(?:\s*,?\s*(?:\d{{5}}|\d{{2}}\s\d{{3}})\s+{_CAP_WORD}(?:(?:[\s\-]+(?i:sur|sous|en|le|la|les|de|du|des|"
+    rf"d['’]|l['’]|lès|les)?[\s\-]*){_CAP_WORD}){{0,4}}(?:\s+C[Ee][Dd][Ee][Xx](?:\s+\d+)?)?)"
+)
+_NUMBER = r"\d{1,4}\s?(?i:bis|ter|quater|[A-D](?![\w']))?\s?,?\s+"
+# Two patterns, each starting with what is rarest (a digit; a postcode), so that the regular
+# expression engine skips quickly to where an address can start.
+_ADDRESS_NUMBER = re.compile(rf"{_NUMBER}(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}?")
+_POSTCODE = re.compile(r"\d{5}|\d\d \d{3}")
+_ADDRESS_POSTCODE = re.compile(rf"(?<![\w])(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}")
+# Where one lives, said in words: the street alone is then an address.
+_HOME = re.compile(
+    rf"(?i:j['’]\s*habite|habitant|domicili[ée]e?s?|demeurant|r[ée]sidant|je\s+r[ée]side)\s+(?:au\s+|à\s+|a\s+|dans\s+la\s+|dans\s+le\s+|en\s+)?"
+    rf"(?P<place>(?:\d{{1,4}}\s?(?i:bis|ter)?\s?,?\s+)?(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}?)"
+)
+
+_PARTICLE = r"(?:de\s+|d['’]|le\s+|du\s+|van\s+|von\s+)"
+_PERSON = rf"(?:{_CAP_WORD}|[{_UPPER}]\.)(?:[\s\-]+{_PARTICLE}?(?:{_CAP_WORD}|[{_UPPER}]\.)){{0,3}}"
+_TITLE = re.compile(
+    r"(?<![\w])(?:M\.|MM\.|Mr\.?|Mrs\.?|Mme\.?|Mmes|Mlle\.?|Melle|Me|Dr\.?|Pr\.?|Vve|"
+    r"(?i:monsieur|madame|mademoiselle|messieurs|docteur|ma[iî]tre|professeur|veuve|famille|"
+    r"la\s+famille|[ée]poux|[ée]pouse))\s+(?P<name>" + _PERSON + ")"
+)
+_SIGNED = re.compile(r"(?i:Sign[ée]e?|Signature|Sign\.)\s*:?\s*(?i:par\s+)?(?P<name>" + _PERSON + ")")
+_SELF = re.compile(
+    r"(?i:je\s+m['’]\s*appelle|je\s+me\s+nomme|je\s+soussign[ée]e?|mon\s+nom\s+est|"
+    r"(?<![\w])nom\s*(?:et\s+pr[ée]nom\s*)?:|pr[ée]nom\s*(?:et\s+nom\s*)?:)\s*(?P<name>"
+    + rf"{_WORD}(?:[\s\-]+{_CAP_WORD}){{0,2}})"
+)
+_FIRST_LAST = re.compile(
+    rf"(?<![\w'’\-])(?P<first>[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)"
+    rf"(?P<rest>(?:\s+(?:[{_UPPER}]\.|[{_UPPER}]{{2,}}(?:[\s\-][{_UPPER}]{{2,}})?|(?:de\s+|d['’]|le\s+|du\s+)?{_CAP_WORD})))"
+)
+_LAST_FIRST = re.compile(
+    rf"(?P<last>[{_UPPER}]{{2,}}(?:[\s\-][{_UPPER}]{{2,}})?)\s+(?P<first>[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)(?![\w'’])"
+)
+# Cheap tests telling whether a rule can find anything in a text (lower-cased, but for the
+# abbreviations, whose case matters).
+# Words whose presence lets a rule find something; looked up in the set of a text's words,
+# which is one pass of C code however many words are listed.
+_PUNCTUATION = ",.;:!?()[]{}\"«»'’/*_-"
+_WAY_WORDS = frozenset(
+    "rue ruelle avenue av bd bld boulevard chemin impasse imp allée allee place route rte quai cours "
+    "square résidence residence hameau faubourg fbg passage sentier voie rond-point lotissement cité "
+    "cite montée chaussée esplanade promenade villa clos domaine lieu-dit lieudit grand-rue grande".split()
+)
+_HOME_WORDS = frozenset(
+    "habite j'habite habitant habitante domicilié domiciliée domiciliés domicile demeurant "
+    "demeurante résidant résidante réside".split()
+)
+_TITLE_WORDS = frozenset(
+    "monsieur madame mademoiselle messieurs docteur maître maitre professeur veuve famille époux épouse "
+    "epoux epouse".split()
+)
+_SELF_WORDS = frozenset(
+    "appelle m'appelle nomme soussigné je soussigné soussignée soussigne nom prénom prenom".split()
+)
+_SIGN_WORDS = frozenset("signé signée signe signature sign".split())
+_AT_WORDS = frozenset(["at", "arobase"])
+# Capitalised words that are titles: a name may follow.
+_TITLES = frozenset(
+    "M M. MM MM. Mr Mr. Mrs Mme Mme. Mmes Mlle Mlle. Melle Me Dr Dr. Pr Pr. Vve Monsieur Madame "
+    "Mademoiselle Messieurs Docteur Maître Professeur Veuve Famille Époux Épouse".split()
+)
+_CAPITALISED_PAIR = re.compile(
+    rf"[{_UPPER}](?:[{_LOWER}{_UPPER}'’\-]*[{_LOWER}{_UPPER}]|\.)?"
+    rf"(?=\.?[ \-]+(?:[{_UPPER}]|d['’]|de |le |du ))"
+)
+
+# Words that stop a name (a capitalised word that is not a person's).
+_NOT_NAME_WORDS = frozenset(
+    fold(w)
+    for w in (
+        "Le La Les Un Une Des Du De Et Ou Je Il Elle Nous Vous Ils Elles On Ce Cette Ces Mon Ma Mes "
+        "Son Sa Ses Notre Nos Votre Vos Leur Leurs Qui Que Quoi Dont Pour Par Sur Sans Avec Dans En "
+        "Au Aux Mais Donc Car Ni Si Non Oui Merci Bonjour Madame Monsieur Mesdames Messieurs "
+        "France Français Française Europe Européen Etat État République Président Gouvernement "
+        "Assemblée Sénat Mairie Commune Conseil Préfecture Région Département Paris Lyon CAF CPAM "
+        "EDF SNCF RSA APL SMIC CSG TVA ISF RIC RN LREM Gilets Jaunes Grand Débat Cahier Doléances "
+        "Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre Novembre Décembre "
+        "Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Dieu Internet Facebook Noël Pâques"
+    ).split()
+)
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> frozenset[str]:
+    return frozenset(lexicon.FIRST_NAMES)
+
+
+@lru_cache(maxsize=1)
+def _public() -> frozenset[str]:
+    return frozenset(p.strip() for p in lexicon.PUBLIC_FIGURES if p.strip())
+
+
+class Detector:
+    """Finds personal data; ``keep`` and ``mask`` carry the secretary's own decisions.
+
+    ``keep``: texts that are not personal data (« Rose », a local figure), compared without
+    accents or case; ``mask``: ``(text, kind)`` pairs always masked where they appear.
+    """
+
+    def __init__(self, keep: Iterable[str] = (), mask: Iterable[tuple[str, str]] = ()) -> None:
+        self.keep = frozenset(fold(k).strip() for k in keep if k.strip())
+        self.mask_terms = [(fold(t).strip(), kind) for t, kind in mask if t.strip()]
+
+    def find(self, text: str) -> list[Span]:
+        """Every span of personal data in ``text``, in order, without overlaps."""
+        if not text:
+            return []
+        # Each rule runs only where a cheap test (substring searches, a digit count) says it
+        # may find something: most entries have no personal data, and Python's regular
+        # expressions are slow to try at every position.
+        words = {word.strip(_PUNCTUATION) for word in text.lower().replace("’", "'").split()}
+        found: list[Span] = []
+        if any(digit in text for digit in "0123456789"):
+            if _MANY_DIGITS.search(text):
+                found += _ibans(text) + _nirs(text) + _phones(text)
+            if not _WAY_WORDS.isdisjoint(words):
+                found += _addresses(text)
+        if (
+            "@" in text
+            or "©" in text
+            or "®" in text
+            or "(a" in text
+            or "[a" in text
+            or not _AT_WORDS.isdisjoint(words)
+        ):
+            found += _emails(text)
+        if not _HOME_WORDS.isdisjoint(words):
+            found += _homes(text)
+        found += _names(text, words)
+        if self.mask_terms:
+            found += self._chosen(text)
+        if self.keep:
+            found = [s for s in found if fold(s.text).strip() not in self.keep]
+        return _resolve(found)
+
+    def mask(self, text: str) -> tuple[str, Counter[str]]:
+        """The text with each span replaced by its placeholder, and the count per kind."""
+        spans = self.find(text)
+        counts: Counter[str] = Counter(s.kind for s in spans)
+        if not spans:
+            return text, counts
+        pieces = []
+        position = 0
+        for span in spans:
+            pieces.append(text[position : span.start])
+            pieces.append(placeholder(span.kind))
+            position = span.end
+        pieces.append(text[position:])
+        return "".join(pieces), counts
+
+    def _chosen(self, text: str) -> list[Span]:
+        folded = fold(text)
+        spans = []
+        if len(folded) != len(text):  # a character whose folding changes the length: rare
+            return []
+        for term, kind in self.mask_terms:
+            for match in re.finditer(rf"(?<!\w){re.escape(term)}(?!\w)", folded):
+                spans.append(
+                    Span(kind, match.start(), match.end(), text[match.start() : match.end()], "choix")
+                )
+        return spans
+
+
+def _resolve(spans: list[Span]) -> list[Span]:
+    """Drop spans overlapping a stronger one; the secretary's choices beat every rule."""
+    ordered = sorted(spans, key=lambda s: (s.rule != "choix", _PRIORITY[s.kind], s.start, -(s.end - s.start)))
+    kept: list[Span] = []
+    for span in ordered:
+        if all(span.end <= other.start or span.start >= other.end for other in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+# -- numbers ---------------------------------------------------------------------------------
+
+
+def _phones(text: str) -> list[Span]:
+    import phonenumbers
+
+    # OCR reads « 0 » as « O » and « 1 » as « l »: searched on a copy where runs that are
+    # mostly digits are read as digits (same length, so positions stay the same).
+    def as_digits(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return run.translate(_OCR_DIGITS) if sum(c.isdigit() for c in run) >= 6 else run
+
+    readable = _DIGITISH_RUN.sub(as_digits, text)
+    spans: list[Span] = []
+    if not _PHONE_LIKE.search(readable):
+        return spans
+    matcher = phonenumbers.PhoneNumberMatcher(readable, "FR", leniency=phonenumbers.Leniency.VALID)
+    for number in matcher:
+        spans.append(Span(PHONE, number.start, number.end, text[number.start : number.end], "phonenumbers"))
+    # Ten digits « 0X XX XX XX XX » are a French number even where the library's plan for
+    # metropolitan France says no (overseas 0590…, numbers not yet allocated).
+    for match in _FR_NATIONAL.finditer(readable):
+        if all(match.end() <= s.start or match.start() >= s.end for s in spans):
+            spans.append(
+                Span(PHONE, match.start(), match.end(), text[match.start() : match.end()], "format français")
+            )
+    return spans
+
+
+def _nirs(text: str) -> list[Span]:
+    spans = []
+    for match in _NIR.finditer(text):
+        digits = "".join(match.groups()[:-1]).upper()
+        number = int(digits.replace("2A", "19").replace("2B", "18"))
+        if 97 - number % 97 == int(match.group(7)):
+            spans.append(Span(NIR, match.start(), match.end(), match.group(0), "clé NIR"))
+    return spans
+
+
+def _ibans(text: str) -> list[Span]:
+    spans = []
+    for match in _IBAN.finditer(text.upper() if any(c.islower() for c in text[:0]) else text):
+        compact = match.group(1).replace(" ", "")
+        expected = _IBAN_LENGTHS.get(compact[:2])
+        if expected is not None and len(compact) > expected:
+            compact = compact[:expected]
+        if not 15 <= len(compact) <= 34:
+            continue
+        rearranged = compact[4:] + compact[:4]
+        numeric = "".join(str(int(c, 36)) for c in rearranged)
+        if int(numeric) % 97 == 1:
+            end = match.start(1)
+            taken = 0
+            while taken < len(compact):  # the span ends with the last character checked
+                if text[end] != " ":
+                    taken += 1
+                end += 1
+            spans.append(Span(IBAN, match.start(1), end, text[match.start(1) : end], "clé IBAN"))
+    return spans
+
+
+def _emails(text: str) -> list[Span]:
+    spans = []
+    for match in _EMAIL.finditer(text):
+        local = fold(match.group(1))
+        domain = fold(re.sub(r"\s", "", match.group(2)))
+        if local in lexicon.GENERIC_MAILBOXES and domain not in lexicon.WEBMAIL:
+            continue  # mairie@commune.fr: an institution's mailbox
+        spans.append(Span(EMAIL, match.start(), match.end(), match.group(0), "adresse électronique"))
+    return spans
+
+
+# -- addresses and names ---------------------------------------------------------------------
+
+
+def _addresses(text: str) -> list[Span]:
+    spans = []
+    for match in _ADDRESS_NUMBER.finditer(text):
+        if match.start() and text[match.start() - 1] in "0123456789,.":
+            continue  # the end of a larger number (« 1 250 rue… » is not an address number)
+        end = _trim(text, match.start(), match.end())
+        spans.append(Span(ADDRESS, match.start(), end, text[match.start() : end], "numéro et voie"))
+    if _POSTCODE.search(text):
+        for match in _ADDRESS_POSTCODE.finditer(text):
+            end = _trim(text, match.start(), match.end())
+            spans.append(Span(ADDRESS, match.start(), end, text[match.start() : end], "voie et code postal"))
+    return spans
+
+
+def _homes(text: str) -> list[Span]:
+    spans = []
+    for match in _HOME.finditer(text):
+        start, end = match.start("place"), _trim(text, match.start("place"), match.end("place"))
+        spans.append(Span(ADDRESS, start, end, text[start:end], "domicile"))
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in " ,.;:-'’":
+        end -= 1
+    return end
+
+
+def _names(text: str, words: set[str]) -> list[Span]:
+    found: list[tuple[re.Match[str], str]] = []
+    if not _TITLE_WORDS.isdisjoint(words):  # also « le docteur Morel »
+        found += [(m, "civilité") for m in _TITLE.finditer(text)]
+    if not _SIGN_WORDS.isdisjoint(words):
+        found += [(m, "signature") for m in _SIGNED.finditer(text)]
+    if not _SELF_WORDS.isdisjoint(words):
+        found += [(m, "présentation") for m in _SELF.finditer(text)]
+    spans: list[Span] = []
+    first_names = _first_names()
+    # Most names are two capitalised words in a row (« Jean Dupont », « M. Dupont »,
+    # « DUPONT Jean »): the rules are tried only where such a pair starts.
+    for pair in _CAPITALISED_PAIR.finditer(text):
+        position = pair.start()
+        if position and (text[position - 1].isalnum() or text[position - 1] in "'’-"):
+            continue
+        word = pair.group(0)
+        if word in _TITLES:
+            title = _TITLE.match(text, position)
+            if title is not None:
+                found.append((title, "civilité"))
+            continue
+        if _fold_word(word).split("-")[0] in first_names:
+            match = _FIRST_LAST.match(text, position)
+            if match is not None:
+                start, end = position, _name_end(text, position, match.end())
+                if _is_person(text, start, end, "prénom"):
+                    spans.append(Span(NAME, start, end, text[start:end], "prénom"))
+        elif len(word) > 1 and word.isupper() and _fold_word(word) not in _NOT_NAME_WORDS:
+            match = _LAST_FIRST.match(text, position)
+            if match is not None and _fold_word(match["first"]).split("-")[0] in first_names:
+                spans.append(Span(NAME, position, match.end(), match.group(0), "prénom"))
+    for match, rule in found:
+        start, end = match.start("name"), _name_end(text, match.start("name"), match.end("name"))
+        if end > start and _is_person(text, start, end, rule):
+            spans.append(Span(NAME, start, end, text[start:end], rule))
+    return spans
+
+
+def _name_end(text: str, start: int, end: int) -> int:
+    """Cut a name before the first word that cannot be part of it (« Dupont Merci » → « Dupont »)."""
+    words = list(re.finditer(r"[^\s]+", text[start:end]))
+    kept_end = start
+    for index, word in enumerate(words):
+        if index and fold(word.group(0).strip(".,;:")) in _NOT_NAME_WORDS:
+            break
+        kept_end = start + word.end()
+    return _trim(text, start, kept_end)
+
+
+def _is_person(text: str, start: int, end: int, rule: str) -> bool:
+    name = fold(text[start:end]).strip(" .")
+    words = name.replace("-", " ").split()
+    if not words or words[0] in lexicon.TITLE_FUNCTIONS or words[0] in _NOT_NAME_WORDS:
+        return False
+    if rule == "présentation" and not (text[start].isupper() or words[0] in _first_names()):
+        return False
+    public = _public()
+    if name in public or " ".join(words[-2:]) in public or (len(words) == 1 and words[0] in public):
+        return False
+    # A school, a street, a square named after someone is not that person.
+    before = fold(text[max(0, start - 30) : start]).replace("-", " ").split()
+    if before and before[-1] in lexicon.INSTITUTIONS:
+        return False
+    if (
+        len(before) >= 2
+        and before[-2] in lexicon.INSTITUTIONS
+        and before[-1] in ("de", "du", "des", "d'", "la", "le")
+    ):
+        return False
+    return not (rule == "prénom" and len(words) == 1)
+
+
+def count_kinds(spans: Iterable[Span]) -> dict[str, int]:
+    counts = Counter(s.kind for s in spans)
+    return {kind: counts[kind] for kind in KINDS if counts[kind]}
