@@ -5,7 +5,19 @@ from typing import Annotated
 import typer
 
 from mairie_cli import __version__
-from mairie_cli.cli import asso, bundles, cahier, commune, entries, importing, keys, ocr, relire, saisie
+from mairie_cli.cli import (
+    asso,
+    bundles,
+    cahier,
+    commune,
+    entries,
+    importing,
+    keys,
+    ocr,
+    privacy,
+    relire,
+    saisie,
+)
 from mairie_cli.cli.base import State, new_app, state
 from mairie_cli.cli.options import Folder
 
@@ -45,6 +57,7 @@ importing.register(app)
 ocr.register(app)
 relire.register(app)
 bundles.register(app)
+privacy.register(app)
 keys.register(app)
 asso.register(app)
 

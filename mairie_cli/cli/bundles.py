@@ -47,12 +47,29 @@ def exporter(
             "--sans-chiffrement", help="Ne pas chiffrer le paquet (déconseillé : il reste lisible par tous)."
         ),
     ] = False,
+    apercu: Annotated[
+        bool,
+        typer.Option("--apercu", help="Montrer ce qui sera masqué (noms, téléphones…) sans rien exporter."),
+    ] = False,
     dossier: Folder = None,
     json: Json = False,
 ) -> None:
-    """Préparer le paquet signé et chiffré à envoyer à l'association (courriel ou clé USB)."""
+    """Préparer le paquet signé et chiffré à envoyer à l'association (courriel ou clé USB).
+
+    Les données personnelles des textes (téléphones, courriels, numéros de sécurité sociale,
+    IBAN, adresses, noms) sont remplacées par [TÉLÉPHONE], [NOM]… ; --apercu montre lesquelles.
+    """
     from mairie_cli.services.export import export_bundle, parse_size
 
+    if apercu:
+        from mairie_cli.cli.privacy import show_preview
+        from mairie_cli.services.privacy import preview
+        from mairie_cli.storage.exports import ExportStore
+
+        with open_register(ctx, dossier) as register:
+            pending = [c for c in ExportStore(register.db).pending(full=tout) if not c.deleted]
+            show_preview(preview(register, pending), json)
+        return
     size = parse_size(taille_max)
     with open_register(ctx, dossier) as register, output.progress("Préparation du paquet") as progress:
         result = export_bundle(
@@ -74,6 +91,9 @@ def exporter(
     )
     lock = "signé et chiffré pour l'association" if result.encrypted else "signé, NON chiffré"
     output.success(f"Paquet n° {result.sequence} ({what}), {lock} :")
+    if result.masked:
+        masked = ", ".join(f"{kind} : {n}" for kind, n in result.masked.items())
+        output.info(f"Données personnelles masquées : {masked} (« mairie confidentialite » pour le détail).")
     for exported in result.files:
         typer.echo(str(exported.path))
         output.info(

@@ -73,7 +73,7 @@ _WORD = rf"[{_UPPER}{_LOWER}][{_LOWER}{_UPPER}'’\-]*"
 _MANY_DIGITS = re.compile(r"\d(?:\D{0,3}\d){7}")
 # Digits OCR read as letters (O for 0, l or I for 1) inside a run that is mostly digits.
 _DIGITISH_RUN = re.compile(r"(?<![\w@])[+\dOoIl](?:[\dOoIl]|[ .\-](?=[\dOoIl])){8,}(?![\w@])")
-_FR_NATIONAL = re.compile(r"(?<![\d\w+])0[1-9](?:([ .\-]?)\d{2})(?:\1\d{2}){3}(?!\d)")
+_FR_NATIONAL = re.compile(r"(?<![\d\w+])(?<!\d[ .\-])0[1-9](?:[ .\-]?\d){8}(?![ .\-]?\d)")
 # What a phone number starts like: an international prefix, or ten digits from « 0X ».
 _PHONE_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){8}")
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mairie_cli.errors import InvalidValue
 from mairie_cli.privacy.detect import KINDS, NAME, Span, fold
@@ -43,6 +43,11 @@ def privacy_choices(register: Register) -> Choices:
         else:
             mask.append((row["term"], row["kind"] or NAME))
     return Choices(tuple(keep), tuple(mask), keep_for, mask_for)
+
+
+def decisions(register: Register) -> list[dict[str, Any]]:
+    """The decisions recorded, oldest first."""
+    return PrivacyStore(register.db).choices()
 
 
 @dataclass
