@@ -557,16 +557,24 @@ def ocr_accepted(register, folder: Path, pages: int = 2):
 
 
 @needs_tesseract
-def test_scans_travel_byte_for_byte(register, tmp_path):
+def test_scans_travel_as_masked_copies(register, tmp_path):
     originals = ocr_accepted(register, tmp_path / "scans")
     register.add(NewContribution(text="Tapée au clavier, sans page scannée."))
     result = export_bundle(register, encrypt=False, with_scans=True)
     bag = unzip_bag(result.files[0].path, tmp_path / "x")
-    images = sorted((bag / "data" / "pages").iterdir())
-    assert len(images) == len(originals)
+    assert not (bag / "data" / "pages").exists()  # no original leaves the commune
+    copies = sorted((bag / "data" / "pages-masquees").iterdir())
+    digests = sorted(hashlib.sha256(o.read_bytes()).hexdigest() for o in originals)
+    assert [c.name for c in copies] == [f"{d}-1.png" for d in digests]
+    from PIL import Image
+
     for original in originals:
         digest = hashlib.sha256(original.read_bytes()).hexdigest()
-        assert (bag / "data" / "pages" / f"{digest}.png").read_bytes() == original.read_bytes()
+        with (
+            Image.open(original) as scan,
+            Image.open(bag / "data" / "pages-masquees" / f"{digest}-1.png") as copy,
+        ):
+            assert copy.size == scan.size
     records = [
         json.loads(x) for x in (bag / "data/contributions.jsonl").read_text(encoding="utf-8").splitlines()
     ]
@@ -574,9 +582,15 @@ def test_scans_travel_byte_for_byte(register, tmp_path):
     assert len(scanned) == 2 and scanned[0]["scan"]["page"] == 1
     assert scanned[0]["scan"]["file"].startswith("pages/") and records[-1]["scan"] is None
     assert verify_file(result.files[0].path, public_key=public_key(register)).contributions == 3
-    # Without --avec-scans, the records still name their scan but no image travels.
+    # Without --avec-scans, the records still name their scan, the same way, but no image travels.
     plain = export_bundle(register, encrypt=False, full=True)
-    assert not (unzip_bag(plain.files[0].path, tmp_path / "y") / "data" / "pages").exists()
+    unpacked = unzip_bag(plain.files[0].path, tmp_path / "y")
+    assert not (unpacked / "data" / "pages-masquees").exists()
+    again = [
+        json.loads(x)
+        for x in (unpacked / "data/contributions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert again == records
 
 
 @needs_tesseract
@@ -604,7 +618,7 @@ def test_replaced_scan_is_caught(register, tmp_path):
     part = export_bundle(register, encrypt=False, with_scans=True).files[0].path
 
     def swap(name, data):
-        return b"\x89PNG autre image" if "/data/pages/" in name else data
+        return b"\x89PNG autre image" if "/data/pages-masquees/" in name else data
 
     bad = rewrite_zip(part, tmp_path / "bad.zip", swap)
     with pytest.raises(BundleInvalid):

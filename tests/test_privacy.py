@@ -1,7 +1,9 @@
 """Personal data: the detector, masking on export, the secretary's decisions."""
 
 import json
+import shutil
 import sqlite3
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -209,3 +211,88 @@ def test_the_association_never_receives_what_was_masked(tmp_path, register):
         stored = conn.execute("SELECT text, author FROM contributions").fetchall()
     assert stored == [("Je m'appelle [NOM], [ADRESSE], tél. [TÉLÉPHONE], [COURRIEL].", stored[0][1])]
     assert stored[0][1].startswith("Auteur-")
+
+
+# -- scanned pages ---------------------------------------------------------------------------
+
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="tesseract absent (CI l'installe)"
+)
+
+
+def read_text(image_path: Path) -> str:
+    return subprocess.run(
+        ["tesseract", str(image_path), "-", "-l", "fra", "--psm", "4"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@needs_tesseract
+def test_scans_are_exported_with_personal_data_blacked_out(register, tmp_path):
+    from mairie_cli.ocr.synthetic import typed_page
+    from mairie_cli.services import proofread
+    from mairie_cli.services.ocr import run_ocr
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    page = folder / "page.png"
+    typed_page(
+        [
+            "Le 12/01/2019",
+            "Nous demandons le retour du médecin au village.",
+            "Appelez-moi au 06 12 34 56 78 pour en parler.",
+            "Signé : Bernard Lefèvre",
+        ],
+        dpi=200,
+    ).save(page)
+    original = page.read_bytes()
+    run_ocr(register, [folder], jobs=1)
+    for scanned in proofread.pages(register):
+        for draft in proofread.drafts(register, scanned.id):
+            proofread.accept(register, draft)
+    result = export_bundle(register, encrypt=False, with_scans=True)
+    with zipfile.ZipFile(result.files[0].path) as archive:
+        [name] = [n for n in archive.namelist() if "/data/pages-masquees/" in n]
+        copy = tmp_path / "copie.png"
+        copy.write_bytes(archive.read(name))
+        records = [
+            json.loads(x)
+            for x in archive.read(name.split("/data/")[0] + "/data/contributions.jsonl").splitlines()
+        ]
+    seen = read_text(copy)
+    assert "médecin" in seen and "village" in seen  # the rest of the page is still legible
+    assert "06 12" not in seen and "34 56" not in seen and "Lefèvre" not in seen and "Bernard" not in seen
+    assert "06 12" not in json.dumps(records, ensure_ascii=False) and "[TÉLÉPHONE]" in json.dumps(
+        records, ensure_ascii=False
+    )
+    assert (register.workspace.root / "pages").exists()
+    stored = next((register.workspace.root / "pages").rglob("*.png"))
+    assert stored.read_bytes() == original  # the commune's original is untouched
+
+
+@needs_tesseract
+def test_unreadable_handwriting_travels_only_when_asked(register, tmp_path):
+    from mairie_cli.ocr.synthetic import handwritten_page
+    from mairie_cli.services.ocr import run_ocr
+    from mairie_cli.storage.pages import PageStore
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    handwritten_page(["Je veux garder mon école", "Marie Dubois 06 11 22 33 44"]).save(folder / "main.png")
+    run_ocr(register, [folder], jobs=1)
+    [page_id] = [r[0] for r in register.db.execute("SELECT id FROM pages WHERE status = 'manuscrit'")]
+    register.add(
+        NewContribution(text="Je veux garder mon école. Marie Dubois 06 11 22 33 44", page_id=page_id)
+    )
+    left = export_bundle(register, encrypt=False, with_scans=True)
+    assert left.pages_left_out == 1
+    with zipfile.ZipFile(left.files[0].path) as archive:
+        assert not [n for n in archive.namelist() if "/data/pages" in n]
+    joined = export_bundle(register, encrypt=False, with_scans=True, with_handwritten=True, full=True)
+    assert joined.pages_left_out == 0
+    stored = register.workspace.root / PageStore(register.db).page(page_id)["stored_path"]
+    with zipfile.ZipFile(joined.files[0].path) as archive:
+        [name] = [n for n in archive.namelist() if "/data/pages/" in n]
+        assert archive.read(name) == stored.read_bytes()

@@ -41,6 +41,13 @@ def exporter(
     avec_scans: Annotated[
         bool, typer.Option("--avec-scans", help="Joindre les pages scannées d'où viennent les contributions.")
     ] = False,
+    avec_manuscrits: Annotated[
+        bool,
+        typer.Option(
+            "--avec-manuscrits",
+            help="Avec --avec-scans : joindre aussi les pages manuscrites, où rien n'a pu être masqué.",
+        ),
+    ] = False,
     sans_chiffrement: Annotated[
         bool,
         typer.Option(
@@ -74,7 +81,7 @@ def exporter(
     with open_register(ctx, dossier) as register, output.progress("Préparation du paquet") as progress:
         result = export_bundle(
             register, destination=vers, full=tout, max_size=size, encrypt=not sans_chiffrement,
-            with_scans=avec_scans, progress=progress,
+            with_scans=avec_scans, with_handwritten=avec_manuscrits, progress=progress,
         )  # fmt: skip
     if json:
         output.print_json(result.to_dict())
@@ -98,6 +105,11 @@ def exporter(
         typer.echo(str(exported.path))
         output.info(
             f"  partie {exported.part}/{len(result.files)} : {exported.name} ({_human(exported.size)})"
+        )
+    if result.pages_left_out:
+        output.info(
+            f"{result.pages_left_out} page(s) manuscrite(s) non jointe(s) : leur écriture n'a pas pu être "
+            "lue, rien n'a donc pu y être masqué. Pour les joindre telles quelles : --avec-manuscrits."
         )
     if result.copied_to is not None:
         output.success(

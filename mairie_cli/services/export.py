@@ -83,6 +83,7 @@ class ExportResult:
     copied_to: Path | None = None
     last_sequence: int | None = None
     masked: dict[str, int] = field(default_factory=dict)  # kind -> spans masked
+    pages_left_out: int = 0  # handwritten pages not joined (nothing could be blacked out on them)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +91,7 @@ class ExportResult:
             "tombstones": self.tombstones, "encrypted": self.encrypted, "digest": self.digest,
             "files": [f.to_dict() for f in self.files],
             "copied_to": str(self.copied_to) if self.copied_to else None, "masked": self.masked,
+            "pages_left_out": self.pages_left_out,
         }  # fmt: skip
 
 
@@ -124,6 +126,7 @@ def export_bundle(
     max_size: int = DEFAULT_MAX_SIZE,
     encrypt: bool = True,
     with_scans: bool = False,
+    with_handwritten: bool = False,
     redact: bool = True,
     progress: Progress | None = None,
 ) -> ExportResult:
@@ -169,13 +172,20 @@ def export_bundle(
         masked_counts: Counter[str] = Counter()
         digests: list[tuple[str, int, str, int]] = []
         choices = privacy_choices(register) if redact else None
+        redactor = (
+            _Redactor(register, Path(work), choices, with_handwritten)
+            if choices is not None and with_scans
+            else None
+        )
         try:
             for contribution, text, found in _masked(store.pending(full), choices, total):
                 masked_counts.update(found)
                 scan = scans.of(contribution.page_id)
                 record = export_record(contribution, pseudonym, scan[:2] if scan else None, text)
                 line = canonical_json(record)
-                image = (scan[0], scan[2]) if scan and with_scans and not contribution.deleted else None
+                image = None
+                if scan and with_scans and not contribution.deleted:
+                    image = redactor.image(contribution.page_id, scan) if redactor else (scan[0], scan[2])
                 builder.add(record, line, image)
                 digests.append(
                     (contribution.uuid, contribution.version,
@@ -271,6 +281,7 @@ def export_bundle(
         sequence=sequence, contributions=counts["contributions"], tombstones=counts["tombstones"],
         encrypted=bool(targets), digest=digest, files=files, copied_to=copied_to,
         masked={k: masked_counts[k] for k in KINDS if masked_counts[k]},
+        pages_left_out=redactor.left_out if redactor else 0,
     )  # fmt: skip
 
 
@@ -307,6 +318,49 @@ class _ScanIndex:
             stored = self.root / page["stored_path"]
             self._known[page_id] = (f"pages/{stored.name}", page["index"] + 1, stored)
         return self._known[page_id]
+
+
+class _Redactor:
+    """The copy of each scanned page that leaves the commune: personal data blacked out.
+
+    Made once per page, named after the original and the page number
+    (``pages-masquees/<sha256>-<page>.png``), so that a record names its page the same way
+    whether or not the scans travel.
+    """
+
+    def __init__(self, register: Register, folder: Path, choices: Choices, with_handwritten: bool) -> None:
+        self.db = register.db
+        self.folder = folder / "pages-masquees"
+        self.folder.mkdir()
+        self.detector = choices.detector()
+        self.with_handwritten = with_handwritten
+        self.left_out = 0
+        self._done: dict[int, tuple[str, Path] | None] = {}
+
+    def image(self, page_id: int | None, scan: tuple[str, int, Path]) -> tuple[str, Path] | None:
+        from mairie_cli.ocr.redact import redacted_png
+        from mairie_cli.privacy.pages import words_to_mask
+        from mairie_cli.storage.pages import PageStore, page_texts
+
+        if page_id is None:
+            return None
+        if page_id in self._done:
+            return self._done[page_id]
+        page = PageStore(self.db).page(page_id)
+        texts, typed_by_hand = page_texts(self.db, page_id)
+        result: tuple[str, Path] | None
+        if page is None or not page["words"] or typed_by_hand:
+            result = (scan[0], scan[2]) if self.with_handwritten else None
+            self.left_out += result is None
+        else:
+            boxes = [page["words"][i][2:6] for i in words_to_mask(page["words"], texts, self.detector)]
+            png = redacted_png(scan[2], page["kind"], page["index"], page["params"], boxes)
+            name = f"pages-masquees/{page['sha256']}-{page['index'] + 1}.png"
+            path = self.folder / name.rsplit("/", 1)[1]
+            path.write_bytes(png)
+            result = (name, path)
+        self._done[page_id] = result
+        return result
 
 
 def _signer(secret: Path, comment: str) -> Callable[[bytes], bytes]:

@@ -222,7 +222,11 @@ class _Receiver:
         tag_digest = hashlib.sha256(bag.tagmanifest).hexdigest()
         records = _read_records(bag, label, insee, verified.sequence)
         cahiers = _read_cahiers(bag, label)
-        scans = [p.removeprefix("data/") for p in bag.payload if p.startswith("data/pages/")]
+        scans = [
+            p.removeprefix("data/")
+            for p in bag.payload
+            if p.startswith(("data/pages/", "data/pages-masquees/"))
+        ]
         at = now_iso()
         mismatch = ""
         # The ledger is read and written under one write lock: two receptions running at

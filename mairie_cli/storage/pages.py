@@ -10,7 +10,7 @@ import sqlite_utils
 
 _PAGE_COLUMNS = (
     "p.id, p.original_sha256, p.page_index, p.cahier_id, p.status, p.error, o.file_name, "
-    "o.stored_path, o.kind, p.mean_confidence, p.words, p.text, p.width, p.height"
+    "o.stored_path, o.kind, p.mean_confidence, p.words, p.text, p.width, p.height, p.params"
 )
 
 
@@ -107,7 +107,17 @@ class PageStore:
 
 def _page(row: tuple[Any, ...]) -> dict[str, Any]:
     keys = ("id", "sha256", "index", "cahier_id", "status", "error", "file_name", "stored_path",
-            "kind", "mean_confidence", "words", "text", "width", "height")  # fmt: skip
+            "kind", "mean_confidence", "words", "text", "width", "height", "params")  # fmt: skip
     page = dict(zip(keys, row, strict=True))
     page["words"] = json.loads(page["words"]) if page["words"] else []
+    page["params"] = json.loads(page["params"]) if page["params"] else {}
     return page
+
+
+def page_texts(db: sqlite_utils.Database, page_id: int) -> tuple[list[str], bool]:
+    """Texts of the live contributions from a page, and whether one was typed by hand from it
+    (its handwriting could not be read: OCR drafts have the source « ocr »)."""
+    rows = db.execute(
+        "SELECT text, source FROM contributions WHERE page_id = ? AND deleted_at IS NULL", [page_id]
+    ).fetchall()
+    return [str(r[0]) for r in rows], any(r[1] != "ocr" for r in rows)
