@@ -436,6 +436,9 @@ def _names(text: str, words: set[str]) -> list[Span]:
                 spans.append(Span(NAME, position, match.end(), match.group(0), "prénom"))
     for match, rule in found:
         start, end = match.start("name"), _name_end(text, match.start("name"), match.end("name"))
+        title = re.match(r"\S+\s+", text[start:end])
+        if title and title.group(0).strip() in _TITLES:  # « Signé : Famille Roux » → « Roux »
+            start += len(title.group(0))
         if end > start and _is_person(text, start, end, rule):
             spans.append(Span(NAME, start, end, text[start:end], rule))
     return spans
