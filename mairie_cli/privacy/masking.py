@@ -73,7 +73,7 @@ def mask_stream(
         results = _mask_here(((item, *of(item)) for item in items), choices)
         yield from results
         return
-    workers = max(1, (os.cpu_count() or 1) - 1)
+    workers = os.cpu_count() or 1
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(choices,)
