@@ -132,6 +132,8 @@ _NUMBER = r"\d{1,4}\s?(?i:bis|ter|quater|[A-D](?![\w']))?\s?,?\s+"
 # expression engine skips quickly to where an address can start.
 _ADDRESS_NUMBER = re.compile(rf"{_NUMBER}(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}?")
 _POSTCODE = re.compile(r"\d{5}|\d\d \d{3}")
+_NUMBER_RUN = re.compile(r"\d{1,4}")
+_WAY_AFTER = re.compile(rf"\s?(?i:bis|ter|quater|[A-D](?![\w']))?\s?,?\s+(?:{_WAY}|{_WHOLE_WAY})")
 _ADDRESS_POSTCODE = re.compile(rf"(?<![\w])(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}")
 # Where one lives, said in words: the street alone is then an address.
 _HOME = re.compile(
@@ -161,28 +163,40 @@ _LAST_FIRST = re.compile(
 )
 # Cheap tests telling whether a rule can find anything in a text (lower-cased, but for the
 # abbreviations, whose case matters).
-# Words whose presence lets a rule find something; looked up in the set of a text's words,
-# which is one pass of C code however many words are listed.
-_PUNCTUATION = ",.;:!?()[]{}\"«»'’/*_-"
-_WAY_WORDS = frozenset(
-    "rue ruelle avenue av bd bld boulevard chemin impasse imp allée allee place route rte quai cours "
-    "square résidence residence hameau faubourg fbg passage sentier voie rond-point lotissement cité "
-    "cite montée chaussée esplanade promenade villa clos domaine lieu-dit lieudit grand-rue grande".split()
+# Cheap tests telling whether a rule can find anything in a text, on its lower-case copy.
+_AT_HINTS = ("@", "©", "®", "(a", "[a", " at ", "arobase")
+# Where the « home » pattern starts.
+_HOME_STEMS = (
+    "j'habite",
+    "j’habite",
+    "habitant",
+    "domicili",
+    "demeurant",
+    "résidant",
+    "je réside",
+    "je reside",
 )
-_HOME_WORDS = frozenset(
-    "habite j'habite habitant habitante domicilié domiciliée domiciliés domicile demeurant "
-    "demeurante résidant résidante réside".split()
-)
-_TITLE_WORDS = frozenset(
-    "monsieur madame mademoiselle messieurs docteur maître maitre professeur veuve famille époux épouse "
-    "epoux epouse".split()
-)
-_SELF_WORDS = frozenset(
-    "appelle m'appelle nomme soussigné je soussigné soussignée soussigne nom prénom prenom".split()
-)
-_SIGN_WORDS = frozenset("signé signée signe signature sign".split())
-_AT_WORDS = frozenset(["at", "arobase"])
 # Capitalised words that are titles: a name may follow.
+# Titles written in lower case (« le docteur Morel »); capitalised ones start a pair.
+_TITLE_STEMS = (
+    "monsieur",
+    "madame",
+    "docteur",
+    "maître",
+    "professeur",
+    "veuve",
+    "famille",
+    "époux",
+    "épouse",
+)
+_SIGN_STEMS = ("signé", "signe", "signature", "sign.")
+_SELF_STEMS = ("appelle", "nomme", "soussign", "nom :", "nom:", "prénom")
+# (stems, pattern, rule, how far before the stem the pattern may start)
+_ANCHORED = (
+    (_TITLE_STEMS, _TITLE, "civilité", 0),
+    (_SIGN_STEMS, _SIGNED, "signature", 0),
+    (_SELF_STEMS, _SELF, "présentation", 16),
+)
 _TITLES = frozenset(
     "M M. MM MM. Mr Mr. Mrs Mme Mme. Mmes Mlle Mlle. Melle Me Dr Dr. Pr Pr. Vve Monsieur Madame "
     "Mademoiselle Messieurs Docteur Maître Professeur Veuve Famille Époux Épouse".split()
@@ -236,25 +250,16 @@ class Detector:
         # Each rule runs only where a cheap test (substring searches, a digit count) says it
         # may find something: most entries have no personal data, and Python's regular
         # expressions are slow to try at every position.
-        words = {word.strip(_PUNCTUATION) for word in text.lower().replace("’", "'").split()}
+        lowered = text.lower()
         found: list[Span] = []
         if any(digit in text for digit in "0123456789"):
             if _MANY_DIGITS.search(text):
                 found += _ibans(text) + _nirs(text) + _phones(text)
-            if not _WAY_WORDS.isdisjoint(words):
-                found += _addresses(text)
-        if (
-            "@" in text
-            or "©" in text
-            or "®" in text
-            or "(a" in text
-            or "[a" in text
-            or not _AT_WORDS.isdisjoint(words)
-        ):
+            found += _addresses(text)
+        if any(hint in lowered for hint in _AT_HINTS):
             found += _emails(text)
-        if not _HOME_WORDS.isdisjoint(words):
-            found += _homes(text)
-        found += _names(text, words)
+        found += _homes(text, lowered)
+        found += _names(text, lowered)
         if self.mask_terms:
             found += self._chosen(text)
         if self.keep:
@@ -361,8 +366,13 @@ def _ibans(text: str) -> list[Span]:
 
 
 def _emails(text: str) -> list[Span]:
-    spans = []
-    for match in _EMAIL.finditer(text):
+    spans: list[Span] = []
+    # Only around what may be an « @ »: an address's local part is at most 64 characters.
+    for hint in _AT_HINT.finditer(text):
+        start = max(0, hint.start() - 64, spans[-1].end if spans else 0)
+        match = _EMAIL.search(text, start, hint.end() + 260)
+        if match is None or match.start() > hint.start() or match.end() < hint.end():
+            continue
         local = fold(match.group(1))
         domain = fold(re.sub(r"\s", "", match.group(2)))
         if local in lexicon.GENERIC_MAILBOXES and domain not in lexicon.WEBMAIL:
@@ -376,23 +386,36 @@ def _emails(text: str) -> list[Span]:
 
 def _addresses(text: str) -> list[Span]:
     spans = []
-    for match in _ADDRESS_NUMBER.finditer(text):
-        if match.start() and text[match.start() - 1] in "0123456789,.":
-            continue  # the end of a larger number (« 1 250 rue… » is not an address number)
-        end = _trim(text, match.start(), match.end())
-        spans.append(Span(ADDRESS, match.start(), end, text[match.start() : end], "numéro et voie"))
-    if _POSTCODE.search(text):
-        for match in _ADDRESS_POSTCODE.finditer(text):
-            end = _trim(text, match.start(), match.end())
-            spans.append(Span(ADDRESS, match.start(), end, text[match.start() : end], "voie et code postal"))
+    # A number followed by a word naming a way: the full pattern is tried there only.
+    for run in _NUMBER_RUN.finditer(text):
+        if run.start() and text[run.start() - 1] in "0123456789,.":
+            continue  # the end of a larger number (« 1 250 rue… » is no address number)
+        if _WAY_AFTER.match(text, run.end()):
+            match = _ADDRESS_NUMBER.match(text, run.start())
+            if match is not None:
+                end = _trim(text, match.start(), match.end())
+                spans.append(Span(ADDRESS, match.start(), end, text[match.start() : end], "numéro et voie"))
+    # A postcode: a way named in the 80 characters before it, with nothing else between.
+    for code in _POSTCODE.finditer(text):
+        for match in _ADDRESS_POSTCODE.finditer(text, max(0, code.start() - 80), code.end() + 120):
+            if match.start() <= code.start() < match.end():
+                end = _trim(text, match.start(), match.end())
+                spans.append(
+                    Span(ADDRESS, match.start(), end, text[match.start() : end], "voie et code postal")
+                )
     return spans
 
 
-def _homes(text: str) -> list[Span]:
+def _homes(text: str, lowered: str) -> list[Span]:
     spans = []
-    for match in _HOME.finditer(text):
-        start, end = match.start("place"), _trim(text, match.start("place"), match.end("place"))
-        spans.append(Span(ADDRESS, start, end, text[start:end], "domicile"))
+    for stem in _HOME_STEMS if len(lowered) == len(text) else ():
+        position = lowered.find(stem)
+        while position != -1:
+            match = _HOME.match(text, position)
+            if match is not None:
+                start, end = match.start("place"), _trim(text, match.start("place"), match.end("place"))
+                spans.append(Span(ADDRESS, start, end, text[start:end], "domicile"))
+            position = lowered.find(stem, position + 1)
     return spans
 
 
@@ -402,35 +425,49 @@ def _trim(text: str, start: int, end: int) -> int:
     return end
 
 
-def _names(text: str, words: set[str]) -> list[Span]:
+def _names(text: str, lowered: str) -> list[Span]:
     found: list[tuple[re.Match[str], str]] = []
-    if not _TITLE_WORDS.isdisjoint(words):  # also « le docteur Morel »
-        found += [(m, "civilité") for m in _TITLE.finditer(text)]
-    if not _SIGN_WORDS.isdisjoint(words):
-        found += [(m, "signature") for m in _SIGNED.finditer(text)]
-    if not _SELF_WORDS.isdisjoint(words):
-        found += [(m, "présentation") for m in _SELF.finditer(text)]
+    # Titles in lower case (« le docteur Morel »), signatures and introductions: each rule is
+    # tried where its word is, found by ``str.find`` (Python's regular expressions are slow
+    # to try at every position).
+    if len(lowered) == len(text):
+        for stems, pattern, rule, back in _ANCHORED:
+            for stem in stems:
+                position = lowered.find(stem)
+                while position != -1:
+                    if back:
+                        match = pattern.search(text, max(0, position - back))
+                        if match is not None and match.start() > position:
+                            match = None
+                    else:
+                        match = pattern.match(text, position)
+                    if match is not None:
+                        found.append((match, rule))
+                    position = lowered.find(stem, position + 1)
     spans: list[Span] = []
     first_names = _first_names()
     # Most names are two capitalised words in a row (« Jean Dupont », « M. Dupont »,
     # « DUPONT Jean »): the rules are tried only where such a pair starts.
     for pair in _CAPITALISED_PAIR.finditer(text):
+        word = pair.group(0)
+        role = _role(word)
+        if not role:
+            continue
         position = pair.start()
         if position and (text[position - 1].isalnum() or text[position - 1] in "'’-"):
             continue
-        word = pair.group(0)
-        if word in _TITLES:
+        if role == 1:
             title = _TITLE.match(text, position)
             if title is not None:
                 found.append((title, "civilité"))
             continue
-        if _fold_word(word).split("-")[0] in first_names:
+        if role == 2:
             match = _FIRST_LAST.match(text, position)
             if match is not None:
                 start, end = position, _name_end(text, position, match.end())
                 if _is_person(text, start, end, "prénom"):
                     spans.append(Span(NAME, start, end, text[start:end], "prénom"))
-        elif len(word) > 1 and word.isupper() and _fold_word(word) not in _NOT_NAME_WORDS:
+        else:
             match = _LAST_FIRST.match(text, position)
             if match is not None and _fold_word(match["first"]).split("-")[0] in first_names:
                 spans.append(Span(NAME, position, match.end(), match.group(0), "prénom"))
@@ -442,6 +479,19 @@ def _names(text: str, words: set[str]) -> list[Span]:
         if end > start and _is_person(text, start, end, rule):
             spans.append(Span(NAME, start, end, text[start:end], rule))
     return spans
+
+
+@lru_cache(maxsize=1 << 16)
+def _role(word: str) -> int:
+    """What a capitalised word may start: 1 a title, 2 a first name then a surname, 3 a
+    surname in capitals then a first name, 0 nothing (most words: decided once, remembered)."""
+    if word in _TITLES:
+        return 1
+    if fold(word).split("-")[0] in _first_names():
+        return 2
+    if len(word) > 1 and word.isupper() and fold(word) not in _NOT_NAME_WORDS:
+        return 3
+    return 0
 
 
 def _name_end(text: str, start: int, end: int) -> int:

@@ -21,7 +21,7 @@ from mairie_cli.privacy.detect import Detector
 T = TypeVar("T")
 #: From this many texts on, workers are worth starting.
 PARALLEL_FROM = 5000
-_BATCH = 500
+_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def mask_stream(
         results = _mask_here(((item, *of(item)) for item in items), choices)
         yield from results
         return
-    workers = os.cpu_count() or 1
+    workers = max(1, (os.cpu_count() or 1) - 1)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(choices,)
