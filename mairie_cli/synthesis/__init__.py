@@ -1,0 +1,1 @@
+"""The departmental synthesis: themes, near-duplicates, the workbook and the open-data CSV."""

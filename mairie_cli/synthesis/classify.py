@@ -1,0 +1,209 @@
+"""An explainable, offline theme classifier: word and expression lists, French word forms.
+
+Each word of a contribution is reduced to its root with Snowball's French stemmer (« impôts »,
+« imposés » → « impôt », « impos ») and looked up in the taxonomy's lists, accents and case
+aside. What decides a theme is said with it: the words that triggered it.
+
+The known traps of keyword grids, and what is done about each:
+- long texts match everything: a word counts once per contribution, however often it is
+  repeated, and a secondary theme must reach half the main theme's score;
+- the theme with the longest list wins by size: a word listed under several themes counts
+  for each only in proportion (1/n), and expressions (several words in a row, more specific)
+  count double;
+- roots collide once accents are removed (« loyer » and « loi », « environnement » and
+  « environ »): a word matches a listed word only if it also starts like it and is nearly as
+  long, and a listed word written « =mot » matches that exact form only;
+- some words are noise in this material (« cahier de doléances », « maire », « président »):
+  the taxonomy lists them under « bruit » and they never count;
+- below the threshold a contribution is « à classer », never forced into a theme.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy
+
+#: Words skipped inside expressions (« impôt sur le revenu » = « impôt … revenu »).
+_STOP = frozenset(
+    "a à au aux d de des du en et l la le les un une sur par pour dans avec ou qu que qui ce cet cette "
+    "ces son sa ses leur leurs nos notre vos votre".split()
+)
+_TOKEN = re.compile(r"[0-9a-zàâäçéèêëîïôöùûüÿœæ]+")
+#: Score a contribution needs for a theme; a secondary theme needs this share of the main one.
+THRESHOLD = 1.0
+SECONDARY_SHARE = 0.5
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return (
+        "".join(c for c in decomposed if not unicodedata.combining(c)).replace("œ", "oe").replace("æ", "ae")
+    )
+
+
+@dataclass(frozen=True)
+class _Term:
+    theme: str
+    subtheme: str
+    text: str  # as listed, for the explanation
+    folded: str
+    exact: bool
+    weight: float
+
+
+@dataclass(frozen=True)
+class _Expression:
+    theme: str
+    subtheme: str
+    text: str
+    stems: tuple[str, ...]
+    weight: float
+
+
+@dataclass
+class Classification:
+    """The themes of one contribution, with the words that decided them."""
+
+    main: str
+    secondary: tuple[str, ...] = ()
+    triggers: dict[str, list[str]] = field(default_factory=dict)  # theme -> words found
+    subthemes: dict[str, list[str]] = field(default_factory=dict)  # theme -> sub-themes found
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        return (self.main, *self.secondary)
+
+
+class Classifier:
+    """Classifies texts with a taxonomy; roots are computed once per word form and kept."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        import snowballstemmer
+
+        self.taxonomy = taxonomy
+        self._stemmer = snowballstemmer.stemmer("french")
+        self._roots: dict[str, str] = {}
+        self._noise = frozenset(_fold(w) for w in taxonomy.noise)
+        self._words: dict[str, list[_Term]] = defaultdict(list)
+        self._exact: dict[str, list[_Term]] = defaultdict(list)
+        self._expressions: dict[str, list[_Expression]] = defaultdict(list)
+        self._official = {theme.id: theme.official for theme in taxonomy.themes}
+        self._build()
+
+    def _build(self) -> None:
+        single: list[tuple[str, str, str]] = []
+        multi: list[tuple[str, str, str]] = []
+        for theme in self.taxonomy.themes:
+            for sub in theme.subthemes:
+                for word in sub.words:
+                    (multi if len(_TOKEN.findall(word.lower().lstrip("="))) > 1 else single).append(
+                        (theme.id, sub.id, word)
+                    )
+                multi.extend((theme.id, sub.id, e) for e in sub.expressions)
+        # A word listed under several themes counts for each in proportion.
+        themes_of: dict[str, set[str]] = defaultdict(set)
+        for theme_id, _, word in single:
+            themes_of[self._key(word)].add(theme_id)
+        for theme_id, sub_id, word in single:
+            exact = word.startswith("=")
+            bare = word.lstrip("=").lower().strip()
+            folded = _fold(bare)
+            if folded in self._noise:
+                continue
+            term = _Term(theme_id, sub_id, bare, folded, exact, 1.0 / len(themes_of[self._key(word)]))
+            if exact:
+                self._exact[folded].append(term)
+            else:
+                self._words[self.root(bare)].append(term)
+        for theme_id, sub_id, text in multi:
+            stems = tuple(self.root(t) for t in _TOKEN.findall(text.lower()) if t not in _STOP)
+            if stems:
+                self._expressions[stems[0]].append(_Expression(theme_id, sub_id, text, stems, 2.0))
+
+    def _key(self, word: str) -> str:
+        bare = word.lstrip("=").lower().strip()
+        return _fold(bare) if word.startswith("=") else self.root(bare)
+
+    def root(self, word: str) -> str:
+        """The folded Snowball root of a lower-case word (remembered: stemming is slow)."""
+        root = self._roots.get(word)
+        if root is None:
+            root = _fold(self._stemmer.stemWord(word))
+            if len(self._roots) < 200_000:
+                self._roots[word] = root
+        return root
+
+    def classify(self, text: str) -> Classification:
+        tokens = [t for t in _TOKEN.findall(text.lower()) if t not in _STOP]
+        found: dict[str, dict[str, float]] = defaultdict(dict)  # theme -> listed text -> weight
+        subs: dict[str, list[str]] = defaultdict(list)
+        first_seen: dict[str, int] = {}
+        roots = [self.root(t) for t in tokens]
+        for position, (token, root) in enumerate(zip(tokens, roots, strict=True)):
+            folded = _fold(token)
+            if folded in self._noise:
+                continue
+            for term in self._exact.get(folded, ()):
+                self._note(term.theme, term.subtheme, token, term.weight, position, found, subs, first_seen)
+            for term in self._words.get(root, ()):
+                if self._same_word(folded, term.folded):
+                    self._note(
+                        term.theme, term.subtheme, token, term.weight, position, found, subs, first_seen
+                    )
+            for expression in self._expressions.get(root, ()):
+                size = len(expression.stems)
+                if tuple(roots[position : position + size]) == expression.stems:
+                    self._note(
+                        expression.theme, expression.subtheme, expression.text, expression.weight, position,
+                        found, subs, first_seen,
+                    )  # fmt: skip
+        scores = {theme: sum(words.values()) for theme, words in found.items()}
+        # The official theme first, on the scores of all the themes under it (« santé » and
+        # « pouvoir d'achat » both speak for the fiscal theme), then the main theme within it.
+        officials: dict[str, float] = defaultdict(float)
+        for theme, score in scores.items():
+            officials[self._official[theme]] += score
+        if not officials or max(officials.values()) < THRESHOLD:
+            return Classification(TO_CLASSIFY, triggers={t: list(w) for t, w in found.items()}, scores=scores)
+        ranked = sorted(scores, key=lambda t: (-officials[self._official[t]], -scores[t], first_seen[t]))
+        main = ranked[0]
+        ranked = sorted(scores, key=lambda t: (-scores[t], first_seen[t]))
+        secondary = tuple(
+            t for t in ranked if t != main and scores[t] >= max(THRESHOLD, SECONDARY_SHARE * scores[main])
+        )
+        kept = (main, *secondary)
+        return Classification(
+            main,
+            secondary,
+            {t: list(found[t]) for t in kept},
+            {t: sorted(set(subs[t])) for t in kept},
+            scores,
+        )
+
+    @staticmethod
+    def _same_word(token: str, listed: str) -> bool:
+        """Same root is not enough: the word must also start like the listed one, all but its
+        last two letters (« impôts », « médicaux » are forms of « impôt », « médical »; « lois »
+        is not « loyer », « environ » not « environnement », « contribuer » not « contribuable »)."""
+        common = 0
+        for a, b in zip(token, listed, strict=False):
+            if a != b:
+                break
+            common += 1
+        return common >= max(3, len(listed) - 2)
+
+    @staticmethod
+    def _note(
+        theme: str, subtheme: str, word: str, weight: float, position: int,
+        found: dict[str, dict[str, float]], subs: dict[str, list[str]], first_seen: dict[str, int],
+    ) -> None:  # fmt: skip
+        words = found[theme]
+        if word not in words:  # a word counts once, however often it is repeated
+            words[word] = weight
+        subs[theme].append(subtheme)
+        first_seen.setdefault(theme, position)
