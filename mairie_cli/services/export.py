@@ -225,6 +225,8 @@ def export_bundle(
             ("Mairie-Export", "complet" if full else "modifications"),
             ("Mairie-State-Digest", f"sha256:{summary.digest}"),
             ("Mairie-Masked", ", ".join(f"{k}={masked_counts[k]}" for k in KINDS) if redact else "non"),
+            # Handwritten pages scanned but not typed yet: what the synthesis cannot count.
+            ("Mairie-Pages-To-Type", str(_pages_to_type(register))),
         ]
         key_file = public.file_text(f"clé publique de la commune {commune.insee}").encode()
         tag_digests: list[str] = []
@@ -296,6 +298,12 @@ def _masked(
     yield from mask_stream(
         contributions, lambda c: (c.uuid, None if c.deleted else c.text), choices=choices, total=total
     )
+
+
+def _pages_to_type(register: Register) -> int:
+    from mairie_cli.storage.pages import PageStore
+
+    return int(PageStore(register.db).counts().get("manuscrit", 0))
 
 
 class _ScanIndex:

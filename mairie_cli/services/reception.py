@@ -265,6 +265,8 @@ class _Receiver:
                 self.store.note_scans(insee, scans, sha256)
                 if digest:
                     self.store.set_sequence_digest(insee, verified.sequence, digest)
+                if verified.pages_to_type is not None:
+                    self.store.note_pages_to_type(insee, verified.sequence, verified.pages_to_type)
                 mismatch = self._check_state(insee, at)
                 self.store.journal(
                     at, current_actor(), "receive",

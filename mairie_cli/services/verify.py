@@ -47,6 +47,7 @@ class VerifiedBundle:
     encrypted: bool = False
     checked_content: bool = True
     note: str = ""
+    pages_to_type: int | None = None  # handwritten pages the commune has not typed yet
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -175,6 +176,7 @@ def check_bag(
         sequence=int(info["Mairie-Sequence"]), part=part, parts=parts,
         key_id=info["Mairie-Key-Id"], previous_digest=info.get("Mairie-Previous-Bundle-Digest", ""),
         full=full, contributions=contributions, tombstones=tombstones, state=state,
+        pages_to_type=int(pages) if (pages := info.get("Mairie-Pages-To-Type", "")).isdigit() else None,
     )  # fmt: skip
 
 

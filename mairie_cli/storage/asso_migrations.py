@@ -155,6 +155,25 @@ def m001_association(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_association]
+def m002_synthesis(db: sqlite_utils.Database) -> None:
+    """What the synthesis needs: pages not typed yet per commune, the association's own theme
+    decisions, the 2019 codes of communes merged since."""
+    for statement in [
+        "ALTER TABLE communes ADD COLUMN pages_to_type INTEGER",
+        "ALTER TABLE communes ADD COLUMN pages_sequence INTEGER",
+        """CREATE TABLE theme_overrides (
+            insee TEXT NOT NULL,
+            uuid TEXT NOT NULL,
+            main TEXT NOT NULL,
+            secondary TEXT NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            PRIMARY KEY (insee, uuid)
+        )""",
+    ]:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Migration] = [m001_association, m002_synthesis]
 
 ASSOCIATION = Schema(APPLICATION_ID, MIGRATIONS, "la base d'une association")

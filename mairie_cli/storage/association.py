@@ -109,6 +109,14 @@ class AssociationStore:
             count += 1
         return count
 
+    def note_pages_to_type(self, insee: str, sequence: int, pages: int) -> None:
+        """Handwritten pages not typed yet, as the commune's latest export says."""
+        self.db.execute(
+            "UPDATE communes SET pages_to_type = ?, pages_sequence = ? WHERE insee = ? "
+            "AND (pages_sequence IS NULL OR pages_sequence <= ?)",
+            [pages, sequence, insee, sequence],
+        )
+
     def set_state_status(self, insee: str, status: str, sequence: int, at: str) -> None:
         self.db.execute(
             "UPDATE communes SET state_status = ?, state_sequence = ?, state_checked_at = ? WHERE insee = ?",
