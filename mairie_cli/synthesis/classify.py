@@ -64,6 +64,9 @@ class _Expression:
     weight: float
 
 
+_Form = tuple[str, tuple[_Term, ...], tuple[_Expression, ...]]  # root, words matched, expressions
+
+
 @dataclass
 class Classification:
     """The themes of one contribution, with the words that decided them."""
@@ -87,7 +90,7 @@ class Classifier:
 
         self.taxonomy = taxonomy
         self._stemmer = snowballstemmer.stemmer("french")
-        self._roots: dict[str, str] = {}
+        self._known: dict[str, _Form] = {}
         self._noise = frozenset(_fold(w) for w in taxonomy.noise)
         self._words: dict[str, list[_Term]] = defaultdict(list)
         self._exact: dict[str, list[_Term]] = defaultdict(list)
@@ -130,34 +133,46 @@ class Classifier:
         return _fold(bare) if word.startswith("=") else self.root(bare)
 
     def root(self, word: str) -> str:
-        """The folded Snowball root of a lower-case word (remembered: stemming is slow)."""
-        root = self._roots.get(word)
-        if root is None:
-            root = _fold(self._stemmer.stemWord(word))
-            if len(self._roots) < 200_000:
-                self._roots[word] = root
-        return root
+        """The folded Snowball root of a lower-case word."""
+        return _fold(self._stemmer.stemWord(word))
+
+    def _forms(self, word: str) -> _Form:
+        """What a lower-case word form matches: worked out once per form and remembered
+        (stemming is slow, and word forms repeat)."""
+        form = self._known.get(word)
+        if form is None:
+            root, folded = self.root(word), _fold(word)
+            if folded in self._noise:
+                form = (root, (), ())
+            else:
+                terms = [*self._exact.get(folded, ())]
+                terms += [t for t in self._words.get(root, ()) if self._same_word(folded, t.folded)]
+                form = (root, tuple(terms), tuple(self._expressions.get(root, ())))
+            if len(self._known) < 200_000:
+                self._known[word] = form
+        return form
 
     def classify(self, text: str) -> Classification:
         tokens = [t for t in _TOKEN.findall(text.lower()) if t not in _STOP]
         found: dict[str, dict[str, float]] = defaultdict(dict)  # theme -> listed text -> weight
         subs: dict[str, list[str]] = defaultdict(list)
         first_seen: dict[str, int] = {}
-        roots = [self.root(t) for t in tokens]
-        for position, (token, root) in enumerate(zip(tokens, roots, strict=True)):
-            folded = _fold(token)
-            if folded in self._noise:
-                continue
-            for term in self._exact.get(folded, ()):
-                self._note(term.theme, term.subtheme, token, term.weight, position, found, subs, first_seen)
-            for term in self._words.get(root, ()):
-                if self._same_word(folded, term.folded):
-                    self._note(
-                        term.theme, term.subtheme, token, term.weight, position, found, subs, first_seen
-                    )
-            for expression in self._expressions.get(root, ()):
+        forms = [self._forms(t) for t in tokens]
+        for position, (_root, terms, expressions) in enumerate(forms):
+            for term in terms:
+                self._note(
+                    term.theme,
+                    term.subtheme,
+                    tokens[position],
+                    term.weight,
+                    position,
+                    found,
+                    subs,
+                    first_seen,
+                )
+            for expression in expressions:
                 size = len(expression.stems)
-                if tuple(roots[position : position + size]) == expression.stems:
+                if tuple(f[0] for f in forms[position : position + size]) == expression.stems:
                     self._note(
                         expression.theme, expression.subtheme, expression.text, expression.weight, position,
                         found, subs, first_seen,

@@ -1,0 +1,79 @@
+"""Near-duplicates: petitions, form letters, the same tract copied into several cahiers.
+
+Each text becomes the set of its 4-word sequences (« shingles », accents and case aside);
+two texts whose sets overlap by at least 70 % (Jaccard) are the same text. The overlap is
+estimated from a bottom-k sketch (the 8 smallest shingle hashes, kept as 64 bytes per
+group), and candidates are found through the two smallest hashes only, so grouping 100,000
+texts takes one pass and memory in proportion to the groups, not to the pairs. Short texts
+(under 8 words) are grouped only when identical once normalised. Hashes are Python's own:
+stable within one synthesis, which is all a grouping needs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+from dataclasses import dataclass, field
+
+SHINGLE = 4
+SKETCH = 8
+MIN_WORDS = 8
+SIMILAR = 0.7
+_WORD = re.compile(r"[0-9a-z]+")
+
+
+def _words(text: str) -> list[str]:
+    ascii_text = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+    return _WORD.findall(ascii_text)
+
+
+def sketch(text: str) -> tuple[int, ...]:
+    """The bottom-k sketch of a text (one value, the hash of its words, for a short text)."""
+    words = _words(text)
+    if len(words) < MIN_WORDS:
+        return (hash(" ".join(words)),) if words else ()
+    hashes = {hash(shingle) for shingle in zip(words, words[1:], words[2:], words[3:], strict=False)}
+    return tuple(sorted(hashes)[:SKETCH])
+
+
+def similarity(first: tuple[int, ...], second: tuple[int, ...]) -> float:
+    """Estimated Jaccard overlap of two texts from their sketches."""
+    if len(first) == 1 or len(second) == 1:
+        return 1.0 if first == second else 0.0
+    union = sorted(set(first) | set(second))[:SKETCH]
+    shared = set(first) & set(second)
+    return sum(1 for h in union if h in shared) / len(union) if union else 0.0
+
+
+@dataclass
+class Grouper:
+    """Assigns each text a group (the number of its first member); feed texts in order."""
+
+    _by_hash: dict[int, int] = field(default_factory=dict)  # one of a group's smallest hashes -> group
+    _sketches: dict[int, bytes] = field(default_factory=dict)  # group -> its first sketch, packed
+    sizes: dict[int, int] = field(default_factory=dict)  # group -> members
+
+    def add(self, number: int, text: str) -> int:
+        """The group of text ``number`` (its own number if it is the first of its kind)."""
+        signature = sketch(text)
+        if not signature:
+            return number
+        for key in signature[:2]:
+            group = self._by_hash.get(key)
+            if group is not None and similarity(_unpack(self._sketches[group]), signature) >= SIMILAR:
+                self.sizes[group] = self.sizes.get(group, 1) + 1
+                return group
+        for key in signature[:2]:
+            self._by_hash.setdefault(key, number)
+        self._sketches[number] = array("q", signature).tobytes()
+        return number
+
+    def size(self, group: int) -> int:
+        return self.sizes.get(group, 1)
+
+
+def _unpack(packed: bytes) -> tuple[int, ...]:
+    values = array("q")
+    values.frombytes(packed)
+    return tuple(values)
