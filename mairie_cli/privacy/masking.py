@@ -1,21 +1,18 @@
 """Masking many texts in order, in worker processes when there are many.
 
-Detection costs more than the rest of an export per contribution (it is pure Python): a
-large export hands batches of texts to spawned worker processes, on the cores the export
-itself leaves idle, and gets them back in order. Small exports mask in-process (starting a
-worker costs more than it saves).
+Detection costs nearly as much as the rest of an export per contribution (it is pure
+Python): a large export hands batches of texts to worker processes (``mairie_cli.parallel``)
+and gets them back in order.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from mairie_cli.parallel import ordered_map
 from mairie_cli.privacy.detect import Detector
 
 T = TypeVar("T")
@@ -69,48 +66,9 @@ def mask_stream(
     """``(item, masked text, counts)`` for each item, in order; ``of(item)`` gives its
     ``(uuid, text)`` (text None for a tombstone). With ``total`` at or above
     ``PARALLEL_FROM``, batches of texts are masked by worker processes."""
-    if total < PARALLEL_FROM:
-        results = _mask_here(((item, *of(item)) for item in items), choices)
-        yield from results
-        return
-    workers = max(1, (os.cpu_count() or 1) - 1)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(choices,)
-    ) as pool:
-        waiting: deque[tuple[list[T], Future[list[tuple[str | None, dict[str, int]]]]]] = deque()
-        batch: list[T] = []
-        pairs: list[tuple[str, str | None]] = []
-        for item in items:
-            batch.append(item)
-            pairs.append(of(item))
-            if len(batch) >= _BATCH:
-                waiting.append((batch, pool.submit(_mask_batch, pairs)))
-                batch, pairs = [], []
-                while len(waiting) > 2 * workers + 1:
-                    yield from _drain(waiting.popleft())
-        if batch:
-            waiting.append((batch, pool.submit(_mask_batch, pairs)))
-        while waiting:
-            yield from _drain(waiting.popleft())
-
-
-def _mask_here(
-    entries: Iterable[tuple[T, str, str | None]], choices: Choices
-) -> Iterator[tuple[T, str | None, Counter[str]]]:
-    shared = choices.detector()
-    for item, uuid, text in entries:
-        if text is None:
-            yield item, None, Counter()
-            continue
-        special = uuid in choices.keep_for or uuid in choices.mask_for
-        masked, counts = (choices.detector(uuid) if special else shared).mask(text)
-        yield item, masked, counts
-
-
-def _drain(
-    entry: tuple[list[T], Future[list[tuple[str | None, dict[str, int]]]]],
-) -> Iterator[tuple[T, str | None, Counter[str]]]:
-    items, future = entry
-    for item, (masked, counts) in zip(items, future.result(), strict=True):
+    results = ordered_map(
+        items, of, _mask_batch, total=total, initializer=_start_worker, initargs=(choices,),
+        threshold=PARALLEL_FROM, batch=_BATCH,
+    )  # fmt: skip
+    for item, (masked, counts) in results:
         yield item, masked, Counter(counts)

@@ -1,0 +1,71 @@
+"""Work on many items in worker processes, results back in order (pure-Python CPU work).
+
+Used where per-item work (masking personal data, classifying themes) costs more than the rest
+of a command: batches go to spawned workers on the cores the command leaves idle, a bounded
+number of batches is in flight (memory stays flat), and results come back in input order.
+Below ``threshold`` items the work runs in-process: starting a worker costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+A = TypeVar("A")
+R = TypeVar("R")
+
+PARALLEL_FROM = 5000
+BATCH = 1000
+
+
+def ordered_map(
+    items: Iterable[T],
+    args: Callable[[T], A],
+    work: Callable[[list[A]], list[R]],
+    *,
+    total: int,
+    initializer: Callable[..., None],
+    initargs: tuple[Any, ...] = (),
+    threshold: int | None = None,
+    batch: int | None = None,
+) -> Iterator[tuple[T, R]]:
+    """``(item, result)`` for each item, in order; ``work`` maps a batch of ``args(item)``.
+
+    ``work`` and ``initializer`` must be top-level functions (workers are spawned);
+    ``initializer(*initargs)`` prepares each worker, or this process when working in-process.
+    """
+    size = batch or BATCH
+    if total < (PARALLEL_FROM if threshold is None else threshold):
+        initializer(*initargs)
+        pending: list[T] = []
+        for item in items:
+            pending.append(item)
+            if len(pending) >= size:
+                yield from zip(pending, work([args(i) for i in pending]), strict=True)
+                pending = []
+        if pending:
+            yield from zip(pending, work([args(i) for i in pending]), strict=True)
+        return
+    workers = max(1, (os.cpu_count() or 1) - 1)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+        waiting: deque[tuple[list[T], Future[list[R]]]] = deque()
+        chunk: list[T] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= size:
+                waiting.append((chunk, pool.submit(work, [args(i) for i in chunk])))
+                chunk = []
+                while len(waiting) > 2 * workers + 1:
+                    done, future = waiting.popleft()
+                    yield from zip(done, future.result(), strict=True)
+        if chunk:
+            waiting.append((chunk, pool.submit(work, [args(i) for i in chunk])))
+        while waiting:
+            done, future = waiting.popleft()
+            yield from zip(done, future.result(), strict=True)
