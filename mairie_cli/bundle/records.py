@@ -142,8 +142,8 @@ def csv_row(record: dict[str, Any]) -> list[str]:
     return [
         record["uuid"], str(record["version"]), str(record["cahier"]), str(record["position"]),
         "" if record["page"] is None else str(record["page"]), format_fr(record["date"]),
-        Nature(record["nature"]).label, _no_formula(record["text"] or ""),
-        _no_formula(record["author"] or ""), record["source"],
+        Nature(record["nature"]).label, no_formula(record["text"] or ""),
+        no_formula(record["author"] or ""), record["source"],
         format_fr(record["updated_at"]), format_fr(record["deleted_at"]),
     ]  # fmt: skip
 
@@ -162,6 +162,7 @@ def _csv_field(value: str) -> str:
     return value
 
 
-def _no_formula(value: str) -> str:
-    # A citizen's text starting with « = » must stay text in a spreadsheet.
+def no_formula(value: str) -> str:
+    """A citizen's text starting with « = » (or +, -, @, a tab) must stay text in a spreadsheet
+    that opens the CSV: a leading apostrophe, as Excel and LibreOffice understand it."""
     return "'" + value if value.startswith(_FORMULA_START) else value

@@ -330,3 +330,74 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
                 f"- {output.escape(q['stored_as'])} : \\[{q['code']}] {output.escape(q['reason'])}",
                 soft_wrap=True,
             )
+
+
+@command(asso_app, "synthese")
+def synthese(
+    ctx: typer.Context,
+    sortie: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--sortie", metavar="FICHIER.xlsx", help="Classeur à écrire (par défaut : syntheses/)."),
+    ] = None,
+    csv: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--csv", metavar="FICHIER.csv", help="Données ouvertes (par défaut : à côté du classeur)."
+        ),
+    ] = None,
+    taxonomie: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--taxonomie", metavar="FICHIER.toml", help="Thèmes à utiliser (par défaut : ceux de mairie)."
+        ),
+    ] = None,
+    dossier: Folder = None,
+    json: Json = False,
+) -> None:
+    """Écrire la synthèse départementale : classeur Excel (thèmes, graphiques, méthode) et CSV ouvert."""
+    from mairie_cli.services.synthesis import build_synthesis
+
+    with _open(ctx, dossier) as association, output.progress("Synthèse", "contributions/min") as bar:
+        result = build_synthesis(association, sortie, csv, taxonomy_path=taxonomie, progress=bar)
+    if json:
+        output.print_json(result.to_dict())
+        return
+    output.success(f"Classeur : {result.workbook}")
+    output.success(f"Données ouvertes : {result.csv}")
+    share = f"{result.to_classify / result.contributions:.0%}" if result.contributions else "—"
+    output.info(
+        f"{result.contributions} contribution(s) de {result.communes_heard} commune(s) ; "
+        f"{result.to_classify} « à classer » ({share}) ; {result.groups} groupe(s) de quasi-doublons ; "
+        f"taxonomie {result.taxonomy} ; {result.seconds} s."
+    )
+
+
+@command(asso_app, "theme")
+def theme(
+    ctx: typer.Context,
+    ident: Annotated[
+        str, typer.Argument(metavar="ID", help="Identifiant de la contribution (4 caractères au moins).")
+    ],
+    principal: Annotated[
+        str, typer.Argument(metavar="THEME", help="Thème principal (identifiant, ou a_classer).")
+    ],
+    secondaires: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(metavar="SECONDAIRES", help="Thèmes secondaires, s'il y en a."),
+    ] = None,
+    taxonomie: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--taxonomie", metavar="FICHIER.toml", help="Thèmes à utiliser (par défaut : ceux de mairie)."
+        ),
+    ] = None,
+    dossier: Folder = None,
+) -> None:
+    """Corriger le thème d'une contribution : la correction prime sur le classement automatique."""
+    from mairie_cli.services.synthesis import set_theme
+
+    with _open(ctx, dossier) as association:
+        insee, uuid = set_theme(association, ident, principal, secondaires or [], taxonomy_path=taxonomie)
+    output.success(
+        f"Contribution {uuid[:8]} ({insee}) : thème « {principal} » retenu pour les prochaines synthèses."
+    )

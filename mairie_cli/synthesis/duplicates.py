@@ -5,14 +5,15 @@ two texts whose sets overlap by at least 70 % (Jaccard) are the same text. The o
 estimated from a bottom-k sketch (the 8 smallest shingle hashes, kept as 64 bytes per
 group), and candidates are found through the two smallest hashes only, so grouping 100,000
 texts takes one pass and memory in proportion to the groups, not to the pairs. Short texts
-(under 8 words) are grouped only when identical once normalised. Hashes are Python's own:
-stable within one synthesis, which is all a grouping needs.
+(under 8 words) are grouped only when identical once normalised. Hashes are computed from each
+word's CRC-32, so the groups are the same on every run.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from array import array
 from dataclasses import dataclass, field
 
@@ -28,12 +29,30 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(ascii_text)
 
 
+_WORD_HASHES: dict[str, int] = {}
+_MASK = (1 << 63) - 1
+
+
+def _word_hash(word: str) -> int:
+    value = _WORD_HASHES.get(word)
+    if value is None:
+        value = zlib.crc32(word.encode())
+        if len(_WORD_HASHES) < 500_000:
+            _WORD_HASHES[word] = value
+    return value
+
+
 def sketch(text: str) -> tuple[int, ...]:
-    """The bottom-k sketch of a text (one value, the hash of its words, for a short text)."""
+    """The bottom-k sketch of a text (one value, a digest of its words, for a short text);
+    the same on every run and every machine."""
     words = _words(text)
     if len(words) < MIN_WORDS:
-        return (hash(" ".join(words)),) if words else ()
-    hashes = {hash(shingle) for shingle in zip(words, words[1:], words[2:], words[3:], strict=False)}
+        return (zlib.crc32(" ".join(words).encode()),) if words else ()
+    h = [_word_hash(w) for w in words]
+    hashes = {
+        (a * 0x9E3779B97F4A7C15 + b * 0xC2B2AE3D27D4EB4F + c * 0x165667B19E3779F9 + d) & _MASK
+        for a, b, c, d in zip(h, h[1:], h[2:], h[3:], strict=False)
+    }
     return tuple(sorted(hashes)[:SKETCH])
 
 
@@ -56,7 +75,10 @@ class Grouper:
 
     def add(self, number: int, text: str) -> int:
         """The group of text ``number`` (its own number if it is the first of its kind)."""
-        signature = sketch(text)
+        return self.add_sketch(number, sketch(text))
+
+    def add_sketch(self, number: int, signature: tuple[int, ...]) -> int:
+        """``add`` for a sketch computed elsewhere (in a worker process)."""
         if not signature:
             return number
         for key in signature[:2]:
@@ -71,6 +93,14 @@ class Grouper:
 
     def size(self, group: int) -> int:
         return self.sizes.get(group, 1)
+
+    def groups(self) -> int:
+        """Groups of at least two texts."""
+        return len(self.sizes)
+
+    def grouped(self) -> int:
+        """Texts that belong to a group of at least two."""
+        return sum(self.sizes.values())
 
 
 def _unpack(packed: bytes) -> tuple[int, ...]:

@@ -1,0 +1,164 @@
+"""The synthesis workbook, written with openpyxl in write-only mode (flat memory).
+
+Sheets: « Synthèse » (totals, per theme, per nature, per commune, with native bar charts),
+« Contributions » (every contribution with its themes and the words that justified them),
+one sheet per theme, « À classer », and « Méthode ». Every cell holding citizen text is
+written as text: a contribution starting with « = » stays a sentence, never a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+CONTRIBUTION_HEADER = [
+    "Commune (INSEE)", "Commune", "Cahier", "Date", "Nature", "Thème principal", "Thèmes secondaires",
+    "Mots qui ont décidé", "Groupe de quasi-doublons", "Taille du groupe", "Texte", "Identifiant",
+]  # fmt: skip
+THEME_HEADER = [
+    "Commune (INSEE)",
+    "Commune",
+    "Date",
+    "Nature",
+    "Mots qui ont décidé",
+    "Taille du groupe",
+    "Texte",
+]
+_WIDTHS = {
+    "A": 10,
+    "B": 24,
+    "C": 22,
+    "D": 11,
+    "E": 12,
+    "F": 26,
+    "G": 26,
+    "H": 34,
+    "I": 12,
+    "J": 9,
+    "K": 90,
+    "L": 38,
+}
+_THEME_WIDTHS = {"A": 10, "B": 24, "C": 11, "D": 12, "E": 34, "F": 9, "G": 100}
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(label: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts: 31 characters at most, no []:*?/\\, unique."""
+    base = _FORBIDDEN.sub(" ", label).strip()[:31] or "Thème"
+    title, number = base, 2
+    while title.casefold() in taken:
+        suffix = f" ({number})"
+        title, number = base[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(title.casefold())
+    return title
+
+
+class SynthesisWorkbook:
+    """A workbook being written: rows go to their sheets as contributions stream by."""
+
+    def __init__(self, theme_labels: Sequence[tuple[str, str]]) -> None:
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font
+
+        self._wb = Workbook(write_only=True)
+        self._bold = Font(bold=True)
+        self._wrap = Alignment(wrap_text=True, vertical="top")
+        self._top = Alignment(vertical="top")
+        taken: set[str] = set()
+        self._rows: dict[int, int] = {}  # rows written per sheet, for the filters
+        self.summary = self._wb.create_sheet(sheet_title("Synthèse", taken))
+        self.contributions = self._sheet(sheet_title("Contributions", taken), CONTRIBUTION_HEADER, _WIDTHS)
+        self.themes = {
+            theme_id: self._sheet(sheet_title(label, taken), THEME_HEADER, _THEME_WIDTHS)
+            for theme_id, label in theme_labels
+        }
+        self.method = self._wb.create_sheet(sheet_title("Méthode", taken))
+
+    def _sheet(self, title: str, header: list[str], widths: dict[str, int]) -> Any:
+        sheet = self._wb.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        for column, width in widths.items():
+            sheet.column_dimensions[column].width = width
+        sheet.append([self._cell(sheet, h, bold=True) for h in header])
+        self._rows[id(sheet)] = 1
+        return sheet
+
+    def _cell(self, sheet: Any, value: Any, *, bold: bool = False, wrap: bool = False) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text stays text, whatever it starts with (« =SOMME… »)
+        if bold:
+            cell.font = self._bold
+        cell.alignment = self._wrap if wrap else self._top
+        return cell
+
+    def add_contribution(self, row: Sequence[Any], theme: str, theme_row: Sequence[Any]) -> None:
+        """One contribution: in « Contributions » and in the sheet of its main theme."""
+        self._append(self.contributions, row, wrap_last=2)
+        self._append(self.themes[theme], theme_row, wrap_last=1)
+
+    def _append(self, sheet: Any, values: Sequence[Any], wrap_last: int) -> None:
+        wrap_from = len(values) - wrap_last
+        sheet.append([self._cell(sheet, v, wrap=i >= wrap_from) for i, v in enumerate(values)])
+        self._rows[id(sheet)] += 1
+
+    def write_summary(
+        self, blocks: list[tuple[str, list[str], list[list[Any]], bool]], intro: list[str]
+    ) -> None:
+        """Titled tables one under the other; those flagged get a bar chart beside them."""
+        from openpyxl.chart import BarChart, Reference
+
+        sheet = self.summary
+        sheet.column_dimensions["A"].width = 46
+        for column in "BCDEF":
+            sheet.column_dimensions[column].width = 16
+        row = 0
+        for line in intro:
+            sheet.append([self._cell(sheet, line, bold=row == 0)])
+            row += 1
+        for title, header, rows, chart in blocks:
+            sheet.append([])
+            sheet.append([self._cell(sheet, title, bold=True)])
+            sheet.append([self._cell(sheet, h, bold=True) for h in header])
+            row += 3
+            first = row + 1
+            for values in rows:
+                sheet.append([self._cell(sheet, v) if isinstance(v, str) else v for v in values])
+                row += 1
+            if chart and rows:
+                bars = BarChart()
+                bars.type = "bar"
+                bars.title = title
+                bars.legend = None
+                bars.height = max(6.0, 0.6 * len(rows))
+                bars.width = 16
+                bars.add_data(
+                    Reference(sheet, min_col=2, min_row=first - 1, max_row=row), titles_from_data=True
+                )
+                bars.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=row))
+                sheet.add_chart(bars, f"H{first - 1}")
+
+    def write_method(self, lines: list[tuple[str, Any]]) -> None:
+        sheet = self.method
+        sheet.column_dimensions["A"].width = 58
+        sheet.column_dimensions["B"].width = 90
+        for label, value in lines:
+            if value is None:
+                sheet.append([self._cell(sheet, label, bold=True)])
+            else:
+                sheet.append(
+                    [self._cell(sheet, label), self._cell(sheet, value) if isinstance(value, str) else value]
+                )
+
+    def save(self, path: Path) -> None:
+        from openpyxl.utils import get_column_letter
+
+        for sheet, header in [(self.contributions, CONTRIBUTION_HEADER)] + [
+            (s, THEME_HEADER) for s in self.themes.values()
+        ]:
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{self._rows[id(sheet)]}"
+        self._wb.save(path)

@@ -1,0 +1,177 @@
+"""The departmental synthesis: the workbook and the CSV read back against the association's base."""
+
+import csv
+import io
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from mairie_cli.errors import ExitCode
+from mairie_cli.models import Nature, NewContribution
+from mairie_cli.services.association import Association
+from mairie_cli.services.export import export_bundle
+from mairie_cli.services.keys import CommuneKeys, set_recipients
+from mairie_cli.services.reception import receive
+from mairie_cli.services.register import Register
+from mairie_cli.services.synthesis import build_synthesis, set_theme
+from mairie_cli.storage.exports import ExportStore
+
+PETITION = (
+    "Nous, habitants du canton, demandons le maintien de la maternité et des urgences de l'hôpital "
+    "de proximité, indispensables pour les familles et les personnes âgées de nos villages."
+)
+TEXTS = {
+    "01001": [
+        (
+            "Il faut rétablir l'ISF et baisser la TVA sur les produits de première nécessité.",
+            Nature.PROPOSITION,
+        ),
+        ("=SOMME(A1:A3) n'est pas une formule mais une doléance sur les impôts.", Nature.DOLEANCE),
+        ("+33 ans que le bus ne passe plus : transports en commun, s'il vous plaît.", Nature.DOLEANCE),
+        ("Merci.", Nature.AUTRE),
+        (PETITION, Nature.DOLEANCE),
+    ],
+    "01002": [
+        (PETITION.replace("canton", "village"), Nature.DOLEANCE),
+        (
+            "Nous voulons le référendum d'initiative citoyenne et la prise en compte du vote blanc.",
+            Nature.PROPOSITION,
+        ),
+        ("-Le réchauffement climatique impose d'isoler les logements.", Nature.DOLEANCE),
+    ],
+}
+
+
+@pytest.fixture
+def received(tmp_path):
+    association, _ = Association.init(tmp_path / "asso", "01", "AMR de l'Ain")
+    listing = tmp_path / "communes.csv"
+    listing.write_text("COM;LIBELLE;PMUN\n01001;Abergement;300\n01002;Ambérieu;14000\n01003;Ambutrix;800\n")
+    association.load_communes(listing)
+    for insee, entries in TEXTS.items():
+        register, _ = Register.init(tmp_path / insee, insee, f"Commune {insee}")
+        with register:
+            register.open_cahier("Cahier de doléances")
+            for text, nature in entries:
+                register.add(NewContribution(text=text, nature=nature, author="Jean Dupont"))
+            set_recipients(ExportStore(register.db), association.recipients()[0])
+            association.trust(insee, CommuneKeys.of(register.workspace).public)
+            receive(association, [f.path for f in export_bundle(register).files])
+    yield association
+    association.close()
+
+
+def test_workbook_and_csv_match_the_base(received, tmp_path):
+    result = build_synthesis(received, tmp_path / "synthese.xlsx")
+    assert result.contributions == 8 and result.communes_heard == 2 and result.communes_silent == 1
+    book = load_workbook(result.workbook)
+    assert book.sheetnames[:2] == ["Synthèse", "Contributions"] and book.sheetnames[-2:] == [
+        "À classer",
+        "Méthode",
+    ]
+    sheet = book["Contributions"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)]
+    with sqlite3.connect(tmp_path / "asso" / "association.db") as conn:
+        stored = {r[0]: r[1:] for r in conn.execute("SELECT uuid, insee, text FROM contributions")}
+    assert {r["Identifiant"]: (r["Commune (INSEE)"], r["Texte"]) for r in rows} == stored
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L9"
+    formula = next(c for c in sheet["K"] if str(c.value).startswith("=SOMME"))
+    assert formula.data_type == "s"  # text, never a formula
+    assert next(c for c in sheet["K"] if str(c.value).startswith("+33")).data_type == "s"
+    by_id = {r["Identifiant"]: r for r in rows}
+    petitions = [r for r in rows if r["Texte"].startswith("Nous, habitants")]
+    assert len(petitions) == 2 and {p["Taille du groupe"] for p in petitions} == {2}
+    assert petitions[0]["Groupe de quasi-doublons"] == petitions[1]["Groupe de quasi-doublons"]
+    isf = next(r for r in rows if "ISF" in r["Texte"])
+    assert isf["Thème principal"] == "Fiscalité et dépenses publiques" and "isf" in isf["Mots qui ont décidé"]
+    assert next(r for r in rows if r["Texte"] == "Merci.")["Thème principal"] == "À classer"
+    # Each contribution is in the sheet of its main theme, once.
+    in_theme_sheets = sum(book[name].max_row - 1 for name in book.sheetnames[2:-1])
+    assert in_theme_sheets == 8
+    assert book["À classer"]["G2"].value == "Merci."
+    # The summary counts petitions once; the method states version, coverage and bundles.
+    summary = {r[0]: r for r in book["Synthèse"].iter_rows(values_only=True) if r[0]}
+    health = summary["Santé et déserts médicaux"]
+    assert health[1] == 2 and health[2] == 1
+    assert len(book["Synthèse"]._charts) == 3
+    method = {r[0]: r[1] for r in book["Méthode"].iter_rows(values_only=True)}
+    assert "2026.1" in method["Taxonomie"]
+    assert (
+        "2 commune(s) entendue(s) sur 3" in method["Résumé"]
+        and "14300 habitants sur 15100" in method["Résumé"]
+    )
+    assert method["Communes de la liste sans aucun envoi"] == "01003 Ambutrix"
+    assert method["moins de 500 habitants"] == "1 sur 5 (20,0%)"
+    assert sum(1 for k in method if str(k).startswith("0100") and " n° 1 " in str(k)) == 2
+    # The CSV: UTF-8 with BOM, « ; », no author, formulas neutralised.
+    raw = result.csv.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert table[0][0] == "commune_insee" and "auteur" not in ";".join(table[0])
+    assert len(table) == 9
+    texts = [line[-1] for line in table[1:]]
+    assert "'=SOMME(A1:A3) n'est pas une formule mais une doléance sur les impôts." in texts
+    assert "'-Le réchauffement climatique impose d'isoler les logements." in texts
+    assert "Dupont" not in raw.decode("utf-8-sig")
+    assert by_id  # every row has its identifier
+
+
+def test_the_association_corrects_a_theme(received, tmp_path):
+    with sqlite3.connect(tmp_path / "asso" / "association.db") as conn:
+        uuid = conn.execute("SELECT uuid FROM contributions WHERE text = 'Merci.'").fetchone()[0]
+    set_theme(received, uuid[:8], "democratie", ["organisation"])
+    result = build_synthesis(received, tmp_path / "s.xlsx")
+    rows = list(load_workbook(result.workbook)["Contributions"].iter_rows(values_only=True))
+    merci = next(r for r in rows if r[10] == "Merci.")
+    assert merci[5] == "Démocratie et citoyenneté" and merci[
+        6
+    ] == "L'organisation de l'État et des services publics".replace("L'organisation", "Organisation")
+    with pytest.raises(Exception) as error:
+        set_theme(received, uuid[:8], "inconnu", [])
+    assert "n'existe pas" in str(error.value)
+
+
+def test_cli_synthese_and_theme(received, tmp_path, cli_at):
+    cli = cli_at(received.workspace.root)
+    done = cli("asso", "synthese")
+    assert done.exit_code == 0, done.output
+    assert list((received.workspace.root / "syntheses").glob("synthese-01-*.xlsx"))
+    bad = tmp_path / "t.toml"
+    bad.write_text('version = "1"\n', encoding="utf-8")
+    refused = cli("asso", "synthese", "--taxonomie", str(bad))
+    assert (
+        refused.exit_code == ExitCode.INVALID_VALUE
+        and "[E118]" in refused.stderr
+        and "Traceback" not in refused.output
+    )
+    unknown = cli("asso", "theme", "ffff0000", "fiscalite")
+    assert unknown.exit_code == ExitCode.UNKNOWN_CONTRIBUTION
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice absent (CI l'installe)")
+def test_libreoffice_opens_the_workbook(received, tmp_path):
+    result = build_synthesis(received, tmp_path / "synthese.xlsx")
+    out = tmp_path / "lo"
+    profile = (tmp_path / "profil").as_uri()
+    converted = subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile}", "--convert-to",
+         'csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,false,false,false,2',
+         "--outdir", str(out), str(result.workbook)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert converted.returncode == 0, converted.stderr
+    [sheet] = list(out.glob("*.csv"))
+    text = sheet.read_text(encoding="utf-8")
+    assert "=SOMME(A1:A3) n'est pas une formule" in text  # read as text, not computed
+    assert "référendum d'initiative citoyenne" in text
+    pdf = subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile}", "--convert-to", "pdf",
+         "--outdir", str(out), str(result.workbook)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert pdf.returncode == 0 and list(out.glob("*.pdf"))
