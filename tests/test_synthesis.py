@@ -5,7 +5,6 @@ import io
 import shutil
 import sqlite3
 import subprocess
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
