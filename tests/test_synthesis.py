@@ -78,25 +78,27 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
     with sqlite3.connect(tmp_path / "asso" / "association.db") as conn:
         stored = {r[0]: r[1:] for r in conn.execute("SELECT uuid, insee, text FROM contributions")}
     assert {r["Identifiant"]: (r["Commune (INSEE)"], r["Texte"]) for r in rows} == stored
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L9"
-    formula = next(c for c in sheet["K"] if str(c.value).startswith("=SOMME"))
-    assert formula.data_type == "s"  # text, never a formula
-    assert next(c for c in sheet["K"] if str(c.value).startswith("+33")).data_type == "s"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:K9"
+    formula = next(c for c in sheet["J"] if str(c.value).startswith("=SOMME"))
+    assert formula.data_type == "s" and formula.alignment.wrap_text  # text, never a formula
+    assert next(c for c in sheet["J"] if str(c.value).startswith("+33")).data_type == "s"
     by_id = {r["Identifiant"]: r for r in rows}
     petitions = [r for r in rows if r["Texte"].startswith("Nous, habitants")]
-    assert len(petitions) == 2 and {p["Taille du groupe"] for p in petitions} == {2}
-    assert petitions[0]["Groupe de quasi-doublons"] == petitions[1]["Groupe de quasi-doublons"]
+    # The group is the number of its first text: the two petitions share it, the others not.
+    assert len(petitions) == 2 and petitions[0]["Groupe"] == petitions[1]["Groupe"]
+    assert len({r["Groupe"] for r in rows}) == 7
     isf = next(r for r in rows if "ISF" in r["Texte"])
     assert isf["Thème principal"] == "Fiscalité et dépenses publiques" and "isf" in isf["Mots qui ont décidé"]
     assert next(r for r in rows if r["Texte"] == "Merci.")["Thème principal"] == "À classer"
     # Each contribution is in the sheet of its main theme, once.
     in_theme_sheets = sum(book[name].max_row - 1 for name in book.sheetnames[2:-1])
     assert in_theme_sheets == 8
-    assert book["À classer"]["G2"].value == "Merci."
+    assert book["À classer"]["D2"].value == "Merci."
     # The summary counts petitions once; the method states version, coverage and bundles.
     summary = {r[0]: r for r in book["Synthèse"].iter_rows(values_only=True) if r[0]}
     health = summary["Santé et déserts médicaux"]
     assert health[1] == 2 and health[2] == 1
+    assert summary[petitions[0]["Groupe"]][1:3] == (2, PETITION.replace("canton", "village")[:160])
     assert len(book["Synthèse"]._charts) == 3
     method = {r[0]: r[1] for r in book["Méthode"].iter_rows(values_only=True)}
     assert "2026.1" in method["Taxonomie"]
@@ -126,7 +128,7 @@ def test_the_association_corrects_a_theme(received, tmp_path):
     set_theme(received, uuid[:8], "democratie", ["organisation"])
     result = build_synthesis(received, tmp_path / "s.xlsx")
     rows = list(load_workbook(result.workbook)["Contributions"].iter_rows(values_only=True))
-    merci = next(r for r in rows if r[10] == "Merci.")
+    merci = next(r for r in rows if r[9] == "Merci.")
     assert merci[5] == "Démocratie et citoyenneté" and merci[
         6
     ] == "L'organisation de l'État et des services publics".replace("L'organisation", "Organisation")

@@ -116,89 +116,44 @@ def build_synthesis(
     book = SynthesisWorkbook([(t, taxonomy.label(t)) for t in theme_ids])
     stats = _Stats(taxonomy)
     grouper = Grouper()
-    # Pass 1: themes and near-duplicate groups (in workers), kept in a scratch table; the
-    # groups' sizes are known only at the end, and the sheets show them.
-    db.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS synthesis (n INTEGER PRIMARY KEY, main TEXT, secondary TEXT, "
-        "words TEXT, grp INTEGER)"
-    )
-    db.execute("DELETE FROM temp.synthesis")
+    # One pass: themes and sketches come back from the workers in order while this process
+    # writes the sheets and the CSV.
     results = ordered_map(
-        _rows(db),
-        lambda r: r["text"],
-        _classify_batch,
-        total=total,
-        initializer=_start,
-        initargs=(str(taxonomy_path) if taxonomy_path else None,),
-    )
-    batch: list[tuple[Any, ...]] = []
-    for number, (row, (found, signature)) in enumerate(results, start=1):
-        main, secondary = overrides.get((row["insee"], row["uuid"]), (found.main, found.secondary))
-        group = grouper.add_sketch(number, signature)
-        stats.add(row, main, secondary, group)
-        words = "; ".join(
-            f"{taxonomy.label(t)} : {', '.join(found.triggers[t])}"
-            for t in (main, *secondary)
-            if found.triggers.get(t)
-        )
-        batch.append((number, main, "|".join(secondary), words, group))
-        if len(batch) >= 1000:
-            db.conn.executemany("INSERT INTO temp.synthesis VALUES (?, ?, ?, ?, ?)", batch)
-            batch = []
-        if progress and number % 1000 == 0:
-            progress(number, 2 * total)
-    db.conn.executemany("INSERT INTO temp.synthesis VALUES (?, ?, ?, ?, ?)", batch)
-    db.conn.commit()  # the scratch table only: nothing of the association's base changes
-    # Pass 2: the sheets and the CSV, the same rows in the same order.
+        _rows(db), lambda r: r["text"], _classify_batch, total=total,
+        initializer=_start, initargs=(str(taxonomy_path) if taxonomy_path else None,),
+    )  # fmt: skip
     temporary = csv_path.with_name(f".{csv_path.name}.partiel")
     with temporary.open("w", encoding="utf-8", newline="") as out:
         out.write("\ufeff" + csv_line(CSV_HEADER))
-        decided = db.conn.execute("SELECT main, secondary, words, grp FROM temp.synthesis ORDER BY n")
-        for number, (row, (main, secondary_ids, words, group)) in enumerate(
-            zip(_rows(db), decided, strict=True), 1
-        ):
-            size = grouper.size(group)
-            labels = ", ".join(taxonomy.label(t) for t in secondary_ids.split("|") if t)
+        for number, (row, (found, signature)) in enumerate(results, start=1):
+            main, secondary = overrides.get((row["insee"], row["uuid"]), (found.main, found.secondary))
+            group = grouper.add_sketch(number, signature)
+            stats.add(row, main, secondary, group)
+            if group != number and grouper.size(group) == 2:
+                stats.excerpts[group] = row["text"][:160]
+            words = "; ".join(
+                f"{taxonomy.label(t)} : {', '.join(found.triggers[t])}"
+                for t in (main, *secondary)
+                if found.triggers.get(t)
+            )
+            labels = ", ".join(taxonomy.label(t) for t in secondary)
             written = format_fr(row["written_on"])
             nature = Nature(row["nature"]).label
-            shown_group = group if size > 1 else None
+            commune, cahier = row["commune"] or "", row["cahier"] or ""
             book.add_contribution(
-                [
-                    row["insee"],
-                    row["commune"] or "",
-                    row["cahier"] or "",
-                    written,
-                    nature,
-                    taxonomy.label(main),
-                    labels,
-                    words,
-                    shown_group,
-                    size,
-                    row["text"],
-                    row["uuid"],
-                ],
+                [row["insee"], commune, cahier, written, nature, taxonomy.label(main), labels, words,
+                 group, row["text"], row["uuid"]],
                 main,
-                [row["insee"], row["commune"] or "", written, nature, words, size, row["text"]],
-            )
+                [row["insee"], commune, written, row["text"]],
+            )  # fmt: skip
             official = taxonomy.official_of(main)
-            out.write(
-                csv_line(
-                    [
-                        row["insee"],
-                        no_formula(row["commune"] or ""),
-                        no_formula(row["cahier"] or ""),
-                        written,
-                        nature,
-                        taxonomy.label(main),
-                        labels,
-                        taxonomy.officials.get(official, "") if official else "",
-                        "" if shown_group is None else str(group),
-                        no_formula(row["text"]),
-                    ]
-                )
-            )
+            official_label = taxonomy.officials.get(official, "") if official else ""
+            out.write(csv_line([
+                row["insee"], no_formula(commune), no_formula(cahier), written, nature, taxonomy.label(main),
+                labels, official_label, str(group), no_formula(row["text"]),
+            ]))  # fmt: skip
             if progress and number % 1000 == 0:
-                progress(total + number, 2 * total)
+                progress(number, total)
     stats.groups = grouper
     book.write_summary(*stats.summary(association))
     book.write_method(stats.method(association, taxonomy, workbook_path.name, csv_path.name))
@@ -260,6 +215,7 @@ class _Stats:
         self.natures: Counter[str] = Counter()
         self.by_commune: dict[str, list[Any]] = {}  # insee -> [name, population, count, to classify]
         self.groups: Grouper | None = None
+        self.excerpts: dict[int, str] = {}  # near-duplicate group -> the text of its second member
 
     def add(self, row: dict[str, Any], main: str, secondary: tuple[str, ...], group: int) -> None:
         self.total += 1
@@ -368,6 +324,14 @@ class _Stats:
             ("Par nature", ["Nature", "Contributions", "Part"], nature_rows, True),
             ("Par commune", ["Commune", "Contributions", "À classer", "Habitants"], commune_rows, False),
         ]
+        if self.groups is not None and self.groups.sizes:
+            largest = sorted(self.groups.sizes.items(), key=lambda item: (-item[1], item[0]))[:200]
+            blocks.append((
+                "Quasi-doublons (pétitions, lettres types) : un groupe compte une fois",
+                ["Groupe (n° de son premier texte)", "Textes", "Extrait"],
+                [[g, size, self.excerpts.get(g, "")] for g, size in largest],
+                False,
+            ))  # fmt: skip
         return blocks, intro
 
     def method(

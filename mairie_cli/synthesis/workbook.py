@@ -15,32 +15,13 @@ from typing import Any
 
 CONTRIBUTION_HEADER = [
     "Commune (INSEE)", "Commune", "Cahier", "Date", "Nature", "Thème principal", "Thèmes secondaires",
-    "Mots qui ont décidé", "Groupe de quasi-doublons", "Taille du groupe", "Texte", "Identifiant",
+    "Mots qui ont décidé", "Groupe", "Texte", "Identifiant",
 ]  # fmt: skip
-THEME_HEADER = [
-    "Commune (INSEE)",
-    "Commune",
-    "Date",
-    "Nature",
-    "Mots qui ont décidé",
-    "Taille du groupe",
-    "Texte",
-]
-_WIDTHS = {
-    "A": 10,
-    "B": 24,
-    "C": 22,
-    "D": 11,
-    "E": 12,
-    "F": 26,
-    "G": 26,
-    "H": 34,
-    "I": 12,
-    "J": 9,
-    "K": 90,
-    "L": 38,
-}
-_THEME_WIDTHS = {"A": 10, "B": 24, "C": 11, "D": 12, "E": 34, "F": 9, "G": 100}
+THEME_HEADER = ["Commune (INSEE)", "Commune", "Date", "Texte"]
+_WIDTHS = {"A": 10, "B": 24, "C": 22, "D": 11, "E": 12, "F": 26, "G": 26, "H": 34, "I": 9, "J": 90, "K": 38}
+_THEME_WIDTHS = {"A": 10, "B": 24, "C": 11, "D": 110}
+#: What a spreadsheet would read as a formula if written as a plain value.
+_FORMULA_START = ("=", "+", "-", "@")
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -65,7 +46,6 @@ class SynthesisWorkbook:
         self._wb = Workbook(write_only=True)
         self._bold = Font(bold=True)
         self._wrap = Alignment(wrap_text=True, vertical="top")
-        self._top = Alignment(vertical="top")
         taken: set[str] = set()
         self._rows: dict[int, int] = {}  # rows written per sheet, for the filters
         self.summary = self._wb.create_sheet(sheet_title("Synthèse", taken))
@@ -93,17 +73,28 @@ class SynthesisWorkbook:
             cell.data_type = "s"  # text stays text, whatever it starts with (« =SOMME… »)
         if bold:
             cell.font = self._bold
-        cell.alignment = self._wrap if wrap else self._top
+        if wrap:
+            cell.alignment = self._wrap
         return cell
 
     def add_contribution(self, row: Sequence[Any], theme: str, theme_row: Sequence[Any]) -> None:
-        """One contribution: in « Contributions » and in the sheet of its main theme."""
-        self._append(self.contributions, row, wrap_last=2)
-        self._append(self.themes[theme], theme_row, wrap_last=1)
+        """One contribution: in « Contributions » and in the sheet of its main theme. The text
+        (the column before last, or last) is wrapped."""
+        self._append(self.contributions, row, wrap=len(row) - 2)
+        self._append(self.themes[theme], theme_row, wrap=len(theme_row) - 1)
 
-    def _append(self, sheet: Any, values: Sequence[Any], wrap_last: int) -> None:
-        wrap_from = len(values) - wrap_last
-        sheet.append([self._cell(sheet, v, wrap=i >= wrap_from) for i, v in enumerate(values)])
+    def _append(self, sheet: Any, values: Sequence[Any], wrap: int) -> None:
+        # Plain values cost least; a cell object only where it must be one: the wrapped text,
+        # and any text a spreadsheet would take for a formula.
+        cells = [
+            self._cell(sheet, v, wrap=True)
+            if i == wrap
+            else self._cell(sheet, v)
+            if isinstance(v, str) and v.startswith(_FORMULA_START)
+            else v
+            for i, v in enumerate(values)
+        ]
+        sheet.append(cells)
         self._rows[id(sheet)] += 1
 
     def write_summary(
