@@ -14,6 +14,13 @@ asso_app = new_app("Association départementale : clés, communes reconnues, ré
 trust_app = new_app("Les clés des communes que l'association reconnaît.")
 asso_app.add_typer(trust_app, name="confiance")
 
+Taxonomie = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--taxonomie", metavar="FICHIER.toml", help="Thèmes à utiliser (par défaut : ceux de mairie)."
+    ),
+]
+
 _STATUS = {
     "appliqué": "[green]appliqué[/green]",
     "doublon": "doublon",
@@ -345,12 +352,7 @@ def synthese(
             "--csv", metavar="FICHIER.csv", help="Données ouvertes (par défaut : à côté du classeur)."
         ),
     ] = None,
-    taxonomie: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--taxonomie", metavar="FICHIER.toml", help="Thèmes à utiliser (par défaut : ceux de mairie)."
-        ),
-    ] = None,
+    taxonomie: Taxonomie = None,
     dossier: Folder = None,
     json: Json = False,
 ) -> None:
@@ -385,12 +387,7 @@ def theme(
         Optional[list[str]],  # noqa: UP045
         typer.Argument(metavar="SECONDAIRES", help="Thèmes secondaires, s'il y en a."),
     ] = None,
-    taxonomie: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--taxonomie", metavar="FICHIER.toml", help="Thèmes à utiliser (par défaut : ceux de mairie)."
-        ),
-    ] = None,
+    taxonomie: Taxonomie = None,
     dossier: Folder = None,
 ) -> None:
     """Corriger le thème d'une contribution : la correction prime sur le classement automatique."""
