@@ -18,12 +18,12 @@ Every decision is explainable: a span says its kind and the rule that found it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mairie_cli import textnorm
 from mairie_cli.privacy import lexicon
 
 PHONE, EMAIL, NIR, IBAN, ADDRESS, NAME = "TÉLÉPHONE", "COURRIEL", "NIR", "IBAN", "ADRESSE", "NOM"
@@ -57,9 +57,8 @@ def _fold_word(word: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower case without accents (« Élodie » → « elodie »), for comparing words."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    """Lower case without accents (« Élodie » → « elodie »), typographic apostrophes plain."""
+    return textnorm.fold(text.replace("’", "'"))
 
 
 # -- patterns ------------------------------------------------------------------------------

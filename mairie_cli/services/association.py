@@ -8,7 +8,6 @@ key stays there; a backup identity is written elsewhere, for the safe), the bund
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from mairie_cli.services.register import current_actor, now_iso
 from mairie_cli.storage.asso_migrations import ASSOCIATION
 from mairie_cli.storage.association import AssociationStore
 from mairie_cli.storage.database import open_database, transaction
+from mairie_cli.textnorm import words_key
 from mairie_cli.workspace import AssociationWorkspace
 
 DEPARTMENT = "departement"
@@ -205,7 +205,8 @@ class Association:
             by_commune.setdefault(row["insee"] or "", []).append(row)
         communes = []
         silent = []
-        for row in self.store.communes():
+        known = self.store.communes()
+        for row in known:
             sequences = self.store.sequences(row["insee"])
             held = by_commune.get(row["insee"], [])
             if not sequences and not held:
@@ -228,7 +229,7 @@ class Association:
                     ],
                 }
             )  # fmt: skip
-        listed = sum(1 for row in self.store.communes() if row["listed"])
+        listed = sum(1 for row in known if row["listed"])
         return {
             "department": self.department,
             "communes": communes,
@@ -274,8 +275,7 @@ class CommuneList:
 
 
 def _header_key(value: object) -> str:
-    text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]", "", text)
+    return words_key(str(value or "")).replace(" ", "")
 
 
 def read_commune_list(path: Path, department: str) -> CommuneList:

@@ -43,7 +43,7 @@ from mairie_cli.files import copy_durably, sha256_file
 from mairie_cli.insee import department_of, normalize_insee
 from mairie_cli.services.association import Association
 from mairie_cli.services.register import current_actor, now_iso
-from mairie_cli.services.verify import VerifiedBundle, check_bag, embedded_key, opened_bundle
+from mairie_cli.services.verify import VerifiedBundle, check_bag, embedded_key, is_encrypted, opened_bundle
 from mairie_cli.storage.database import transaction
 
 #: Errors that condemn a bundle (it goes to the quarantine); any other stops the reception.
@@ -343,7 +343,7 @@ class _Receiver:
     def _archive(self, path: Path, insee: str, sha256: str) -> str:
         folder = self.association.workspace.received_dir / insee
         folder.mkdir(parents=True, exist_ok=True)
-        suffix = ".zip.age" if path.name.endswith(".age") or _is_age(path) else ".zip"
+        suffix = ".zip.age" if is_encrypted(path) else ".zip"
         target = folder / f"{sha256}{suffix}"
         if not target.exists():
             copy_durably(path, target)
@@ -435,11 +435,6 @@ class _Receiver:
             label, status, insee=verified.insee, commune=verified.commune or None,
             sequence=verified.sequence, part=verified.part, parts=verified.parts, message=message,
         )  # fmt: skip
-
-
-def _is_age(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(21) == b"age-encryption.org/v1"
 
 
 def _read_records(bag: OpenedBag, label: str, insee: str, sequence: int) -> _Records:

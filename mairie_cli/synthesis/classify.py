@@ -21,11 +21,11 @@ The known traps of keyword grids, and what is done about each:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy
+from mairie_cli.textnorm import fold
 
 #: Words skipped inside expressions (« impôt sur le revenu » = « impôt … revenu »).
 _STOP = frozenset(
@@ -39,10 +39,7 @@ SECONDARY_SHARE = 0.5
 
 
 def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word)
-    return (
-        "".join(c for c in decomposed if not unicodedata.combining(c)).replace("œ", "oe").replace("æ", "ae")
-    )
+    return fold(word).replace("œ", "oe").replace("æ", "ae")
 
 
 @dataclass(frozen=True)
