@@ -28,7 +28,7 @@ def test_shipped_taxonomy_has_the_official_and_the_cahier_themes():
     ("text", "main", "words"),
     [
         ("Il faut rétablir l'ISF et baisser la TVA.", "fiscalite", {"isf", "tva"}),
-        ("Les déserts médicaux : plus aucun médecin au village.", "sante", {"déserts médicaux", "médecin"}),
+        ("Les déserts médicaux : plus aucun médecin au village.", "sante", {"désert médical", "médecin"}),
         ("Nous voulons le référendum d'initiative citoyenne et le vote blanc.", "democratie",
          {"référendum d'initiative citoyenne", "vote blanc"}),
         ("Le bus scolaire et le train ne passent plus, il faut une voiture.", "mobilite", {"train", "voiture"}),
@@ -64,6 +64,13 @@ def test_a_word_counts_once_and_secondary_themes_need_weight(classifier):
                  "Au passage, le climat.")  # fmt: skip
     result = classifier.classify(long_text)
     assert result.main == "fiscalite" and "ecologie" not in result.secondary
+
+
+def test_an_expression_listed_in_several_forms_counts_once(classifier):
+    # « service public » and « services publics » are both listed: same roots, one expression.
+    result = classifier.classify("Les services publics ferment.")
+    assert result.triggers["services_proximite"] == ["services publics"]
+    assert result.scores["services_proximite"] == 2.0
 
 
 def test_the_longest_list_does_not_win_by_size(tmp_path: Path):

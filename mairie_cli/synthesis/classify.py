@@ -120,10 +120,17 @@ class Classifier:
                 self._exact[folded].append(term)
             else:
                 self._words[self.root(bare)].append(term)
+        # An expression counts once per theme however many of its forms are listed (« service
+        # public », « services publics »), and in proportion when several themes list it.
+        by_stems: dict[tuple[str, ...], dict[str, tuple[str, str]]] = defaultdict(dict)
         for theme_id, sub_id, text in multi:
             stems = tuple(self.root(t) for t in _TOKEN.findall(text.lower()) if t not in _STOP)
             if stems:
-                self._expressions[stems[0]].append(_Expression(theme_id, sub_id, text, stems, 2.0))
+                by_stems[stems].setdefault(theme_id, (sub_id, text))
+        for stems, themes in by_stems.items():
+            for theme_id, (sub_id, text) in themes.items():
+                weight = 2.0 / len(themes)
+                self._expressions[stems[0]].append(_Expression(theme_id, sub_id, text, stems, weight))
 
     def _key(self, word: str) -> str:
         bare = word.lstrip("=").lower().strip()
