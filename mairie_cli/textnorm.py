@@ -6,6 +6,12 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_TOKEN = re.compile(r"[0-9a-zàâäçéèêëîïôöùûüÿœæ]+")
+#: French function words, skipped when only the subject of a text matters.
+STOP_WORDS = frozenset(
+    "a à au aux d de des du en et l la le les un une sur par pour dans avec ou qu que qui ce cet cette "
+    "ces son sa ses leur leurs nos notre vos votre".split()
+)
 
 
 def fold(value: str) -> str:
@@ -17,6 +23,16 @@ def fold(value: str) -> str:
 def words_key(value: str) -> str:
     """Folded words joined by single spaces: « N° de page » gives « n de page »."""
     return _NON_WORD.sub(" ", fold(value)).strip()
+
+
+def words(text: str) -> list[str]:
+    """The words of a text in lower case, accents kept (« L'impôt » gives ``["l", "impôt"]``)."""
+    return _TOKEN.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    """``words`` without function words (« Les impôts sur le revenu » gives ``["impôts", "revenu"]``)."""
+    return [t for t in _TOKEN.findall(text.lower()) if t not in STOP_WORDS]
 
 
 def clean_text(value: str) -> str:

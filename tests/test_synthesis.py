@@ -77,11 +77,15 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
     rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)]
     with sqlite3.connect(tmp_path / "asso" / "association.db") as conn:
         stored = {r[0]: r[1:] for r in conn.execute("SELECT uuid, insee, text FROM contributions")}
-    assert {r["Identifiant"]: (r["Commune (INSEE)"], r["Texte"]) for r in rows} == stored
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:K9"
-    formula = next(c for c in sheet["J"] if str(c.value).startswith("=SOMME"))
+    assert {r["Identifiant"]: (r["Commune"].split()[0], r["Texte"]) for r in rows} == stored
+    assert {r["Commune"] for r in rows} == {"01001 Abergement", "01002 Ambérieu"}
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J9"
+    formula = next(c for c in sheet["I"] if str(c.value).startswith("=SOMME"))
     assert formula.data_type == "s" and formula.alignment.wrap_text  # text, never a formula
-    assert next(c for c in sheet["J"] if str(c.value).startswith("+33")).data_type == "s"
+    assert next(c for c in sheet["I"] if str(c.value).startswith("+33")).data_type == "s"
+    # Every text cell is wrapped, the others not; empty values leave empty cells.
+    assert all(c.alignment.wrap_text for c in sheet["I"][1:]) and not sheet["H2"].alignment.wrap_text
+    assert sum(1 for r in rows if r["Thèmes secondaires"] is None) >= 1
     by_id = {r["Identifiant"]: r for r in rows}
     petitions = [r for r in rows if r["Texte"].startswith("Nous, habitants")]
     # The group is the number of its first text: the two petitions share it, the others not.
@@ -93,7 +97,7 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
     # Each contribution is in the sheet of its main theme, once.
     in_theme_sheets = sum(book[name].max_row - 1 for name in book.sheetnames[2:-1])
     assert in_theme_sheets == 8
-    assert book["À classer"]["D2"].value == "Merci."
+    assert book["À classer"]["B2"].value == "Merci." and book["À classer"]["B2"].alignment.wrap_text
     # The summary counts petitions once; the method states version, coverage and bundles.
     summary = {r[0]: r for r in book["Synthèse"].iter_rows(values_only=True) if r[0]}
     health = summary["Santé et déserts médicaux"]
@@ -128,9 +132,9 @@ def test_the_association_corrects_a_theme(received, tmp_path):
     set_theme(received, uuid[:8], "democratie", ["organisation"])
     result = build_synthesis(received, tmp_path / "s.xlsx")
     rows = list(load_workbook(result.workbook)["Contributions"].iter_rows(values_only=True))
-    merci = next(r for r in rows if r[9] == "Merci.")
-    assert merci[5] == "Démocratie et citoyenneté" and merci[
-        6
+    merci = next(r for r in rows if r[8] == "Merci.")
+    assert merci[4] == "Démocratie et citoyenneté" and merci[
+        5
     ] == "L'organisation de l'État et des services publics".replace("L'organisation", "Organisation")
     with pytest.raises(Exception) as error:
         set_theme(received, uuid[:8], "inconnu", [])

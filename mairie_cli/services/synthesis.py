@@ -26,9 +26,10 @@ from mairie_cli.parallel import ordered_map
 from mairie_cli.services.association import Association
 from mairie_cli.services.register import current_actor, now_iso
 from mairie_cli.storage.database import transaction
-from mairie_cli.synthesis.classify import Classification, Classifier
-from mairie_cli.synthesis.duplicates import Grouper, sketch
+from mairie_cli.synthesis.classify import Classifier
+from mairie_cli.synthesis.duplicates import Grouper, sketch_words
 from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy, load
+from mairie_cli.textnorm import STOP_WORDS, words
 
 CSV_HEADER = [
     "commune_insee",
@@ -80,9 +81,19 @@ def _start(taxonomy_path: str | None) -> None:
     _classifier = Classifier(load(Path(taxonomy_path) if taxonomy_path else None))
 
 
-def _classify_batch(texts: list[str]) -> list[tuple[Classification, tuple[int, ...]]]:
+#: What a worker sends back per text: main theme, secondary themes, the words that decided
+#: each of them, near-duplicate sketch. Plain tuples: they cross the process boundary.
+_Found = tuple[str, tuple[str, ...], dict[str, list[str]], tuple[int, ...]]
+
+
+def _classify_batch(texts: list[str]) -> list[_Found]:
     assert _classifier is not None
-    return [(_classifier.classify(text), sketch(text)) for text in texts]
+    found = []
+    for text in texts:
+        tokens = words(text)  # cut once, for the themes and for the sketch
+        result = _classifier.classify_words([t for t in tokens if t not in STOP_WORDS])
+        found.append((result.main, result.secondary, result.triggers, sketch_words(tokens)))
+    return found
 
 
 # -- the synthesis ----------------------------------------------------------------------------
@@ -107,15 +118,23 @@ def build_synthesis(
     workbook_path = workbook_path or folder / f"{stem}.xlsx"
     csv_path = csv_path or workbook_path.with_suffix(".csv")
     db = association.db
-    overrides = {
-        (r[0], r[1]): (r[2], tuple(json.loads(r[3])))
-        for r in db.execute("SELECT insee, uuid, main, secondary FROM theme_overrides")
-    }
     total = int(db.execute("SELECT count(*) FROM contributions WHERE deleted_at IS NULL").fetchone()[0])
     theme_ids = [t.id for t in taxonomy.themes] + [TO_CLASSIFY]
     book = SynthesisWorkbook([(t, taxonomy.label(t)) for t in theme_ids])
     stats = _Stats(taxonomy)
     grouper = Grouper()
+    # Looked up once, not per contribution.
+    labels = {t: taxonomy.label(t) for t in theme_ids}
+    official_labels = {t: taxonomy.officials.get(taxonomy.official_of(t) or "", "") for t in theme_ids}
+    natures = {n.value: n.label for n in Nature}
+    communes: dict[str, str] = {}
+    overrides = {}
+    for insee, uuid, main, secondary in db.execute(
+        "SELECT insee, uuid, main, secondary FROM theme_overrides"
+    ):
+        themes = (main, *json.loads(secondary))
+        if all(t in labels for t in themes):  # not a correction made with another taxonomy
+            overrides[(insee, uuid)] = (themes[0], themes[1:])
     # One pass: themes and sketches come back from the workers in order while this process
     # writes the sheets and the CSV.
     results = ordered_map(
@@ -125,32 +144,31 @@ def build_synthesis(
     temporary = csv_path.with_name(f".{csv_path.name}.partiel")
     with temporary.open("w", encoding="utf-8", newline="") as out:
         out.write("\ufeff" + csv_line(CSV_HEADER))
-        for number, (row, (found, signature)) in enumerate(results, start=1):
-            main, secondary = overrides.get((row["insee"], row["uuid"]), (found.main, found.secondary))
+        for number, (row, (found_main, found_secondary, triggers, signature)) in enumerate(results, start=1):
+            main, secondary = overrides.get((row["insee"], row["uuid"]), (found_main, found_secondary))
             group = grouper.add_sketch(number, signature)
             stats.add(row, main, secondary, group)
             if group != number and grouper.size(group) == 2:
                 stats.excerpts[group] = row["text"][:160]
-            words = "; ".join(
-                f"{taxonomy.label(t)} : {', '.join(found.triggers[t])}"
-                for t in (main, *secondary)
-                if found.triggers.get(t)
+            deciding = "; ".join(
+                f"{labels[t]} : {', '.join(triggers[t])}" for t in (main, *secondary) if triggers.get(t)
             )
-            labels = ", ".join(taxonomy.label(t) for t in secondary)
+            secondary_labels = ", ".join(labels[t] for t in secondary)
             written = format_fr(row["written_on"])
-            nature = Nature(row["nature"]).label
-            commune, cahier = row["commune"] or "", row["cahier"] or ""
+            nature = natures[row["nature"]]
+            commune = communes.get(row["insee"]) or communes.setdefault(
+                row["insee"], f"{row['insee']} {row['commune'] or ''}".strip()
+            )
             book.add_contribution(
-                [row["insee"], commune, cahier, written, nature, taxonomy.label(main), labels, words,
-                 group, row["text"], row["uuid"]],
+                [commune, row["cahier"], written, nature, labels[main], secondary_labels, deciding, group,
+                 row["text"], row["uuid"]],
                 main,
-                [row["insee"], commune, written, row["text"]],
+                [commune, row["text"]],
             )  # fmt: skip
-            official = taxonomy.official_of(main)
-            official_label = taxonomy.officials.get(official, "") if official else ""
             out.write(csv_line([
-                row["insee"], no_formula(commune), no_formula(cahier), written, nature, taxonomy.label(main),
-                labels, official_label, str(group), no_formula(row["text"]),
+                row["insee"], no_formula(row["commune"] or ""), no_formula(row["cahier"] or ""), written,
+                nature, labels[main], secondary_labels, official_labels[main], str(group),
+                no_formula(row["text"]),
             ]))  # fmt: skip
             if progress and number % 1000 == 0:
                 progress(number, total)

@@ -25,13 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy
-from mairie_cli.textnorm import fold
+from mairie_cli.textnorm import STOP_WORDS, content_words, fold
 
-#: Words skipped inside expressions (« impôt sur le revenu » = « impôt … revenu »).
-_STOP = frozenset(
-    "a à au aux d de des du en et l la le les un une sur par pour dans avec ou qu que qui ce cet cette "
-    "ces son sa ses leur leurs nos notre vos votre".split()
-)
 _TOKEN = re.compile(r"[0-9a-zàâäçéèêëîïôöùûüÿœæ]+")
 #: Score a contribution needs for a theme; a secondary theme needs this share of the main one.
 THRESHOLD = 1.0
@@ -124,7 +119,7 @@ class Classifier:
         # public », « services publics »), and in proportion when several themes list it.
         by_stems: dict[tuple[str, ...], dict[str, tuple[str, str]]] = defaultdict(dict)
         for theme_id, sub_id, text in multi:
-            stems = tuple(self.root(t) for t in _TOKEN.findall(text.lower()) if t not in _STOP)
+            stems = tuple(self.root(t) for t in _TOKEN.findall(text.lower()) if t not in STOP_WORDS)
             if stems:
                 by_stems[stems].setdefault(theme_id, (sub_id, text))
         for stems, themes in by_stems.items():
@@ -157,12 +152,18 @@ class Classifier:
         return form
 
     def classify(self, text: str) -> Classification:
-        tokens = [t for t in _TOKEN.findall(text.lower()) if t not in _STOP]
+        return self.classify_words(content_words(text))
+
+    def classify_words(self, tokens: list[str]) -> Classification:
+        """``classify`` for a text already cut into words (``textnorm.content_words``)."""
         found: dict[str, dict[str, float]] = defaultdict(dict)  # theme -> listed text -> weight
         subs: dict[str, list[str]] = defaultdict(list)
         first_seen: dict[str, int] = {}
-        forms = [self._forms(t) for t in tokens]
+        known = self._known
+        forms = [known.get(t) or self._forms(t) for t in tokens]
         for position, (_root, terms, expressions) in enumerate(forms):
+            if not terms and not expressions:
+                continue  # most words
             for term in terms:
                 self._note(
                     term.theme,

@@ -1,58 +1,50 @@
 """Near-duplicates: petitions, form letters, the same tract copied into several cahiers.
 
-Each text becomes the set of its 4-word sequences (« shingles », accents and case aside);
-two texts whose sets overlap by at least 70 % (Jaccard) are the same text. The overlap is
-estimated from a bottom-k sketch (the 8 smallest shingle hashes, kept as 64 bytes per
-group), and candidates are found through the two smallest hashes only, so grouping 100,000
-texts takes one pass and memory in proportion to the groups, not to the pairs. Short texts
-(under 8 words) are grouped only when identical once normalised. Hashes are computed from each
-word's CRC-32, so the groups are the same on every run.
+Each text becomes the set of its 4-word sequences (« shingles », accents and case aside); two
+texts whose sets overlap by at least 70 % (Jaccard) are the same text. The overlap is estimated
+from a bottom-k sketch (the 8 smallest shingle hashes, kept as 64 bytes per group), and
+candidates are found through the two smallest hashes only, so grouping 100,000 texts takes one
+pass and memory in proportion to the groups, not to the pairs. Short texts (under 8 words) are
+grouped only when identical once normalised. Hashes come from each word's CRC-32 and CPython's
+hash of integer tuples, neither of which is salted: the groups are the same on every run.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import zlib
 from array import array
 from dataclasses import dataclass, field
+
+from mairie_cli.textnorm import fold, words
 
 SHINGLE = 4
 SKETCH = 8
 MIN_WORDS = 8
 SIMILAR = 0.7
-_WORD = re.compile(r"[0-9a-z]+")
-
-
-def _words(text: str) -> list[str]:
-    ascii_text = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
-    return _WORD.findall(ascii_text)
-
 
 _WORD_HASHES: dict[str, int] = {}
 _MASK = (1 << 63) - 1
 
 
 def _word_hash(word: str) -> int:
-    value = _WORD_HASHES.get(word)
-    if value is None:
-        value = zlib.crc32(word.encode())
-        if len(_WORD_HASHES) < 500_000:
-            _WORD_HASHES[word] = value
+    value = zlib.crc32(fold(word).encode())
+    if len(_WORD_HASHES) < 500_000:
+        _WORD_HASHES[word] = value
     return value
 
 
 def sketch(text: str) -> tuple[int, ...]:
-    """The bottom-k sketch of a text (one value, a digest of its words, for a short text);
-    the same on every run and every machine."""
-    words = _words(text)
-    if len(words) < MIN_WORDS:
-        return (zlib.crc32(" ".join(words).encode()),) if words else ()
-    h = [_word_hash(w) for w in words]
-    hashes = {
-        (a * 0x9E3779B97F4A7C15 + b * 0xC2B2AE3D27D4EB4F + c * 0x165667B19E3779F9 + d) & _MASK
-        for a, b, c, d in zip(h, h[1:], h[2:], h[3:], strict=False)
-    }
+    """The bottom-k sketch of a text (one value, a digest of its words, for a short text)."""
+    return sketch_words(words(text))
+
+
+def sketch_words(tokens: list[str]) -> tuple[int, ...]:
+    """``sketch`` for a text already cut into words (``textnorm.words``)."""
+    if len(tokens) < MIN_WORDS:
+        return (zlib.crc32(" ".join(fold(w) for w in tokens).encode()),) if tokens else ()
+    known = _WORD_HASHES
+    h = [known.get(w) or _word_hash(w) for w in tokens]
+    hashes = {hash(shingle) & _MASK for shingle in zip(h, h[1:], h[2:], h[3:], strict=False)}
     return tuple(sorted(hashes)[:SKETCH])
 
 
