@@ -500,6 +500,44 @@ def test_commune_list_and_silent_communes(tmp_path, asso, cli_at):
     assert "Sans nouvelles : 01002 L'Abergement-de-Varey" in table.stdout
 
 
+def test_communes_merged_since_2019_count_for_their_commune_today(tmp_path, asso, cli_at):
+    # The INSEE list names each commune's delegated communes (the communes merged into it) with
+    # their old code; the « mouvements » file gives old -> new codes, merges after merges.
+    listing = tmp_path / "v_commune_2024.csv"
+    listing.write_text(
+        "TYPECOM,COM,REG,DEP,LIBELLE,COMPARENT\n"
+        "COM,01001,84,01,L'Abergement-Clémenciat,\n"
+        "COM,01002,84,01,L'Abergement-de-Varey,\n"
+        "COMD,01015,84,01,Arbignieu,01002\n"
+        "COMD,01002,84,01,L'Abergement-de-Varey,01002\n",
+        encoding="utf-8",
+    )
+    cli = cli_at(asso.workspace.root)
+    loaded = cli("asso", "communes", str(listing))
+    assert loaded.exit_code == 0, loaded.output
+    assert "2 commune(s)" in loaded.stderr and "1 ancien(s) code(s)" in loaded.stderr
+    town = commune(tmp_path, asso, "01015")  # reinstalled under its 2019 code
+    town.add(2)
+    receive(asso, town.export())
+    status = json.loads(cli("asso", "etat", "--json").stdout)
+    assert [(c["insee"], c["now_part_of"]) for c in status["communes"]] == [("01015", "01002")]
+    assert [s["insee"] for s in status["silent"]] == ["01001"]  # 01002 has been heard, through 01015
+    moves = tmp_path / "v_mvt_commune_2024.csv"
+    moves.write_text(
+        "MOD,DATE_EFF,TYPECOM_AV,COM_AV,LIBELLE_AV,TYPECOM_AP,COM_AP,LIBELLE_AP\n"
+        "32,2019-01-01,COM,01015,Arbignieu,COM,01002,L'Abergement-de-Varey\n"
+        "32,2022-01-01,COM,01002,L'Abergement-de-Varey,COM,01001,L'Abergement\n"
+        "32,2022-01-01,COM,01001,L'Abergement,COM,01001,L'Abergement\n"
+        "32,2022-01-01,COM,02010,Ailleurs,COM,02011,Ailleurs\n",
+        encoding="utf-8",
+    )
+    loaded = cli("asso", "communes", str(moves))
+    assert loaded.exit_code == 0 and "2 ancien(s) code(s)" in loaded.stderr, loaded.output
+    assert asso.store.successors() == {"01015": "01001", "01002": "01001"}  # merged twice
+    status = json.loads(cli("asso", "etat", "--json").stdout)
+    assert status["silent"] == []
+
+
 # -- interruption and order ------------------------------------------------------------------
 
 

@@ -126,6 +126,26 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
     assert by_id  # every row has its identifier
 
 
+def test_coverage_counts_a_merged_commune_for_its_commune_today(received, tmp_path):
+    # 01002 sent under its 2019 code; it has since merged into 01003.
+    moves = tmp_path / "mouvements.csv"
+    moves.write_text("MOD;DATE_EFF;COM_AV;COM_AP\n32;2024-01-01;01002;01003\n", encoding="utf-8")
+    received.load_communes(moves)
+    result = build_synthesis(received, tmp_path / "s.xlsx")
+    assert result.communes_heard == 2 and result.communes_silent == 0
+    book = load_workbook(result.workbook)
+    method = {r[0]: r[1] for r in book["Méthode"].iter_rows(values_only=True)}
+    assert (
+        "2 commune(s) entendue(s) sur 2" in method["Résumé"] and "1100 habitants sur 1100" in method["Résumé"]
+    )
+    assert (
+        "01002 → 01003"
+        in method["Codes de communes fusionnées depuis (comptés pour leur commune d'aujourd'hui)"]
+    )
+    communes = {r[0]: r for r in book["Synthèse"].iter_rows(values_only=True) if str(r[0]).startswith("0100")}
+    assert communes["01002 Ambérieu (aujourd'hui 01003)"][3] == 800
+
+
 def test_the_association_corrects_a_theme(received, tmp_path):
     with sqlite3.connect(tmp_path / "asso" / "association.db") as conn:
         uuid = conn.execute("SELECT uuid FROM contributions WHERE text = 'Merci.'").fetchone()[0]

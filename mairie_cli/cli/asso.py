@@ -125,7 +125,13 @@ def communes(
     with _open(ctx, dossier) as association:
         result = association.load_communes(fichier)
         department = association.department
-    output.success(f"{len(result.rows)} commune(s) du département {department} enregistrée(s).")
+    if result.rows:
+        output.success(f"{len(result.rows)} commune(s) du département {department} enregistrée(s).")
+    if result.merged:
+        output.success(
+            f"{len(result.merged)} ancien(s) code(s) de communes fusionnées rattaché(s) à leur commune "
+            "d'aujourd'hui (leurs envois comptent pour elle)."
+        )
     if result.outside:
         output.info(f"{result.outside} ligne(s) d'autres départements ignorée(s).")
     if result.invalid:
@@ -307,8 +313,9 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
     table.columns[4].no_wrap = True
     for c in data["communes"]:
         state_label = c["state"] + (f", {len(c['quarantined'])} en quarantaine" if c["quarantined"] else "")
+        name = (c["name"] or "") + (f" (aujourd'hui {c['now_part_of']})" if c["now_part_of"] else "")
         table.add_row(
-            c["insee"], output.escape(c["name"] or ""), str(c["last_sequence"] or "—"),
+            c["insee"], output.escape(name), str(c["last_sequence"] or "—"),
             ", ".join(c["missing"]) or "—", output.date_fr(c["last_received_at"]),
             str(c["contributions"]), state_label,
         )  # fmt: skip

@@ -190,8 +190,12 @@ class Association:
         result = read_commune_list(path, self.department)
         with transaction(self.db):
             self.store.list_communes(result.rows)
+            self.store.note_successors(result.merged)
             self.store.journal(
-                now_iso(), current_actor(), "communes", {"file": path.name, "count": len(result.rows)}
+                now_iso(),
+                current_actor(),
+                "communes",
+                {"file": path.name, "count": len(result.rows), "merged": len(result.merged)},
             )
         return result
 
@@ -206,11 +210,15 @@ class Association:
         communes = []
         silent = []
         known = self.store.communes()
+        sequences_of = {row["insee"]: self.store.sequences(row["insee"]) for row in known}
+        # A commune merged since 2019 may still send under its old code: it speaks for its new one.
+        successors = self.store.successors()
+        heard = {successors.get(insee, insee) for insee, sequences in sequences_of.items() if sequences}
         for row in known:
-            sequences = self.store.sequences(row["insee"])
+            sequences = sequences_of[row["insee"]]
             held = by_commune.get(row["insee"], [])
             if not sequences and not held:
-                if row["listed"]:
+                if row["listed"] and row["insee"] not in heard and row["insee"] not in successors:
                     silent.append(
                         {"insee": row["insee"], "name": row["name"], "population": row["population"]}
                     )
@@ -219,7 +227,7 @@ class Association:
             communes.append(
                 {
                     "insee": row["insee"], "name": row["name"], "population": row["population"],
-                    "listed": bool(row["listed"]),
+                    "listed": bool(row["listed"]), "now_part_of": successors.get(row["insee"]),
                     "last_sequence": max((s["sequence"] for s in sequences), default=None),
                     "missing": missing, "last_received_at": row["last_received_at"],
                     "contributions": row["contributions"],
@@ -229,7 +237,7 @@ class Association:
                     ],
                 }
             )  # fmt: skip
-        listed = sum(1 for row in known if row["listed"])
+        listed = sum(1 for row in known if row["listed"] and row["insee"] not in successors)
         return {
             "department": self.department,
             "communes": communes,
@@ -263,6 +271,13 @@ def missing_sequences(sequences: list[dict[str, Any]]) -> list[str]:
 # -- reading the list of communes ---------------------------------------------------------
 
 _CODE_HEADERS = {"insee", "codeinsee", "codecommuneinsee", "codgeo", "com", "depcom", "codeinseecommune"}
+#: The commune an old code belongs to now: the INSEE list's « COMPARENT » (for its delegated
+#: and associated communes, the communes merged since), the INSEE « mouvements » file's
+#: « COM_AP », or a column named so.
+_PARENT_HEADERS = {
+    "comparent", "comap", "codeactuel", "nouveaucode", "codecommunenouvelle", "communenouvelle",
+}  # fmt: skip
+_OLD_CODE_HEADERS = {"comav", "anciencode", "codeancien"}
 _NAME_HEADERS = {"nom", "commune", "nomcommune", "nomdelacommune", "libelle", "libgeo", "nccenr", "ncc"}
 _POPULATION_HEADERS = {"population", "pmun", "populationmunicipale", "ptot", "populationtotale"}
 
@@ -270,6 +285,7 @@ _POPULATION_HEADERS = {"population", "pmun", "populationmunicipale", "ptot", "po
 @dataclass
 class CommuneList:
     rows: list[tuple[str, str | None, int | None]] = field(default_factory=list)
+    merged: list[tuple[str, str]] = field(default_factory=list)  # old code -> commune it joined
     outside: int = 0
     invalid: list[int] = field(default_factory=list)  # row numbers
 
@@ -281,8 +297,11 @@ def _header_key(value: object) -> str:
 def read_commune_list(path: Path, department: str) -> CommuneList:
     """Read INSEE codes (and names, populations) from a CSV or workbook with or without header.
 
-    The official files are understood: the INSEE commune list (``COM``, ``LIBELLE``; rows
-    other than communes skipped) and the legal populations (``Population municipale``).
+    The official files are understood: the INSEE commune list (``COM``, ``LIBELLE``; its
+    delegated and associated communes — communes merged since 2019 and earlier — give their old
+    code and the commune they belong to, ``COMPARENT``), the INSEE « mouvements » file
+    (``COM_AV`` → ``COM_AP``: old codes only, no commune listed) and the legal populations
+    (``Population municipale``).
     """
     from mairie_cli.tabular import open_sheets
 
@@ -294,23 +313,28 @@ def read_commune_list(path: Path, department: str) -> CommuneList:
         for number, cells in sheet.rows():
             if number <= header_number or not any(str(c or "").strip() for c in cells):
                 continue
-            if columns.get("type") is not None and str(_cell(cells, columns["type"])).strip().upper() not in (
-                "COM",
-                "",
-            ):
+            # Communes (« COM »), and delegated or associated ones (old codes) for their parent.
+            kind = str(_cell(cells, columns["type"])).strip().upper() if "type" in columns else ""
+            if kind not in ("COM", "COMD", "COMA", ""):
                 continue
             try:
                 code = normalize_insee(str(_cell(cells, columns["code"])).strip().zfill(5))
+                parent = str(_cell(cells, columns["parent"])).strip() if "parent" in columns else ""
+                parent = normalize_insee(parent.zfill(5)) if parent else ""
             except InvalidInsee:
                 result.invalid.append(number)
                 continue
-            if department_of(code) != department:
+            if department_of(parent or code) != department:
                 result.outside += 1
+                continue
+            if parent or columns.get("moves") or kind in ("COMD", "COMA"):
+                if parent and parent != code:
+                    result.merged.append((code, parent))
                 continue
             name = str(_cell(cells, columns["name"]) or "").strip() or None if "name" in columns else None
             population = _population(_cell(cells, columns["population"])) if "population" in columns else None
             result.rows.append((code, name, population))
-    if not result.rows:
+    if not result.rows and not result.merged:
         raise InvalidValue(
             f"« {path.name} » ne contient aucun code INSEE de commune du département {department} : "
             "il faut une colonne « code INSEE » (5 caractères, par exemple 01001)."
@@ -323,8 +347,13 @@ def _find_columns(head: list[tuple[int, list[object]]]) -> tuple[int, dict[str, 
         keys = [_header_key(c) for c in cells]
         columns: dict[str, int] = {}
         for index, key in enumerate(keys):
-            if key in _CODE_HEADERS and "code" not in columns:
+            if key in _OLD_CODE_HEADERS:
+                columns["code"] = index  # the old code is the row's code
+                columns["moves"] = 1  # a file of changes: it lists no commune
+            elif key in _CODE_HEADERS and "code" not in columns:
                 columns["code"] = index
+            elif key in _PARENT_HEADERS and "parent" not in columns:
+                columns["parent"] = index
             elif key in _NAME_HEADERS and "name" not in columns:
                 columns["name"] = index
             elif key in _POPULATION_HEADERS and "population" not in columns:

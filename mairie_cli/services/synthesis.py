@@ -122,6 +122,10 @@ def build_synthesis(
     theme_ids = [t.id for t in taxonomy.themes] + [TO_CLASSIFY]
     book = SynthesisWorkbook([(t, taxonomy.label(t)) for t in theme_ids])
     stats = _Stats(taxonomy)
+    stats.successors = association.store.successors()
+    stats.populations = {
+        c["insee"]: c["population"] for c in association.store.communes() if c["population"] is not None
+    }
     grouper = Grouper()
     # Looked up once, not per contribution.
     labels = {t: taxonomy.label(t) for t in theme_ids}
@@ -203,16 +207,15 @@ def build_synthesis(
 
 def _rows(db: Any) -> Iterator[dict[str, Any]]:
     cursor = db.execute(
-        "SELECT c.insee, m.name, m.population, k.title, c.written_on, c.nature, c.text, c.uuid "
+        "SELECT c.insee, m.name, k.title, c.written_on, c.nature, c.text, c.uuid "
         "FROM contributions c LEFT JOIN communes m ON m.insee = c.insee "
         "LEFT JOIN cahiers k ON k.insee = c.insee AND k.id = c.cahier_id "
         "WHERE c.deleted_at IS NULL ORDER BY c.insee, c.cahier_id, c.position"
     )
-    for insee, name, population, cahier, written, nature, text, uuid in cursor:
+    for insee, name, cahier, written, nature, text, uuid in cursor:
         yield {
             "insee": insee,
             "commune": name,
-            "population": population,
             "cahier": cahier,
             "written_on": written,
             "nature": nature,
@@ -231,8 +234,10 @@ class _Stats:
         self.secondaries: Counter[str] = Counter()
         self.distinct: dict[str, set[int]] = defaultdict(set)  # theme -> near-duplicate groups
         self.natures: Counter[str] = Counter()
-        self.by_commune: dict[str, list[Any]] = {}  # insee -> [name, population, count, to classify]
+        self.by_commune: dict[str, list[Any]] = {}  # insee -> [name, count, to classify]
         self.groups: Grouper | None = None
+        self.successors: dict[str, str] = {}  # old code of a merged commune -> its commune today
+        self.populations: dict[str, int] = {}  # listed commune -> inhabitants
         self.excerpts: dict[int, str] = {}  # near-duplicate group -> the text of its second member
 
     def add(self, row: dict[str, Any], main: str, secondary: tuple[str, ...], group: int) -> None:
@@ -241,23 +246,40 @@ class _Stats:
         self.secondaries.update(secondary)
         self.distinct[main].add(group)
         self.natures[row["nature"]] += 1
-        entry = self.by_commune.setdefault(row["insee"], [row["commune"], row["population"], 0, 0])
-        entry[2] += 1
-        entry[3] += main == TO_CLASSIFY
+        entry = self.by_commune.setdefault(row["insee"], [row["commune"], 0, 0])
+        entry[1] += 1
+        entry[2] += main == TO_CLASSIFY
+
+    def current(self, insee: str) -> str:
+        """The commune a code stands for today (a commune merged since 2019 may send under its
+        old code)."""
+        return self.successors.get(insee, insee)
+
+    def heard_codes(self) -> set[str]:
+        return {self.current(insee) for insee in self.by_commune}
 
     def heard(self, association: Association) -> int:
-        return len(self.by_commune)
+        return len(self.heard_codes())
 
     def silent(self, association: Association) -> list[dict[str, Any]]:
-        return [c for c in association.store.communes() if c["listed"] and c["insee"] not in self.by_commune]
+        heard = self.heard_codes()
+        return [c for c in self.listed(association) if c["insee"] not in heard]
+
+    def listed(self, association: Association) -> list[dict[str, Any]]:
+        """The department's communes today (not those merged since into another)."""
+        return [c for c in association.store.communes() if c["listed"] and c["insee"] not in self.successors]
+
+    def population(self, insee: str) -> int | None:
+        """Inhabitants of the commune a code stands for today, if known."""
+        return self.populations.get(self.current(insee))
 
     def coverage(self, association: Association) -> str:
-        communes = association.store.communes()
-        listed = [c for c in communes if c["listed"]]
-        heard_population = sum(v[1] or 0 for v in self.by_commune.values())
+        listed = self.listed(association)
+        heard_codes = self.heard_codes()
+        heard_population = sum(self.populations.get(code) or 0 for code in heard_codes)
         total_population = sum(c["population"] or 0 for c in listed)
         pages = sum(c["pages_to_type"] or 0 for c in self._pages(association))
-        heard = f"{len(self.by_commune)} commune(s) entendue(s)"
+        heard = f"{len(heard_codes)} commune(s) entendue(s)"
         if listed:
             heard += (
                 f" sur {len(listed)} de la liste du département ({len(self.silent(association))} sans envoi)"
@@ -316,7 +338,13 @@ class _Stats:
             official_rows.append([label, count, _share(count, self.total)])
         nature_rows = [[Nature(n).label, c, _share(c, self.total)] for n, c in self.natures.most_common()]
         commune_rows = [
-            [f"{insee} {v[0] or ''}".strip(), v[2], v[3], v[1] if v[1] is not None else "inconnue"]
+            [
+                f"{insee} {v[0] or ''}".strip()
+                + (f" (aujourd'hui {self.current(insee)})" if self.current(insee) != insee else ""),
+                v[1],
+                v[2],
+                population if (population := self.population(insee)) is not None else "inconnue",
+            ]
             for insee, v in sorted(self.by_commune.items())
         ]
         blocks = [
@@ -388,7 +416,8 @@ class _Stats:
         ]
         sizes: dict[str, list[int]] = {label: [0, 0] for _, _, label in SIZES}
         sizes["population inconnue"] = [0, 0]
-        for _, population, count, unclassified in self.by_commune.values():
+        for insee, (_, count, unclassified) in self.by_commune.items():
+            population = self.population(insee)
             label = next(
                 (lbl for low, high, lbl in SIZES if population is not None and low <= population < high),
                 "population inconnue",
@@ -404,6 +433,14 @@ class _Stats:
                 (
                     "Quasi-doublons",
                     f"{self.groups.groups()} groupe(s), {self.groups.grouped()} contribution(s) en tout",
+                )
+            )
+        merged = sorted(insee for insee in self.by_commune if self.current(insee) != insee)
+        if merged:
+            lines.append(
+                (
+                    "Codes de communes fusionnées depuis (comptés pour leur commune d'aujourd'hui)",
+                    ", ".join(f"{insee} → {self.current(insee)}" for insee in merged),
                 )
             )
         silent = self.silent(association)

@@ -157,7 +157,7 @@ def m001_association(db: sqlite_utils.Database) -> None:
 
 def m002_synthesis(db: sqlite_utils.Database) -> None:
     """What the synthesis needs: pages not typed yet per commune, the association's own theme
-    decisions, the 2019 codes of communes merged since."""
+    decisions."""
     for statement in [
         "ALTER TABLE communes ADD COLUMN pages_to_type INTEGER",
         "ALTER TABLE communes ADD COLUMN pages_sequence INTEGER",
@@ -174,6 +174,16 @@ def m002_synthesis(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_association, m002_synthesis]
+def m003_merged_communes(db: sqlite_utils.Database) -> None:
+    """Communes merged since 2019: their old code, and the commune they belong to now."""
+    db.execute(
+        """CREATE TABLE commune_successors (
+            old TEXT PRIMARY KEY,
+            current TEXT NOT NULL
+        )"""
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_association, m002_synthesis, m003_merged_communes]
 
 ASSOCIATION = Schema(APPLICATION_ID, MIGRATIONS, "la base d'une association")

@@ -109,6 +109,30 @@ class AssociationStore:
             count += 1
         return count
 
+    def note_successors(self, pairs: Iterable[tuple[str, str]]) -> int:
+        """Old codes of merged communes and the commune each belongs to now."""
+        count = 0
+        for old, current in pairs:
+            self.db.execute(
+                "INSERT INTO commune_successors (old, current) VALUES (?, ?) "
+                "ON CONFLICT(old) DO UPDATE SET current = excluded.current",
+                [old, current],
+            )
+            count += 1
+        return count
+
+    def successors(self) -> dict[str, str]:
+        """Old code -> the code of the commune it belongs to today (merges followed to the end)."""
+        direct = dict(self.db.execute("SELECT old, current FROM commune_successors").fetchall())
+        resolved = {}
+        for old in direct:
+            current, seen = direct[old], {old}
+            while current in direct and current not in seen:  # merged again later
+                seen.add(current)
+                current = direct[current]
+            resolved[old] = current
+        return resolved
+
     def note_pages_to_type(self, insee: str, sequence: int, pages: int) -> None:
         """Handwritten pages not typed yet, as the commune's latest export says."""
         self.db.execute(
