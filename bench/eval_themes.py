@@ -7,7 +7,8 @@ regression 0.56), the confusion matrix and the share « à classer ». A contrib
 under the official theme of its main theme; « à classer » counts as a miss.
 
 For information, the same on the development material (the Grand Débat questionnaire
-answers of ``gdn-tamis-annotated``, labelled by the question they answer), and the speed.
+answers of ``gdn-tamis-annotated``, and the answers to the debates' questions on the Decidim
+platforms, both labelled by the question they answer), and the speed.
 
     python bench/eval_themes.py
 """
@@ -90,6 +91,16 @@ def main() -> None:
             "Développement (réponses au questionnaire, gdn-tamis)",
             [(r["text"], CODES[r["theme"]]) for r in dev if r["theme"] in CODES],
         )
+    # Also development material: answers to the questions of the « Lettre aux Français » on the
+    # same platforms, labelled by the question's theme (not the proposals: those are the test).
+    evaluate(
+        "Développement (réponses aux questions des débats, Decidim MEL)",
+        [
+            (r["text"], CODES[r["theme"]])
+            for r in rows
+            if r["kind"] == "debate_comment" and r["theme"] in CODES
+        ],
+    )
     macro = evaluate("Évaluation (propositions classées par leurs auteurs, Decidim MEL/Nancy)", test)
     print(
         "Cible : macro-F1 ≥ 0,75 (liste de mots simple : 0,68) → "
