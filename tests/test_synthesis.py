@@ -159,6 +159,17 @@ def test_the_association_corrects_a_theme(received, tmp_path):
     with pytest.raises(Exception) as error:
         set_theme(received, uuid[:8], "inconnu", [])
     assert "n'existe pas" in str(error.value)
+    # With a taxonomy of the association's own that has no « organisation », the correction
+    # cannot apply: the classifier's theme stands, nothing breaks.
+    own = tmp_path / "taxonomie.toml"
+    own.write_text(
+        'version = "asso-1"\n[officiels]\ndemocratie = "Démocratie"\n'
+        '[[theme]]\nid = "democratie"\nlibelle = "Démocratie"\nofficiel = "democratie"\n'
+        '  [[theme.sous_theme]]\n  id = "vote"\n  mots = ["vote"]\n',
+        encoding="utf-8",
+    )
+    other = build_synthesis(received, tmp_path / "autre.xlsx", taxonomy_path=own)
+    assert other.contributions == 8 and other.taxonomy == "asso-1"
 
 
 def test_cli_synthese_and_theme(received, tmp_path, cli_at):

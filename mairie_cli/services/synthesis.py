@@ -120,15 +120,14 @@ def build_synthesis(
     db = association.db
     total = int(db.execute("SELECT count(*) FROM contributions WHERE deleted_at IS NULL").fetchone()[0])
     theme_ids = [t.id for t in taxonomy.themes] + [TO_CLASSIFY]
-    book = SynthesisWorkbook([(t, taxonomy.label(t)) for t in theme_ids])
+    labels = {t: taxonomy.label(t) for t in theme_ids}  # looked up once, not per contribution
+    book = SynthesisWorkbook(list(labels.items()))
     stats = _Stats(taxonomy)
     stats.successors = association.store.successors()
     stats.populations = {
         c["insee"]: c["population"] for c in association.store.communes() if c["population"] is not None
     }
     grouper = Grouper()
-    # Looked up once, not per contribution.
-    labels = {t: taxonomy.label(t) for t in theme_ids}
     official_labels = {t: taxonomy.officials.get(taxonomy.official_of(t) or "", "") for t in theme_ids}
     natures = {n.value: n.label for n in Nature}
     communes: dict[str, str] = {}
@@ -137,7 +136,7 @@ def build_synthesis(
         "SELECT insee, uuid, main, secondary FROM theme_overrides"
     ):
         themes = (main, *json.loads(secondary))
-        if all(t in labels for t in themes):  # not a correction made with another taxonomy
+        if all(t in labels for t in themes):  # a theme another taxonomy had cannot be applied
             overrides[(insee, uuid)] = (themes[0], themes[1:])
     # One pass: themes and sketches come back from the workers in order while this process
     # writes the sheets and the CSV.
