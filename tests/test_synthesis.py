@@ -5,6 +5,7 @@ import io
 import shutil
 import sqlite3
 import subprocess
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -146,6 +147,36 @@ def test_coverage_counts_a_merged_commune_for_its_commune_today(received, tmp_pa
     assert communes["01002 Ambérieu (aujourd'hui 01003)"][3] == 800
 
 
+def test_a_failed_synthesis_leaves_the_previous_one_and_nothing_else(received, tmp_path, monkeypatch):
+    import gc
+    import sys
+    import tempfile
+
+    from mairie_cli.services import synthesis
+
+    target = tmp_path / "s.xlsx"
+    build_synthesis(received, target)
+    before = target.read_bytes()
+    temporary = set(Path(tempfile.gettempdir()).glob("openpyxl.*"))
+    calls = []
+
+    def failing(values):
+        calls.append(values)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return ";".join(values) + "\r\n"
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    monkeypatch.setattr(synthesis, "csv_line", failing)
+    with pytest.raises(OSError):
+        build_synthesis(received, target)
+    gc.collect()
+    assert unraisable == []  # no half-written sheet complaining when collected
+    assert target.read_bytes() == before and not list(tmp_path.glob(".*partiel"))
+    assert set(Path(tempfile.gettempdir()).glob("openpyxl.*")) <= temporary
+
+
 def test_the_association_corrects_a_theme(received, tmp_path):
     with sqlite3.connect(tmp_path / "asso" / "association.db") as conn:
         uuid = conn.execute("SELECT uuid FROM contributions WHERE text = 'Merci.'").fetchone()[0]
@@ -187,6 +218,16 @@ def test_cli_synthese_and_theme(received, tmp_path, cli_at):
     )
     unknown = cli("asso", "theme", "ffff0000", "fiscalite")
     assert unknown.exit_code == ExitCode.UNKNOWN_CONTRIBUTION
+    # Output paths that cannot work are refused before anything is written, in French.
+    for options, message in [
+        (["--sortie", str(tmp_path / "absent" / "s.xlsx")], "n'existe pas"),
+        (["--sortie", str(tmp_path / "s.csv")], "extension .xlsx"),
+        (["--sortie", str(tmp_path / "s.xlsx"), "--csv", str(tmp_path / "s.xlsx")], "deux fichiers"),
+    ]:
+        wrong = cli("asso", "synthese", *options)
+        assert wrong.exit_code == ExitCode.INVALID_VALUE and message in wrong.stderr, wrong.output
+        assert "Traceback" not in wrong.output
+    assert not list(tmp_path.glob("s.*")) and not list(tmp_path.glob(".*partiel"))
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice absent (CI l'installe)")

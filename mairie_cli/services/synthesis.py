@@ -117,26 +117,32 @@ def build_synthesis(
     stem = f"synthese-{association.department}-{date.today().isoformat()}"
     workbook_path = workbook_path or folder / f"{stem}.xlsx"
     csv_path = csv_path or workbook_path.with_suffix(".csv")
+    if workbook_path.suffix.lower() != ".xlsx":
+        raise InvalidValue(f"Le classeur doit porter l'extension .xlsx (« {workbook_path.name} »).")
+    if csv_path.resolve() == workbook_path.resolve():
+        raise InvalidValue("Le fichier CSV et le classeur doivent être deux fichiers différents.")
+    for target in (workbook_path, csv_path):
+        if not target.parent.is_dir():
+            raise InvalidValue(
+                f"Le dossier « {target.parent} » n'existe pas : créez-le ou choisissez-en un autre."
+            )
     db = association.db
     total = int(db.execute("SELECT count(*) FROM contributions WHERE deleted_at IS NULL").fetchone()[0])
     theme_ids = [t.id for t in taxonomy.themes] + [TO_CLASSIFY]
-    labels = {t: taxonomy.label(t) for t in theme_ids}  # looked up once, not per contribution
-    book = SynthesisWorkbook(list(labels.items()))
+    rows_of = _Rows(taxonomy, theme_ids)
+    book = SynthesisWorkbook(list(rows_of.labels.items()))
     stats = _Stats(taxonomy)
     stats.successors = association.store.successors()
     stats.populations = {
         c["insee"]: c["population"] for c in association.store.communes() if c["population"] is not None
     }
     grouper = Grouper()
-    official_labels = {t: taxonomy.officials.get(taxonomy.official_of(t) or "", "") for t in theme_ids}
-    natures = {n.value: n.label for n in Nature}
-    communes: dict[str, str] = {}
     overrides = {}
     for insee, uuid, main, secondary in db.execute(
         "SELECT insee, uuid, main, secondary FROM theme_overrides"
     ):
         themes = (main, *json.loads(secondary))
-        if all(t in labels for t in themes):  # a theme another taxonomy had cannot be applied
+        if all(t in rows_of.labels for t in themes):  # a theme another taxonomy had cannot be applied
             overrides[(insee, uuid)] = (themes[0], themes[1:])
     # One pass: themes and sketches come back from the workers in order while this process
     # writes the sheets and the CSV.
@@ -145,41 +151,30 @@ def build_synthesis(
         initializer=_start, initargs=(str(taxonomy_path) if taxonomy_path else None,),
     )  # fmt: skip
     temporary = csv_path.with_name(f".{csv_path.name}.partiel")
-    with temporary.open("w", encoding="utf-8", newline="") as out:
-        out.write("\ufeff" + csv_line(CSV_HEADER))
-        for number, (row, (found_main, found_secondary, triggers, signature)) in enumerate(results, start=1):
-            main, secondary = overrides.get((row["insee"], row["uuid"]), (found_main, found_secondary))
-            group = grouper.add_sketch(number, signature)
-            stats.add(row, main, secondary, group)
-            if group != number and grouper.size(group) == 2:
-                stats.excerpts[group] = row["text"][:160]
-            deciding = "; ".join(
-                f"{labels[t]} : {', '.join(triggers[t])}" for t in (main, *secondary) if triggers.get(t)
-            )
-            secondary_labels = ", ".join(labels[t] for t in secondary)
-            written = format_fr(row["written_on"])
-            nature = natures[row["nature"]]
-            commune = communes.get(row["insee"]) or communes.setdefault(
-                row["insee"], f"{row['insee']} {row['commune'] or ''}".strip()
-            )
-            book.add_contribution(
-                [commune, row["cahier"], written, nature, labels[main], secondary_labels, deciding, group,
-                 row["text"], row["uuid"]],
-                main,
-                [commune, row["text"]],
-            )  # fmt: skip
-            out.write(csv_line([
-                row["insee"], no_formula(row["commune"] or ""), no_formula(row["cahier"] or ""), written,
-                nature, labels[main], secondary_labels, official_labels[main], str(group),
-                no_formula(row["text"]),
-            ]))  # fmt: skip
-            if progress and number % 1000 == 0:
-                progress(number, total)
-    stats.groups = grouper
-    book.write_summary(*stats.summary(association))
-    book.write_method(stats.method(association, taxonomy, workbook_path.name, csv_path.name))
     partial = workbook_path.with_name(f".{workbook_path.name}.partiel")
-    book.save(partial)
+    try:
+        with temporary.open("w", encoding="utf-8", newline="") as out:
+            out.write("\ufeff" + csv_line(CSV_HEADER))
+            for number, (row, (found, also, triggers, signature)) in enumerate(results, start=1):
+                main, secondary = overrides.get((row["insee"], row["uuid"]), (found, also))
+                group = grouper.add_sketch(number, signature)
+                stats.add(row, main, secondary, group)
+                if group != number and grouper.size(group) == 2:
+                    stats.excerpts[group] = row["text"][:160]
+                listed, in_theme, open_data = rows_of.lines(row, main, secondary, triggers, group)
+                book.add_contribution(listed, main, in_theme)
+                out.write(csv_line(open_data))
+                if progress and number % 1000 == 0:
+                    progress(number, total)
+        stats.groups = grouper
+        book.write_summary(*stats.summary(association))
+        book.write_method(stats.method(association, taxonomy, workbook_path.name, csv_path.name))
+        book.save(partial)
+    except BaseException:  # nothing half-written is left behind, not even openpyxl's temporary files
+        book.discard()
+        temporary.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(workbook_path)
     temporary.replace(csv_path)
     with transaction(db):
@@ -202,6 +197,41 @@ def build_synthesis(
         round(time.monotonic() - started, 2),
         {t: stats.mains[t] for t in theme_ids},
     )
+
+
+class _Rows:
+    """What one contribution becomes: its « Contributions » row, its theme sheet row, its CSV
+    line (labels looked up once, not per contribution)."""
+
+    def __init__(self, taxonomy: Taxonomy, theme_ids: list[str]) -> None:
+        self.labels = {t: taxonomy.label(t) for t in theme_ids}
+        self._officials = {t: taxonomy.officials.get(taxonomy.official_of(t) or "", "") for t in theme_ids}
+        self._natures = {n.value: n.label for n in Nature}
+        self._communes: dict[str, str] = {}
+
+    def lines(
+        self, row: dict[str, Any], main: str, secondary: tuple[str, ...], triggers: dict[str, list[str]],
+        group: int,
+    ) -> tuple[list[Any], list[Any], list[str]]:  # fmt: skip
+        labels = self.labels
+        deciding = "; ".join(
+            f"{labels[t]} : {', '.join(triggers[t])}" for t in (main, *secondary) if triggers.get(t)
+        )
+        others = ", ".join(labels[t] for t in secondary)
+        written = format_fr(row["written_on"])
+        nature = self._natures[row["nature"]]
+        insee = row["insee"]
+        commune = self._communes.get(insee) or self._communes.setdefault(
+            insee, f"{insee} {row['commune'] or ''}".strip()
+        )
+        text = row["text"]
+        return (
+            [commune, row["cahier"], written, nature, labels[main], others, deciding, group, text,
+             row["uuid"]],
+            [commune, text],
+            [insee, no_formula(row["commune"] or ""), no_formula(row["cahier"] or ""), written, nature,
+             labels[main], others, self._officials[main], str(group), no_formula(text)],
+        )  # fmt: skip
 
 
 def _rows(db: Any) -> Iterator[dict[str, Any]]:

@@ -158,6 +158,16 @@ class SynthesisWorkbook:
                     [self._cell(sheet, label), self._cell(sheet, value) if isinstance(value, str) else value]
                 )
 
+    def discard(self) -> None:
+        """Give up the workbook (the synthesis failed): its sheets are closed and their
+        temporary files removed, so nothing is left half-written behind."""
+        for sheet in self._wb.worksheets:
+            if not sheet.closed:
+                sheet.close()
+            writer = getattr(sheet, "_writer", None)  # openpyxl keeps each sheet in a temporary file
+            if writer is not None and Path(writer.out).exists():
+                writer.cleanup()
+
     def save(self, path: Path) -> None:
         """Saved with light compression: most of a large workbook is text, which level 1
         squeezes nearly as well as the default at a third of the time."""
