@@ -169,8 +169,8 @@ class SynthesisWorkbook:
                 writer.cleanup()
 
     def save(self, path: Path) -> None:
-        """Saved with light compression: most of a large workbook is text, which level 1
-        squeezes nearly as well as the default at a third of the time."""
+        """Saved with light compression (zlib level 1): on 25,000 contributions the largest
+        sheet comes out a fifth larger than at the default level, in a third of the time."""
         from zipfile import ZIP_DEFLATED, ZipFile
 
         from openpyxl.utils import get_column_letter
