@@ -32,7 +32,7 @@ def words(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """``words`` without function words (« Les impôts sur le revenu » gives ``["impôts", "revenu"]``)."""
-    return [t for t in _TOKEN.findall(text.lower()) if t not in STOP_WORDS]
+    return [t for t in words(text) if t not in STOP_WORDS]
 
 
 def clean_text(value: str) -> str:

@@ -131,11 +131,7 @@ def build_synthesis(
     theme_ids = [t.id for t in taxonomy.themes] + [TO_CLASSIFY]
     rows_of = _Rows(taxonomy, theme_ids)
     book = SynthesisWorkbook(list(rows_of.labels.items()))
-    stats = _Stats(taxonomy)
-    stats.successors = association.store.successors()
-    stats.populations = {
-        c["insee"]: c["population"] for c in association.store.communes() if c["population"] is not None
-    }
+    stats = _Stats(taxonomy, association.store.communes(), association.store.successors())
     grouper = Grouper()
     overrides = {}
     for insee, uuid, main, secondary in db.execute(
@@ -191,8 +187,8 @@ def build_synthesis(
         stats.mains[TO_CLASSIFY],
         grouper.groups(),
         grouper.grouped(),
-        stats.heard(association),
-        len(stats.silent(association)),
+        stats.heard(),
+        len(stats.silent()),
         taxonomy.version,
         round(time.monotonic() - started, 2),
         {t: stats.mains[t] for t in theme_ids},
@@ -256,8 +252,14 @@ def _rows(db: Any) -> Iterator[dict[str, Any]]:
 class _Stats:
     """The counts of the summary and of the « Méthode » sheet, gathered as rows go by."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(
+        self, taxonomy: Taxonomy, communes: list[dict[str, Any]], successors: dict[str, str]
+    ) -> None:
         self.taxonomy = taxonomy
+        self.successors = successors  # old code of a merged commune -> its commune today
+        self.populations = {c["insee"]: c["population"] for c in communes if c["population"] is not None}
+        #: The department's communes today (read once; not those merged since into another).
+        self.listed = [c for c in communes if c["listed"] and c["insee"] not in successors]
         self.total = 0
         self.mains: Counter[str] = Counter()
         self.secondaries: Counter[str] = Counter()
@@ -265,8 +267,6 @@ class _Stats:
         self.natures: Counter[str] = Counter()
         self.by_commune: dict[str, list[Any]] = {}  # insee -> [name, count, to classify]
         self.groups: Grouper | None = None
-        self.successors: dict[str, str] = {}  # old code of a merged commune -> its commune today
-        self.populations: dict[str, int] = {}  # listed commune -> inhabitants
         self.excerpts: dict[int, str] = {}  # near-duplicate group -> the text of its second member
 
     def add(self, row: dict[str, Any], main: str, secondary: tuple[str, ...], group: int) -> None:
@@ -287,32 +287,26 @@ class _Stats:
     def heard_codes(self) -> set[str]:
         return {self.current(insee) for insee in self.by_commune}
 
-    def heard(self, association: Association) -> int:
+    def heard(self) -> int:
         return len(self.heard_codes())
 
-    def silent(self, association: Association) -> list[dict[str, Any]]:
+    def silent(self) -> list[dict[str, Any]]:
         heard = self.heard_codes()
-        return [c for c in self.listed(association) if c["insee"] not in heard]
-
-    def listed(self, association: Association) -> list[dict[str, Any]]:
-        """The department's communes today (not those merged since into another)."""
-        return [c for c in association.store.communes() if c["listed"] and c["insee"] not in self.successors]
+        return [c for c in self.listed if c["insee"] not in heard]
 
     def population(self, insee: str) -> int | None:
         """Inhabitants of the commune a code stands for today, if known."""
         return self.populations.get(self.current(insee))
 
     def coverage(self, association: Association) -> str:
-        listed = self.listed(association)
+        listed = self.listed
         heard_codes = self.heard_codes()
         heard_population = sum(self.populations.get(code) or 0 for code in heard_codes)
         total_population = sum(c["population"] or 0 for c in listed)
         pages = sum(c["pages_to_type"] or 0 for c in self._pages(association))
         heard = f"{len(heard_codes)} commune(s) entendue(s)"
         if listed:
-            heard += (
-                f" sur {len(listed)} de la liste du département ({len(self.silent(association))} sans envoi)"
-            )
+            heard += f" sur {len(listed)} de la liste du département ({len(self.silent())} sans envoi)"
         parts = [heard]
         if total_population:
             parts.append(
@@ -472,7 +466,7 @@ class _Stats:
                     ", ".join(f"{insee} → {self.current(insee)}" for insee in merged),
                 )
             )
-        silent = self.silent(association)
+        silent = self.silent()
         if silent:
             lines.append(
                 (

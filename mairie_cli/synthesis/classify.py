@@ -20,14 +20,12 @@ The known traps of keyword grids, and what is done about each:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy
-from mairie_cli.textnorm import STOP_WORDS, content_words, fold
+from mairie_cli.textnorm import content_words, fold, words
 
-_TOKEN = re.compile(r"[0-9a-zàâäçéèêëîïôöùûüÿœæ]+")
 #: Score a contribution needs for a theme; a secondary theme needs this share of the main one.
 THRESHOLD = 1.0
 SECONDARY_SHARE = 0.5
@@ -96,9 +94,7 @@ class Classifier:
         for theme in self.taxonomy.themes:
             for sub in theme.subthemes:
                 for word in sub.words:
-                    (multi if len(_TOKEN.findall(word.lower().lstrip("="))) > 1 else single).append(
-                        (theme.id, sub.id, word)
-                    )
+                    (multi if len(words(word.lstrip("="))) > 1 else single).append((theme.id, sub.id, word))
                 multi.extend((theme.id, sub.id, e) for e in sub.expressions)
         # A word listed under several themes counts for each in proportion.
         themes_of: dict[str, set[str]] = defaultdict(set)
@@ -119,7 +115,7 @@ class Classifier:
         # public », « services publics »), and in proportion when several themes list it.
         by_stems: dict[tuple[str, ...], dict[str, tuple[str, str]]] = defaultdict(dict)
         for theme_id, sub_id, text in multi:
-            stems = tuple(self.root(t) for t in _TOKEN.findall(text.lower()) if t not in STOP_WORDS)
+            stems = tuple(self.root(t) for t in content_words(text))
             if stems:
                 by_stems[stems].setdefault(theme_id, (sub_id, text))
         for stems, themes in by_stems.items():
