@@ -24,7 +24,7 @@ from common import PY, ROOT, real_texts, row, run, text_source
 def build_workspace(folder: Path, rows: int) -> None:
     sys.path.insert(0, str(ROOT))
     from mairie_cli.models import Nature, NewContribution
-    from mairie_cli.services.register import Register
+    from mairie_cli.services.commune.register import Register
     from mairie_cli.storage.database import transaction
 
     rng = random.Random(3)
@@ -47,12 +47,13 @@ def build_workspace(folder: Path, rows: int) -> None:
 def build_scanned(folder: Path, pages: int) -> None:
     """A workspace whose contributions each come from their own scanned page (~60 KiB PNG)."""
     sys.path.insert(0, str(ROOT))
+    from mairie_cli.clock import now_iso
     from mairie_cli.files import copy_durably, sha256_file
     from mairie_cli.models import NewContribution, Source
-    from mairie_cli.ocr.synthetic import degrade, typed_page
-    from mairie_cli.services.register import Register, now_iso
+    from mairie_cli.services.commune.register import Register
+    from mairie_cli.storage.commune.pages import PageStore
     from mairie_cli.storage.database import transaction
-    from mairie_cli.storage.pages import PageStore
+    from testkit.synthetic import degrade, typed_page
 
     register, _ = Register.init(folder, "01001", "Commune de mesure")
     with register:

@@ -31,8 +31,8 @@ from common import PY, ROOT, row, run
 sys.path.insert(0, str(ROOT))
 
 from mairie_cli.ocr import segment, triage  # noqa: E402
-from mairie_cli.ocr.synthetic import degrade, handwritten_page, typed_page  # noqa: E402
 from mairie_cli.ocr.worker import read_page  # noqa: E402
+from testkit.synthetic import degrade, handwritten_page, typed_page  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "scans-real"

@@ -29,16 +29,16 @@ sys.path.insert(0, str(ROOT))
 
 EXPORT = """
 import sys
-from mairie_cli.services.export import export_bundle
-from mairie_cli.services.register import Register
+from mairie_cli.services.commune.export import export_bundle
+from mairie_cli.services.commune.register import Register
 with Register.open(sys.argv[1]) as register:
-    export_bundle(register, full=True, redact=sys.argv[2] == "1")
+    export_bundle(register, full=True, mask=sys.argv[2] == "1")
 """
 
 
 def quality() -> None:
     from mairie_cli.privacy.detect import KINDS, Detector
-    from mairie_cli.privacy.evaluation import score
+    from testkit.privacy_eval import score
 
     path = ROOT / "tests" / "data" / "donnees_personnelles.jsonl"
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -31,11 +31,11 @@ def build_commune(args: tuple[Path, str, int, list[str], Path]) -> Path:
     """One commune's workspace with ``rows`` contributions, exported once; returns its key file."""
     folder, insee, rows, recipients, outbox = args
     from mairie_cli.models import Nature, NewContribution
-    from mairie_cli.services.export import export_bundle
-    from mairie_cli.services.keys import CommuneKeys, set_recipients
-    from mairie_cli.services.register import Register
+    from mairie_cli.services.commune.export import export_bundle
+    from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
+    from mairie_cli.services.commune.register import Register
+    from mairie_cli.storage.commune.exports import ExportStore
     from mairie_cli.storage.database import transaction
-    from mairie_cli.storage.exports import ExportStore
 
     seed = int(insee)
     rng = random.Random(seed)
@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=500)
     parser.add_argument("--rows", type=int, default=200)
     options = parser.parse_args()
-    from mairie_cli.services.association import Association
+    from mairie_cli.services.association.workspace import Association
 
     mairie = str(Path(PY).with_name("mairie"))
     sqlite_utils = str(Path(PY).with_name("sqlite-utils"))

@@ -84,7 +84,7 @@ def bench_import(work: Path, rows: int) -> Path:
 
 
 def bench_search(folder: Path, repeat: int) -> None:
-    from mairie_cli.services.register import Register
+    from mairie_cli.services.commune.register import Register
 
     queries = ["deserts medicaux", "ecole", "impots", "retraite*", '"services publics"', "transports commun"]
     print(f"\nmairie chercher over the imported contributions (median of {repeat}, query only)")

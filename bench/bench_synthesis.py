@@ -83,7 +83,7 @@ def build(folder: Path, rows: int) -> None:
     """An association base holding ``rows`` contributions from 500 communes."""
     import uuid
 
-    from mairie_cli.services.association import Association
+    from mairie_cli.services.association.workspace import Association
     from mairie_cli.storage.database import transaction
 
     rng = random.Random(6)

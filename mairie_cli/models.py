@@ -54,6 +54,34 @@ _NATURE_SYNONYMS: dict[str, Nature] = {
 }
 
 
+class TextEnum(str, Enum):
+    """An enum whose members are the French words stored in the databases and files."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class EntryStatus(TextEnum):
+    """Whether a contribution is ready to leave (an OCR draft is not, until proofread)."""
+
+    DRAFT = "brouillon"
+    PROOFREAD = "relue"
+
+
+class PageStatus(TextEnum):
+    """Where a scanned page stands."""
+
+    TO_READ = "a_lire"
+    DRAFTS = "brouillon"  # typed: its drafts wait for proofreading
+    HANDWRITTEN = "manuscrit"  # waits to be typed
+    PROOFREAD = "relue"
+    BLANK = "vide"
+    FAILED = "echec"
+
+
 class Source(str, Enum):
     """How a contribution entered the register."""
 
@@ -106,7 +134,7 @@ class Contribution:
     deleted_at: str | None = None
     cahier_title: str | None = None
     page_id: int | None = None
-    status: str = "relue"  # « brouillon » for an OCR draft not yet proofread
+    status: EntryStatus = EntryStatus.PROOFREAD  # DRAFT for an OCR draft not yet proofread
     region: dict[str, Any] | None = None  # where an OCR draft lies on its page
 
     @property
@@ -124,6 +152,7 @@ class Contribution:
         data = asdict(self)
         data["nature"] = self.nature.value
         data["source"] = self.source.value
+        data["status"] = self.status.value
         return data
 
 
@@ -139,5 +168,5 @@ class NewContribution:
     source: Source = Source.TYPED
     import_key: str | None = None
     page_id: int | None = None
-    status: str = "relue"
+    status: EntryStatus = EntryStatus.PROOFREAD
     region: dict[str, Any] | None = None

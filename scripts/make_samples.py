@@ -174,7 +174,7 @@ def make_scans() -> None:
     import sys
 
     sys.path.insert(0, str(ROOT))
-    from mairie_cli.ocr.synthetic import degrade, handwritten_page, typed_page
+    from testkit.synthetic import degrade, handwritten_page, typed_page
 
     out = ROOT / "scans"
     out.mkdir(exist_ok=True)

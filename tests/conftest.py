@@ -9,7 +9,7 @@ from hypothesis import settings
 from typer.testing import CliRunner
 
 from mairie_cli.cli.app import app
-from mairie_cli.services.register import Register
+from mairie_cli.services.commune.register import Register
 
 # The same examples on every run, so that CI never fails on a draw a developer cannot replay.
 settings.register_profile("mairie", derandomize=True, print_blob=True)

@@ -26,14 +26,14 @@ from hypothesis import strategies as st
 from mairie_cli.bundle.records import Pseudonyms, canonical_json, export_record, record_digest
 from mairie_cli.errors import ExitCode
 from mairie_cli.models import NewContribution
-from mairie_cli.services.association import Association
-from mairie_cli.services.export import export_bundle
-from mairie_cli.services.keys import CommuneKeys, set_recipients
-from mairie_cli.services.privacy import privacy_choices
-from mairie_cli.services.reception import receive
-from mairie_cli.services.register import Register
-from mairie_cli.storage.exports import ExportStore
-from mairie_cli.storage.pages import PageStore
+from mairie_cli.services.association.reception import receive
+from mairie_cli.services.association.workspace import Association
+from mairie_cli.services.commune.export import export_bundle
+from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
+from mairie_cli.services.commune.privacy import privacy_choices
+from mairie_cli.services.commune.register import Register
+from mairie_cli.storage.commune.exports import ExportStore
+from mairie_cli.storage.commune.pages import PageStore
 
 WORDS = (
     "route école médecin poste gare impôt retraite essence village commune maire service "

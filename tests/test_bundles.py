@@ -13,6 +13,7 @@ from pathlib import Path
 import pyrage
 import pytest
 
+from mairie_cli.bundle.verify import verify_file
 from mairie_cli.errors import (
     BundleInvalid,
     CopyMismatch,
@@ -23,12 +24,11 @@ from mairie_cli.errors import (
     UnsafeArchive,
 )
 from mairie_cli.models import NewContribution
-from mairie_cli.services import export as export_module
-from mairie_cli.services.export import export_bundle, parse_size
-from mairie_cli.services.keys import CommuneKeys, set_recipients
-from mairie_cli.services.register import Register
-from mairie_cli.services.verify import verify_file
-from mairie_cli.storage.exports import ExportStore
+from mairie_cli.services.commune import export as export_module
+from mairie_cli.services.commune.export import export_bundle, parse_size
+from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
+from mairie_cli.services.commune.register import Register
+from mairie_cli.storage.commune.exports import ExportStore
 
 TOOLS = {name: shutil.which(name) for name in ("age", "minisign", "unzip", "sha256sum")}
 BAGIT = Path(sys.executable).with_name("bagit.py")
@@ -521,7 +521,7 @@ def test_no_secret_left_readable(filled):
 def test_csv_lines_read_back_with_the_csv_module():
     import csv
 
-    from mairie_cli.bundle.records import csv_line
+    from mairie_cli.csvtext import csv_line
 
     values = ["simple", "avec ; point-virgule", 'guillemets "ici"', "deux\nlignes", "", "fin\r"]
     [parsed] = list(csv.reader([csv_line(values)], delimiter=";"))
@@ -537,9 +537,9 @@ needs_tesseract = pytest.mark.skipif(
 
 def ocr_accepted(register, folder: Path, pages: int = 2):
     """Scan ``pages`` typed pages, OCR them and accept every draft."""
-    from mairie_cli.ocr.synthetic import typed_page
-    from mairie_cli.services import proofread
-    from mairie_cli.services.ocr import run_ocr
+    from mairie_cli.services.commune import proofread
+    from mairie_cli.services.commune.ocr import run_ocr
+    from testkit.synthetic import typed_page
 
     folder.mkdir()
     for i in range(pages):

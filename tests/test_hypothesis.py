@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from mairie_cli.dates import format_fr, parse_date
 from mairie_cli.models import Nature, NewContribution
-from mairie_cli.services.importer import import_file
-from mairie_cli.services.register import Register
+from mairie_cli.services.commune.importer import import_file
+from mairie_cli.services.commune.register import Register
 from mairie_cli.textnorm import clean_text, fold
 
 TODAY = date(2026, 11, 26)
@@ -119,10 +119,10 @@ def test_entries_travel_unchanged_in_a_bundle(tmp_path_factory, batch, deletions
     import zipfile
 
     from mairie_cli.bundle.records import StateSummary
+    from mairie_cli.bundle.verify import verify_file
     from mairie_cli.privacy.detect import Detector
-    from mairie_cli.services.export import export_bundle
-    from mairie_cli.services.keys import CommuneKeys
-    from mairie_cli.services.verify import verify_file
+    from mairie_cli.services.commune.export import export_bundle
+    from mairie_cli.services.commune.keys import CommuneKeys
 
     folder = tmp_path_factory.mktemp("w")
     register, _ = Register.init(folder, "01001")

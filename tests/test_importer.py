@@ -7,8 +7,8 @@ import pytest
 
 from mairie_cli.errors import NotASpreadsheet, NoTextColumn, RowsRejected
 from mairie_cli.models import Nature, Source
-from mairie_cli.services.importer import import_file
-from mairie_cli.services.register import Register
+from mairie_cli.services.commune.importer import import_file
+from mairie_cli.services.commune.register import Register
 
 HEADER = ["N°", "Date", "Nature", "Texte de la contribution", "Nom et prénom", "Page"]
 ROWS = [

@@ -13,9 +13,9 @@ from PIL import Image
 
 from mairie_cli.errors import ExitCode, OcrUnavailable, ScanUnreadable
 from mairie_cli.ocr import imageops, segment, sources, triage
-from mairie_cli.ocr.synthetic import degrade, handwritten_page, has_accents, typed_page
 from mairie_cli.ocr.worker import read_page
-from mairie_cli.services.ocr import run_ocr
+from mairie_cli.services.commune.ocr import run_ocr
+from testkit.synthetic import degrade, handwritten_page, has_accents, typed_page
 
 needs_tesseract = pytest.mark.skipif(
     shutil.which("tesseract") is None, reason="tesseract absent (CI l'installe avec le modèle fra)"
@@ -312,7 +312,7 @@ def test_batch_stores_originals_and_resumes(register, tmp_path):
 def test_failed_pages_are_read_again_next_time(register, tmp_path, monkeypatch):
     """A page that timed out (the fake stands for tesseract here) is read on the next run."""
     scans = make_scans(tmp_path / "scans")
-    import mairie_cli.services.ocr as service
+    import mairie_cli.services.commune.ocr as service
 
     real = service.read_page
     rotated = hashlib.sha256((scans / "p2.png").read_bytes()).hexdigest()
@@ -414,11 +414,11 @@ def test_relire_accept_edit_merge_split_delete_and_transcribe(cli, register, tmp
 
 @needs_tesseract
 def test_drafts_are_not_exported_until_proofread(register, tmp_path):
-    from mairie_cli.services.export import export_bundle
+    from mairie_cli.services.commune.export import export_bundle
 
     run_ocr(register, [make_scans(tmp_path / "scans")], jobs=1)
     assert export_bundle(register, encrypt=False).sequence is None
-    from mairie_cli.services import proofread
+    from mairie_cli.services.commune import proofread
 
     first = proofread.drafts(register, proofread.pages(register)[0].id)[0]
     proofread.accept(register, first)

@@ -12,9 +12,9 @@ import pytest
 from mairie_cli.models import NewContribution
 from mairie_cli.privacy import masking
 from mairie_cli.privacy.detect import KINDS, Detector
-from mairie_cli.privacy.evaluation import score
-from mairie_cli.services import privacy
-from mairie_cli.services.export import export_bundle
+from mairie_cli.services.commune import privacy
+from mairie_cli.services.commune.export import export_bundle
+from testkit.privacy_eval import score
 
 LABELLED = Path(__file__).parent / "data" / "donnees_personnelles.jsonl"
 
@@ -195,10 +195,10 @@ def test_confidentialite_command(cli, register):
 
 
 def test_the_association_never_receives_what_was_masked(tmp_path, register):
-    from mairie_cli.services.association import Association
-    from mairie_cli.services.keys import CommuneKeys, set_recipients
-    from mairie_cli.services.reception import receive
-    from mairie_cli.storage.exports import ExportStore
+    from mairie_cli.services.association.reception import receive
+    from mairie_cli.services.association.workspace import Association
+    from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
+    from mairie_cli.storage.commune.exports import ExportStore
 
     register.add(NewContribution(text=PRIVATE, author="Jean Dupont"))
     association, _ = Association.init(tmp_path / "asso", "01")
@@ -231,9 +231,9 @@ def read_text(image_path: Path) -> str:
 
 @needs_tesseract
 def test_scans_are_exported_with_personal_data_blacked_out(register, tmp_path):
-    from mairie_cli.ocr.synthetic import typed_page
-    from mairie_cli.services import proofread
-    from mairie_cli.services.ocr import run_ocr
+    from mairie_cli.services.commune import proofread
+    from mairie_cli.services.commune.ocr import run_ocr
+    from testkit.synthetic import typed_page
 
     folder = tmp_path / "scans"
     folder.mkdir()
@@ -274,9 +274,9 @@ def test_scans_are_exported_with_personal_data_blacked_out(register, tmp_path):
 
 @needs_tesseract
 def test_unreadable_handwriting_travels_only_when_asked(register, tmp_path):
-    from mairie_cli.ocr.synthetic import handwritten_page
-    from mairie_cli.services.ocr import run_ocr
-    from mairie_cli.storage.pages import PageStore
+    from mairie_cli.services.commune.ocr import run_ocr
+    from mairie_cli.storage.commune.pages import PageStore
+    from testkit.synthetic import handwritten_page
 
     folder = tmp_path / "scans"
     folder.mkdir()

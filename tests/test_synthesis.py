@@ -12,13 +12,13 @@ from openpyxl import load_workbook
 
 from mairie_cli.errors import ExitCode
 from mairie_cli.models import Nature, NewContribution
-from mairie_cli.services.association import Association
-from mairie_cli.services.export import export_bundle
-from mairie_cli.services.keys import CommuneKeys, set_recipients
-from mairie_cli.services.reception import receive
-from mairie_cli.services.register import Register
-from mairie_cli.services.synthesis import build_synthesis, set_theme
-from mairie_cli.storage.exports import ExportStore
+from mairie_cli.services.association.reception import receive
+from mairie_cli.services.association.synthesis import build_synthesis, set_theme
+from mairie_cli.services.association.workspace import Association
+from mairie_cli.services.commune.export import export_bundle
+from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
+from mairie_cli.services.commune.register import Register
+from mairie_cli.storage.commune.exports import ExportStore
 
 PETITION = (
     "Nous, habitants du canton, demandons le maintien de la maternité et des urgences de l'hôpital "
@@ -152,7 +152,7 @@ def test_a_failed_synthesis_leaves_the_previous_one_and_nothing_else(received, t
     import sys
     import tempfile
 
-    from mairie_cli.services import synthesis
+    from mairie_cli.services.association import synthesis
 
     target = tmp_path / "s.xlsx"
     build_synthesis(received, target)

@@ -25,9 +25,6 @@ BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"
 TAGMANIFEST = "tagmanifest-sha256.txt"
 SIGNATURE = "tagmanifest-sha256.txt.minisig"
-#: The signer's public key, a tag file: it proves nothing by itself, but lets the association
-#: show the fingerprint of an unknown key and trust it after a phone call.
-KEY_FILE = "cle-commune.pub"
 
 #: Limits when opening a ZIP received from elsewhere.
 MAX_MEMBERS = 10_000

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _open(ctx: typer.Context, dossier: Optional[Path]) -> Any:  # noqa: UP045
-    from mairie_cli.services.association import Association
+    from mairie_cli.services.association.workspace import Association
 
     return Association.open(dossier or state(ctx).folder)
 
@@ -52,7 +52,7 @@ def init(
     dossier: Folder = None,
 ) -> None:
     """Créer l'espace de travail de l'association et sa clé (sans rien effacer s'il existe)."""
-    from mairie_cli.services.association import Association
+    from mairie_cli.services.association.workspace import Association
 
     association, created = Association.init(dossier or state(ctx).folder, departement, nom)
     with association:
@@ -237,7 +237,7 @@ def recevoir(
 ) -> None:
     """Vérifier puis fusionner les paquets des communes, dans n'importe quel ordre."""
     from mairie_cli.errors import InvalidValue, ReceptionIncomplete, StateMismatch
-    from mairie_cli.services.reception import QUARANTINED, receive
+    from mairie_cli.services.association.reception import Receipt, receive
 
     if not chemins and not quarantaine:
         raise InvalidValue(
@@ -251,7 +251,7 @@ def recevoir(
         output.print_json(report.to_dict())
     else:
         _reception_summary(report)
-    quarantined = report.count(QUARANTINED)
+    quarantined = report.count(Receipt.QUARANTINED)
     if quarantined or report.count("illisible"):
         raise ReceptionIncomplete(
             f"{quarantined} paquet(s) mis en quarantaine (raison ci-dessus, et dans « mairie asso etat ») ; "
@@ -364,7 +364,7 @@ def synthese(
     json: Json = False,
 ) -> None:
     """Écrire la synthèse départementale : classeur Excel (thèmes, graphiques, méthode) et CSV ouvert."""
-    from mairie_cli.services.synthesis import build_synthesis
+    from mairie_cli.services.association.synthesis import build_synthesis
 
     with _open(ctx, dossier) as association, output.progress("Synthèse", "contributions/min") as bar:
         result = build_synthesis(association, sortie, csv, taxonomy_path=taxonomie, progress=bar)
@@ -398,7 +398,7 @@ def theme(
     dossier: Folder = None,
 ) -> None:
     """Corriger le thème d'une contribution : la correction prime sur le classement automatique."""
-    from mairie_cli.services.synthesis import set_theme
+    from mairie_cli.services.association.synthesis import set_theme
 
     with _open(ctx, dossier) as association:
         insee, uuid = set_theme(association, ident, principal, secondaires or [], taxonomy_path=taxonomie)

@@ -249,7 +249,7 @@ def state(ctx: typer.Context) -> State:
 
 def open_register(ctx: typer.Context, folder: Path | None = None) -> Any:
     """Open the workspace chosen by ``--dossier``, ``MAIRIE_DOSSIER`` or the current folder."""
-    from mairie_cli.services.register import Register
+    from mairie_cli.services.commune.register import Register
 
     return Register.open(folder or state(ctx).folder)
 

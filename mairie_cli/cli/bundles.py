@@ -66,12 +66,12 @@ def exporter(
     Les données personnelles des textes (téléphones, courriels, numéros de sécurité sociale,
     IBAN, adresses, noms) sont remplacées par [TÉLÉPHONE], [NOM]… ; --apercu montre lesquelles.
     """
-    from mairie_cli.services.export import export_bundle, parse_size
+    from mairie_cli.services.commune.export import export_bundle, parse_size
 
     if apercu:
         from mairie_cli.cli.privacy import show_preview
-        from mairie_cli.services.privacy import preview
-        from mairie_cli.storage.exports import ExportStore
+        from mairie_cli.services.commune.privacy import preview
+        from mairie_cli.storage.commune.exports import ExportStore
 
         with open_register(ctx, dossier) as register:
             pending = [c for c in ExportStore(register.db).pending(full=tout) if not c.deleted]
@@ -142,18 +142,18 @@ def verifier(
     json: Json = False,
 ) -> None:
     """Vérifier des paquets : signature, sommes de contrôle, parties et résumé d'état."""
+    from mairie_cli.bundle.verify import verify_file
     from mairie_cli.crypto import signing
     from mairie_cli.crypto.encryption import read_identity
     from mairie_cli.errors import MairieError
-    from mairie_cli.services.verify import verify_file
 
     public = signing.read_public_key(cle) if cle else None
     identities = [read_identity(identite)] if identite else None
     known: list[dict[str, Any]] = []
     workspace_register = _maybe_register(ctx, dossier)
     if workspace_register is not None:
-        from mairie_cli.services.keys import CommuneKeys
-        from mairie_cli.storage.exports import ExportStore
+        from mairie_cli.services.commune.keys import CommuneKeys
+        from mairie_cli.storage.commune.exports import ExportStore
 
         with workspace_register as reg:
             known = ExportStore(reg.db).exports()
@@ -187,7 +187,7 @@ def verifier(
 
 
 def _maybe_register(ctx: typer.Context, dossier: Path | None) -> Any:
-    from mairie_cli.services.register import Register
+    from mairie_cli.services.commune.register import Register
     from mairie_cli.workspace import Workspace
 
     workspace = Workspace.at(dossier or state(ctx).folder)

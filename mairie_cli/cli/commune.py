@@ -28,7 +28,7 @@ def init(
     dossier: Folder = None,
 ) -> None:
     """Créer l'espace de travail de la commune (sans rien effacer s'il existe déjà)."""
-    from mairie_cli.services.register import Register
+    from mairie_cli.services.commune.register import Register
 
     register, result = Register.init(dossier or state(ctx).folder, commune, nom)
     with register:

@@ -45,7 +45,7 @@ def importer(
     fichier est importé d'un coup, ou rien ; importer deux fois le même fichier n'ajoute rien.
     """
     from mairie_cli.errors import RowsRejected
-    from mairie_cli.services.importer import import_file, parse_column_options
+    from mairie_cli.services.commune.importer import import_file, parse_column_options
 
     forced = parse_column_options(colonne)
     with open_register(ctx, dossier) as register, output.progress("Import des lignes") as progress:
@@ -74,7 +74,7 @@ def importer(
 
 
 def _print_mapping(report: Any) -> None:
-    from mairie_cli.services.importer import FIELDS
+    from mairie_cli.services.commune.importer import FIELDS
 
     output.info(
         f"Fichier « {report.file} », feuille « {report.sheet} », en-têtes ligne {report.header_row} :"

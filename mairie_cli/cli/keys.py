@@ -28,7 +28,7 @@ def cle(
     json: Json = False,
 ) -> None:
     """Montrer la clé publique de la commune et écrire le fichier à donner à l'association."""
-    from mairie_cli.services.keys import CommuneKeys
+    from mairie_cli.services.commune.keys import CommuneKeys
 
     with open_register(ctx, dossier) as register:
         keys = CommuneKeys.of(register.workspace)
@@ -80,8 +80,8 @@ def destinataire(
 ) -> None:
     """Enregistrer la clé de chiffrement de l'association (à faire une fois)."""
     from mairie_cli.errors import KeyProblem
-    from mairie_cli.services.keys import recipients_from_file, set_recipients
-    from mairie_cli.storage.exports import ExportStore
+    from mairie_cli.services.commune.keys import recipients_from_file, set_recipients
+    from mairie_cli.storage.commune.exports import ExportStore
 
     if fichier is not None:
         cle, secours = recipients_from_file(fichier)
@@ -99,8 +99,8 @@ def destinataire(
 @command(config_app, "voir")
 def voir(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
     """Afficher les réglages de la commune."""
-    from mairie_cli.services.keys import BACKUP_RECIPIENT, RECIPIENT
-    from mairie_cli.storage.exports import ExportStore
+    from mairie_cli.services.commune.keys import BACKUP_RECIPIENT, RECIPIENT
+    from mairie_cli.storage.commune.exports import ExportStore
 
     with open_register(ctx, dossier) as register:
         store = ExportStore(register.db)

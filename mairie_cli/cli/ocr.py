@@ -45,7 +45,7 @@ def ocr(
     manuscrites sont mises de côté pour être tapées avec « mairie relire ».
     """
     from mairie_cli.errors import BatchIncomplete
-    from mairie_cli.services.ocr import run_ocr
+    from mairie_cli.services.commune.ocr import run_ocr
 
     with open_register(ctx, dossier) as register, output.progress("Lecture des pages", "p/min") as bar:
         report = run_ocr(

@@ -63,7 +63,7 @@ def confidentialite(
     envois suivants.
     """
     from mairie_cli.errors import InvalidValue
-    from mairie_cli.services import privacy
+    from mairie_cli.services.commune import privacy
 
     with open_register(ctx, dossier) as register:
         uuids = [register.resolve_id(i) for i in ids or []]
@@ -97,7 +97,7 @@ def confidentialite(
         if uuids:
             contributions = [register.get(u) for u in uuids]
         else:
-            from mairie_cli.storage.exports import ExportStore
+            from mairie_cli.storage.commune.exports import ExportStore
 
             contributions = [c for c in ExportStore(register.db).pending(full=tout) if not c.deleted]
         shown = privacy.preview(register, contributions)

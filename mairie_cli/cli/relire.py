@@ -35,7 +35,7 @@ def relire(
     Les mots lus avec peu de certitude sont surlignés. Une page manuscrite s'ouvre dans la
     visionneuse d'images pendant que vous tapez ses contributions comme avec « mairie saisir ».
     """
-    from mairie_cli.services import proofread
+    from mairie_cli.services.commune import proofread
 
     with open_register(ctx, dossier) as reg:
         todo = proofread.pages(reg, cahier)
@@ -61,7 +61,7 @@ class _Stop(Exception):
 
 def _proofread_page(reg: Any, page: Any, where: str) -> None:
     from mairie_cli.errors import MairieError
-    from mairie_cli.services import proofread
+    from mairie_cli.services.commune import proofread
 
     out = output.console()
     index = 0
@@ -118,7 +118,7 @@ def _proofread_page(reg: Any, page: Any, where: str) -> None:
 def _transcribe(reg: Any, page: Any, where: str, *, open_image: bool) -> None:
     from mairie_cli.cli.prompts import confirm
     from mairie_cli.cli.typing_session import TypingSession
-    from mairie_cli.services import proofread
+    from mairie_cli.services.commune import proofread
 
     output.console().print(f"\n[bold]{output.escape(where)}[/bold] — page manuscrite à taper")
     if open_image:
@@ -153,7 +153,7 @@ def _show(image: Path) -> None:
 def _highlighted(text: str, words: list[tuple[str, float]]) -> Any:
     from rich.text import Text
 
-    from mairie_cli.services.proofread import LOW_CONFIDENCE
+    from mairie_cli.services.commune.proofread import LOW_CONFIDENCE
 
     result = Text(text)
     position = 0

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mairie_cli.models import PageStatus
 from mairie_cli.ocr.imageops import BLANK_INK_RATIO
 from mairie_cli.textnorm import fold
 
-BLANK, TYPED, HANDWRITTEN = "vide", "brouillon", "manuscrit"
+BLANK, TYPED, HANDWRITTEN = PageStatus.BLANK, PageStatus.DRAFTS, PageStatus.HANDWRITTEN
 MIN_MEAN_CONFIDENCE = 50.0
 MIN_FRENCH_SHARE = 0.2
 MAX_UNREADABLE_SHARE = 0.45  # words below 40 of confidence (a typed table reaches 0.39)

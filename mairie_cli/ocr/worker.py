@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.errors import MairieError
+from mairie_cli.models import PageStatus
 
 #: OSD is run only when the first reading looks poor: an upright page pays nothing for it.
 ORIENTATION_MIN_CONFIDENCE = 1.5
@@ -26,15 +27,15 @@ def read_page(task: dict[str, Any]) -> dict[str, Any]:
     try:
         result.update(_read(task))
     except TimeoutError as exc:
-        result.update(status="echec", error=f"délai dépassé ({exc})")
+        result.update(status=PageStatus.FAILED.value, error=f"délai dépassé ({exc})")
     except MairieError as exc:
-        result.update(status="echec", error=exc.message)
+        result.update(status=PageStatus.FAILED.value, error=exc.message)
     except FileNotFoundError:
-        result.update(status="echec", error="l'original n'est plus dans le dossier pages/ (effacé ?)")
+        result.update(status=PageStatus.FAILED.value, error="l'original n'est plus dans le dossier pages/ (effacé ?)")
     except OSError as exc:
-        result.update(status="echec", error=f"fichier illisible ({exc.strerror or exc})")
+        result.update(status=PageStatus.FAILED.value, error=f"fichier illisible ({exc.strerror or exc})")
     except Exception as exc:  # one bad page must never stop the batch: reported, not raised
-        result.update(status="echec", error=f"erreur inattendue ({type(exc).__name__} : {exc})")
+        result.update(status=PageStatus.FAILED.value, error=f"erreur inattendue ({type(exc).__name__} : {exc})")
     result["seconds"] = round(time.monotonic() - started, 2)
     return result
 
@@ -48,13 +49,13 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
         lines: list[list[Any]] = [[line.rstrip(), None] for line in text.split("\n")]
         while lines and not lines[-1][0].strip():
             lines.pop()
-        return {"status": triage.TYPED, "engine": "pdf", "lines": lines, "words": [], "dpi": 0}
+        return {"status": triage.TYPED.value, "engine": "pdf", "lines": lines, "words": [], "dpi": 0}
     grey = imageops.normalise(image)
     width, height = grey.size
     ink = imageops.ink_ratio(grey)
     base = {"width": width, "height": height, "dpi": dpi, "ink_ratio": round(ink, 5)}
     if triage.is_blank(ink):
-        return {**base, "status": triage.BLANK, "lines": [], "words": []}
+        return {**base, "status": triage.BLANK.value, "lines": [], "words": []}
     grey, factor = imageops.upscale_if_small(grey)
     timeout = float(task.get("timeout", 120))
     language = task["language"]
@@ -71,7 +72,7 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
                 words, verdict, skew, rotation = again, second, second_skew, turn
     return {
         **base,
-        "status": verdict.outcome,
+        "status": str(verdict.outcome),
         "engine": f"tesseract {task.get('engine_version', '')}".strip(),
         "model": language,
         "params": {

@@ -16,13 +16,13 @@ from mairie_cli.errors import (
     MairieError,
     StorageFailed,
 )
-from mairie_cli.storage.migrations import COMMUNE, Schema
+from mairie_cli.storage.schema import Schema
 
 
-def open_database(path: Path, schema: Schema = COMMUNE) -> sqlite_utils.Database:
+def open_database(path: Path, schema: Schema) -> sqlite_utils.Database:
     """Open (creating if needed) a mairie database and apply pending migrations.
 
-    ``schema`` says which kind: a commune's register (the default) or an association's.
+    ``schema`` says which kind: a commune's register or an association's.
 
     WAL journal with ``synchronous=FULL``: a committed entry survives a power cut, and
     readers never block the secretary who is typing.
@@ -71,8 +71,8 @@ def _migrate(db: sqlite_utils.Database, path: Path, schema: Schema) -> None:
 
 
 def _foreign(path: Path, app_id: int, expected: Schema) -> str:
-    from mairie_cli.storage.asso_migrations import ASSOCIATION
-    from mairie_cli.storage.migrations import COMMUNE
+    from mairie_cli.storage.association.migrations import ASSOCIATION
+    from mairie_cli.storage.commune.migrations import COMMUNE
 
     for other in (COMMUNE, ASSOCIATION):
         if other.application_id == app_id:

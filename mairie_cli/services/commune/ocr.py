@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mairie_cli.clock import now_iso
 from mairie_cli.errors import MairieError, ScanUnreadable
 from mairie_cli.files import copy_durably, sha256_file
-from mairie_cli.models import NewContribution, Source
+from mairie_cli.models import EntryStatus, NewContribution, PageStatus, Source
 from mairie_cli.ocr import segment, sources, tesseract, triage
 from mairie_cli.ocr.worker import read_page
-from mairie_cli.services.register import Register, now_iso
+from mairie_cli.services.commune.register import Register
+from mairie_cli.storage.commune.pages import PageStore
 from mairie_cli.storage.database import transaction
-from mairie_cli.storage.pages import PageStore
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -60,7 +61,7 @@ class OcrReport:
 
     @property
     def failed(self) -> list[PageOutcome]:
-        return [p for p in self.pages if p.status == "echec"]
+        return [p for p in self.pages if p.status == PageStatus.FAILED]
 
     @property
     def complete(self) -> bool:
@@ -111,7 +112,7 @@ def run_ocr(
     """OCR the given scans (default: the workspace's ``scans/``) into draft contributions."""
     engine = tesseract.check(language)
     cahier = register.cahier(cahier_id)
-    store = PageStore(register.db)
+    store = register.pages
     report = OcrReport(engine=f"tesseract {engine}")
     files = scan_files(paths or [register.workspace.scans_dir])
     originals: list[str] = []
@@ -195,7 +196,7 @@ def _save(
         store.save_result(result["page_id"], result, now)
         entries = [
             NewContribution(
-                text=draft.text, source=Source.OCR, page_id=result["page_id"], status="brouillon",
+                text=draft.text, source=Source.OCR, page_id=result["page_id"], status=EntryStatus.DRAFT,
                 region={"box": list(draft.box) if draft.box else None, "lines": [draft.first, draft.last]},
             )
             for draft in drafts

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-#: Columns of a merged contribution, in the order ``upsert_contributions`` takes them.
+#: Columns of a merged contribution (the keys of the rows ``upsert_contributions`` takes).
 CONTRIBUTION_FIELDS = (
     "insee", "uuid", "version", "digest", "cahier_id", "position", "page_number", "written_on",
     "nature", "text", "author", "source", "scan_file", "scan_page", "created_at", "updated_at",
@@ -223,8 +223,12 @@ class AssociationStore:
 
     # -- merged data ---------------------------------------------------------------------
 
-    def upsert_contributions(self, rows: list[tuple[Any, ...]]) -> None:
-        self.db.conn.executemany(_UPSERT_CONTRIBUTION, rows)
+    def upsert_contributions(self, rows: list[dict[str, Any]]) -> None:
+        """Merge contributions given by column name (``CONTRIBUTION_FIELDS``): the highest
+        version of each wins."""
+        self.db.conn.executemany(
+            _UPSERT_CONTRIBUTION, [tuple(r[f] for f in CONTRIBUTION_FIELDS) for r in rows]
+        )
 
     def upsert_cahiers(self, insee: str, sequence: int, cahiers: list[dict[str, Any]]) -> None:
         """Cahier descriptions: the one from the latest export wins."""

@@ -9,7 +9,11 @@ from typing import Any
 import sqlite_utils
 
 from mairie_cli.models import Contribution
-from mairie_cli.storage.register import CONTRIBUTION_COLUMNS, FROM_CONTRIBUTIONS, contribution_from_row
+from mairie_cli.storage.commune.register import (
+    CONTRIBUTION_COLUMNS,
+    FROM_CONTRIBUTIONS,
+    contribution_from_row,
+)
 
 
 class ExportStore:

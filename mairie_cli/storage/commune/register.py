@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-from mairie_cli.models import Cahier, Commune, Contribution, Nature, Source
+from mairie_cli.models import Cahier, Commune, Contribution, EntryStatus, Nature, Source
 
 CONTRIBUTION_COLUMNS = (
     "c.uuid, c.version, c.cahier_id, c.position, c.page_number, c.written_on, c.nature, "
@@ -24,7 +24,7 @@ JOURNAL_FIELDS = (
 )  # fmt: skip
 
 
-#: Column order of the rows given to ``RegisterStore.insert_contributions``.
+#: Columns of the rows given to ``RegisterStore.insert_contributions`` (as dict keys).
 INSERT_COLUMNS = (
     "uuid", "version", "cahier_id", "position", "page_number", "written_on", "nature",
     "text", "author", "source", "import_key", "created_at", "updated_at", "page_id", "status",
@@ -94,10 +94,10 @@ class RegisterStore:
 
     # -- contributions -------------------------------------------------------------------
 
-    def insert_contributions(self, rows: list[tuple[Any, ...]]) -> None:
-        """Insert rows given in ``INSERT_COLUMNS`` order and index them for search."""
+    def insert_contributions(self, rows: list[dict[str, Any]]) -> None:
+        """Insert rows given by column name (``INSERT_COLUMNS``) and index them for search."""
         first_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM contributions").fetchone()[0]
-        self.db.conn.executemany(_INSERT_SQL, rows)
+        self.db.conn.executemany(_INSERT_SQL, [tuple(r[c] for c in INSERT_COLUMNS) for r in rows])
         # One statement indexes the whole batch (ids only grow inside our write transaction).
         self.db.execute(
             "INSERT INTO contributions_fts(rowid, text, author) "
@@ -299,7 +299,7 @@ def contribution_from_row(row: tuple[Any, ...]) -> Contribution:
         deleted_at=row[12],
         cahier_title=row[13],
         page_id=row[14],
-        status=row[15],
+        status=EntryStatus(row[15]),
         region=json.loads(row[16]) if row[16] else None,
     )
 

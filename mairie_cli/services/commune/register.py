@@ -2,24 +2,25 @@
 
 Usable from Python without the command line::
 
-    from mairie_cli.services.register import Register
+    from mairie_cli.services.commune.register import Register
     with Register.open("/chemin/vers/la/mairie") as register:
         register.add(NewContribution(text="Rouvrir le bureau de poste."))
 """
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import re
 import uuid as uuid_module
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
+
+from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.dates import check_plausible, format_fr
 from mairie_cli.errors import (
     AmbiguousId,
@@ -32,9 +33,13 @@ from mairie_cli.errors import (
     WorkspaceConflict,
 )
 from mairie_cli.insee import department_of, normalize_insee
-from mairie_cli.models import Cahier, Commune, Contribution, Nature, NewContribution, Source
-from mairie_cli.storage.database import open_database, transaction
-from mairie_cli.storage.register import INSERT_COLUMNS, JOURNAL_FIELDS, RegisterStore, journal_row
+from mairie_cli.models import Cahier, Commune, Contribution, EntryStatus, Nature, NewContribution, Source
+from mairie_cli.storage.commune import open_commune_database
+from mairie_cli.storage.commune.exports import ExportStore
+from mairie_cli.storage.commune.pages import PageStore
+from mairie_cli.storage.commune.privacy import PrivacyStore
+from mairie_cli.storage.commune.register import JOURNAL_FIELDS, RegisterStore, journal_row
+from mairie_cli.storage.database import transaction
 from mairie_cli.textnorm import clean_text
 from mairie_cli.workspace import Workspace
 
@@ -44,19 +49,6 @@ MAX_PAGE_NUMBER = 9999
 
 _KEEP: Any = object()
 _QUERY_TERMS = re.compile(r'"([^"]*)"|(\S+)')
-
-
-def now_iso() -> str:
-    """The current UTC time as stored everywhere (ISO 8601, milliseconds)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def current_actor() -> str:
-    """Who is making a change, for the journal: ``MAIRIE_UTILISATEUR`` or the OS account."""
-    try:
-        return os.environ.get("MAIRIE_UTILISATEUR") or getpass.getuser()
-    except (KeyError, OSError):
-        return "inconnu"
 
 
 @dataclass(frozen=True)
@@ -72,7 +64,7 @@ class InitResult:
 class PreparedBatch:
     """Rows and journal entries ready to be written (see ``Register.prepare``)."""
 
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # by column name
     journal: list[tuple[Any, ...]] = field(default_factory=list)
     uuids: list[str] = field(default_factory=list)
 
@@ -88,10 +80,14 @@ class SearchResult:
 class Register:
     """One commune's register, opened on its workspace."""
 
-    def __init__(self, workspace: Workspace, store: RegisterStore) -> None:
+    def __init__(self, workspace: Workspace, db: sqlite_utils.Database) -> None:
         self.workspace = workspace
-        self.store = store
-        self.db = store.db
+        self.db = db
+        # One store per concern, built once; every use case goes through them.
+        self.store = RegisterStore(db)
+        self.exports = ExportStore(db)
+        self.pages = PageStore(db)
+        self.privacy = PrivacyStore(db)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -99,7 +95,7 @@ class Register:
     def open(cls, folder: Path | str | None = None) -> Register:
         """Open an existing workspace (``folder``, ``MAIRIE_DOSSIER`` or the current folder)."""
         workspace = Workspace.at(folder).require()
-        return cls(workspace, RegisterStore(open_database(workspace.db_path)))
+        return cls(workspace, open_commune_database(workspace.db_path))
 
     @classmethod
     def init(
@@ -110,7 +106,7 @@ class Register:
         name = name.strip() if name and name.strip() else None
         workspace = Workspace.at(folder)
         workspace.create_folders()
-        register = cls(workspace, RegisterStore(open_database(workspace.db_path)))
+        register = cls(workspace, open_commune_database(workspace.db_path))
         existing = register.store.get_commune()
         if existing is not None and existing.insee != code:
             register.close()
@@ -120,7 +116,7 @@ class Register:
                 "choisissez un autre dossier pour la commune " + code + "."
             )
         created = existing is None
-        from mairie_cli.services.keys import CommuneKeys
+        from mairie_cli.services.commune.keys import CommuneKeys
 
         keys_created = CommuneKeys.of(workspace).ensure(code)
         with transaction(register.db):
@@ -247,7 +243,7 @@ class Register:
         batch = PreparedBatch()
         for offset, entry in enumerate(entries):
             row = self._new_row(entry, cahier_id, first_position + offset, stamp)
-            batch.rows.append(tuple(row[c] for c in INSERT_COLUMNS))
+            batch.rows.append(row)
             batch.journal.append(
                 journal_row(
                     {
@@ -285,7 +281,7 @@ class Register:
             "created_at": stamp,
             "updated_at": stamp,
             "page_id": entry.page_id,
-            "status": entry.status,
+            "status": EntryStatus(entry.status).value,
             "region": json.dumps(entry.region) if entry.region else None,
         }
 
@@ -439,11 +435,8 @@ class Register:
 
     def state(self) -> dict[str, Any]:
         """Counts per cahier, nature and source, scanned pages and exports, for ``mairie etat``."""
-        from mairie_cli.storage.exports import ExportStore
-        from mairie_cli.storage.pages import PageStore
-
         per_cahier = dict(self.store.counts("cahier_id"))
-        last_export = ExportStore(self.db).last_export()
+        last_export = self.exports.last_export()
         cahiers = [replace(c, count=per_cahier.get(c.id, 0)) for c in self.cahiers()]
         commune = self.commune
         return {
@@ -456,7 +449,7 @@ class Register:
             "sources": {s.value: 0 for s in Source} | dict(self.store.counts("source")),
             "last_change": self.store.last_change(),
             "drafts": self.store.count_drafts(),
-            "pages": PageStore(self.db).counts(),
+            "pages": self.pages.counts(),
             "last_export": (
                 {"sequence": last_export["sequence"], "created_at": last_export["created_at"]}
                 if last_export else None

@@ -12,15 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mairie_cli.clock import now_iso
 from mairie_cli.errors import InvalidValue
 from mairie_cli.privacy.detect import KINDS, NAME, Span, fold
 from mairie_cli.privacy.masking import Choices
+from mairie_cli.storage.commune.privacy import PrivacyStore
 from mairie_cli.storage.database import transaction
-from mairie_cli.storage.privacy import PrivacyStore
 
 if TYPE_CHECKING:
     from mairie_cli.models import Contribution
-    from mairie_cli.services.register import Register
+    from mairie_cli.services.commune.register import Register
 
 KEEP, MASK = "garder", "masquer"
 
@@ -86,7 +87,7 @@ def choose(
         term,
         uuid,
         lambda: store.set_choice(
-            uuid, term, fold(term), decision, kind if decision == MASK else None, _now()
+            uuid, term, fold(term), decision, kind if decision == MASK else None, now_iso()
         ),
         f"{decision} « {term} »",
     )
@@ -123,9 +124,3 @@ def _remasking(
         for changed_uuid in changed:
             register.new_version(changed_uuid, reason)
     return len(changed)
-
-
-def _now() -> str:
-    from mairie_cli.services.register import now_iso
-
-    return now_iso()

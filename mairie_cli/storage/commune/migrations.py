@@ -1,4 +1,4 @@
-"""Numbered schema migrations. Never edit one that has shipped: add the next.
+"""Numbered schema migrations of a commune's register. Never edit one that has shipped: add the next.
 
 ``PRAGMA user_version`` holds how many have been applied; opening a database applies the
 pending ones, each in its own transaction together with the version bump.
@@ -6,24 +6,12 @@ pending ones, each in its own transaction together with the version bump.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import sqlite_utils
+
+from mairie_cli.storage.schema import Migration, Schema
 
 #: Written in every commune database so that another SQLite file is recognised as foreign.
 APPLICATION_ID = 0x4D414952  # "MAIR"
-
-Migration = Callable[[sqlite_utils.Database], None]
-
-
-@dataclass(frozen=True)
-class Schema:
-    """A kind of mairie database: its application id, its migrations, what to call it."""
-
-    application_id: int
-    migrations: list[Migration]
-    label: str  # « la base d'une commune »
 
 
 def m001_register(db: sqlite_utils.Database) -> None:

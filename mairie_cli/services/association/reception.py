@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.bundle.bag import OpenedBag
-from mairie_cli.bundle.records import StateSummary, canonical_json
+from mairie_cli.bundle.format import MASKED_SCANS, SCANS
+from mairie_cli.bundle.records import read_cahiers, read_records
+from mairie_cli.bundle.verify import VerifiedBundle, check_bag, embedded_key, is_encrypted, opened_bundle
+from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.crypto import signing
 from mairie_cli.errors import (
     BundleInvalid,
@@ -41,9 +44,9 @@ from mairie_cli.errors import (
 )
 from mairie_cli.files import copy_durably, sha256_file
 from mairie_cli.insee import department_of, normalize_insee
-from mairie_cli.services.association import Association
-from mairie_cli.services.register import current_actor, now_iso
-from mairie_cli.services.verify import VerifiedBundle, check_bag, embedded_key, is_encrypted, opened_bundle
+from mairie_cli.models import TextEnum
+from mairie_cli.services.association.ledger import check_chain, check_state, conflict, missing_sequences
+from mairie_cli.services.association.workspace import Association
 from mairie_cli.storage.database import transaction
 
 #: Errors that condemn a bundle (it goes to the quarantine); any other stops the reception.
@@ -51,19 +54,17 @@ BUNDLE_ERRORS = (
     BundleInvalid, DecryptionFailed, SignatureInvalid, UnsafeArchive, UntrustedKey,
     OutsideDepartment, SequenceConflict, KeyProblem,
 )  # fmt: skip
-_NATURES = {"doleance", "proposition", "autre"}
-_SOURCES = {"saisie", "import", "ocr"}
-_RECORD_KEYS = {
-    "author", "cahier", "created_at", "date", "deleted_at", "nature", "page", "position", "scan",
-    "source", "text", "updated_at", "uuid", "version",
-}  # fmt: skip
 
 Progress = Callable[[int, int], None]
 
-APPLIED = "appliqué"
-DUPLICATE = "doublon"
-QUARANTINED = "quarantaine"
-UNREADABLE = "illisible"
+
+class Receipt(TextEnum):
+    """What became of a file given to the reception."""
+
+    APPLIED = "appliqué"
+    DUPLICATE = "doublon"
+    QUARANTINED = "quarantaine"
+    UNREADABLE = "illisible"
 
 
 @dataclass
@@ -98,10 +99,10 @@ class ReceptionReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "files": [o.to_dict() for o in self.outcomes],
-            "applied": self.count(APPLIED),
-            "duplicates": self.count(DUPLICATE),
-            "quarantined": self.count(QUARANTINED),
-            "unreadable": self.count(UNREADABLE),
+            "applied": self.count(Receipt.APPLIED),
+            "duplicates": self.count(Receipt.DUPLICATE),
+            "quarantined": self.count(Receipt.QUARANTINED),
+            "unreadable": self.count(Receipt.UNREADABLE),
             "missing": self.missing,
             "state_mismatches": self.mismatches,
         }
@@ -144,7 +145,7 @@ def receive(
     for done, (path, label) in enumerate(files, start=1):
         outcome = receiver.receive_file(path, label)
         report.outcomes.append(outcome)
-        if outcome.insee and outcome.status != QUARANTINED:
+        if outcome.insee and outcome.status != Receipt.QUARANTINED:
             touched.add(outcome.insee)
         if progress:
             progress(done, len(files))
@@ -157,14 +158,12 @@ def receive(
 
 
 def _missing(association: Association, insee: str) -> list[str]:
-    from mairie_cli.services.association import missing_sequences
-
     return missing_sequences(association.store.sequences(insee))
 
 
 @dataclass
 class _Records:
-    rows: list[tuple[Any, ...]]
+    rows: list[dict[str, Any]]  # by column name, as the store merges them
     contributions: int
     tombstones: int
 
@@ -182,13 +181,15 @@ class _Receiver:
         try:
             sha256 = sha256_file(path)
         except OSError:
-            return Outcome(label, UNREADABLE, code=FileUnreadable.code, message=f"« {path} » ne se lit pas.")
+            return Outcome(
+                label, Receipt.UNREADABLE, code=FileUnreadable.code, message=f"« {path} » ne se lit pas."
+            )
         known = self.store.received_file(sha256)
         if known is not None:
             self._release(sha256)
             return Outcome(
-                label, DUPLICATE, insee=known["insee"], sequence=known["sequence"], part=known["part"],
-                message="déjà reçu : rien n'a changé",
+                label, Receipt.DUPLICATE, insee=known["insee"], sequence=known["sequence"],
+                part=known["part"], message="déjà reçu : rien n'a changé",
             )  # fmt: skip
         context: dict[str, Any] = {}
         try:
@@ -219,124 +220,76 @@ class _Receiver:
             raise self._untrusted(label, insee, key_id, bag, context)
         verified = check_bag(bag, label, key, read_records=False)
         context.update(sequence=verified.sequence, part=verified.part)
-        tag_digest = hashlib.sha256(bag.tagmanifest).hexdigest()
         records = _read_records(bag, label, insee, verified.sequence)
-        cahiers = _read_cahiers(bag, label)
-        scans = [
-            p.removeprefix("data/")
-            for p in bag.payload
-            if p.startswith(("data/pages/", "data/pages-masquees/"))
-        ]
-        at = now_iso()
-        mismatch = ""
         # The ledger is read and written under one write lock: two receptions running at
         # once never both apply the same part.
         with transaction(self.association.db):
-            existing = self.store.part(insee, verified.sequence, verified.part)
-            duplicate = existing is not None
-            if existing is not None:
-                if existing["tag_digest"] != tag_digest:
-                    raise self._conflict(label, verified, "a déjà été reçu avec un autre contenu")
-                self.store.note_received_file(sha256, insee, verified.sequence, verified.part, label, at)
-            else:
-                digest = self._check_chain(label, verified, tag_digest)
-                archived = self._archive(path, insee, sha256)
-                self.store.note_commune(insee, verified.commune)
-                if self.store.sequence(insee, verified.sequence) is None:
-                    self.store.insert_sequence(
-                        {
-                            "insee": insee, "sequence": verified.sequence, "parts": verified.parts,
-                            "previous_digest": verified.previous_digest,
-                            "state": json.dumps(verified.state, sort_keys=True),
-                            "full": int(verified.full), "key_id": verified.key_id, "first_received_at": at,
-                        }
-                    )  # fmt: skip
-                self.store.insert_part(
-                    {
-                        "insee": insee, "sequence": verified.sequence, "part": verified.part,
-                        "tag_digest": tag_digest, "file_sha256": sha256, "file_name": label,
-                        "archived_as": archived, "contributions": records.contributions,
-                        "tombstones": records.tombstones, "received_at": at,
-                    }
-                )  # fmt: skip
-                self.store.note_received_file(sha256, insee, verified.sequence, verified.part, label, at)
-                self.store.upsert_contributions(records.rows)
-                self.store.upsert_cahiers(insee, verified.sequence, cahiers)
-                self.store.note_scans(insee, scans, sha256)
-                if digest:
-                    self.store.set_sequence_digest(insee, verified.sequence, digest)
-                if verified.pages_to_type is not None:
-                    self.store.note_pages_to_type(insee, verified.sequence, verified.pages_to_type)
-                mismatch = self._check_state(insee, at)
-                self.store.journal(
-                    at, current_actor(), "receive",
-                    {"file": label, "sha256": sha256, "insee": insee, "sequence": verified.sequence,
-                     "part": verified.part, "contributions": records.contributions,
-                     "tombstones": records.tombstones},
-                )  # fmt: skip
+            applied, mismatch = self._apply(path, label, sha256, bag, verified, records)
         self._release(sha256)
-        if duplicate:
-            return self._outcome(label, DUPLICATE, verified, "déjà reçu (autre copie du même paquet)")
-        outcome = self._outcome(label, APPLIED, verified, "")
+        if not applied:
+            return self._outcome(label, Receipt.DUPLICATE, verified, "déjà reçu (autre copie du même paquet)")
+        outcome = self._outcome(label, Receipt.APPLIED, verified, "")
         outcome.contributions, outcome.tombstones = records.contributions, records.tombstones
         if mismatch:
             outcome.code, outcome.message = StateMismatch.code, mismatch
         return outcome
 
-    def _check_chain(self, label: str, verified: VerifiedBundle, tag_digest: str) -> str:
-        """Same number, same export; each export names the previous one's digest. Returns the
-        export's digest when this part is its last one missing (else "")."""
-        insee, number = verified.insee, verified.sequence
-        known = self.store.sequence(insee, number)
-        if known is not None and (
-            known["parts"] != verified.parts
-            or known["previous_digest"] != verified.previous_digest
-            or json.loads(known["state"]) != verified.state
-        ):
-            raise self._conflict(label, verified, "a déjà été reçu avec un autre contenu")
-        previous = self.store.sequence(insee, number - 1) if number > 1 else None
-        if previous is not None and previous["digest"] and previous["digest"] != verified.previous_digest:
-            raise self._conflict(
-                label, verified, f"ne suit pas l'envoi n° {number - 1} reçu (chaîne des empreintes rompue)"
-            )
-        parts = dict(self.store.part_digests(insee, number))
-        parts[verified.part] = tag_digest
-        if len(parts) < verified.parts:
-            return ""
-        digest = "sha256:" + hashlib.sha256("\n".join(parts[k] for k in sorted(parts)).encode()).hexdigest()
-        following = self.store.sequence(insee, number + 1)
-        if following is not None and following["previous_digest"] != digest:
-            raise self._conflict(
-                label, verified, f"ne correspond pas à l'envoi n° {number + 1} déjà reçu (chaîne rompue)"
-            )
-        return digest
-
-    def _check_state(self, insee: str, at: str) -> str:
-        """Compare what is held of a commune with the summary it signed, when comparable:
-        its latest export complete, and every earlier one in (or the latest a full export)."""
-        sequences = self.store.sequences(insee)
-        latest = sequences[-1]
-        complete = all(s["received"] == s["parts"] for s in sequences)
-        if latest["received"] < latest["parts"] or not (
-            latest["full"] or (complete and len(sequences) == latest["sequence"])
-        ):
-            self.store.set_state_status(insee, "en attente", latest["sequence"], at)
-            return ""
-        held = StateSummary.of_digests(self.store.state_digests(insee)).to_dict()
-        signed = json.loads(latest["state"])
-        if held == signed:
-            self.store.set_state_status(insee, "conforme", latest["sequence"], at)
-            return ""
-        message = (
-            f"Commune {insee} : après l'envoi n° {latest['sequence']}, l'association détient "
-            f"{held['contributions']} contributions et {held['tombstones']} suppressions, la commune "
-            f"en déclare {signed.get('contributions')} et {signed.get('tombstones')} (empreintes "
-            "différentes) : demandez-lui un export complet (mairie exporter --tout)."
-        )
-        self.store.set_state_status(insee, "différent", latest["sequence"], at)
-        self.store.add_problem(insee, latest["sequence"], StateMismatch.code, message, at)
-        self.mismatches.append({"insee": insee, "sequence": latest["sequence"], "message": message})
-        return message
+    def _apply(
+        self, path: Path, label: str, sha256: str, bag: OpenedBag, verified: VerifiedBundle, records: _Records
+    ) -> tuple[bool, str]:
+        """Write one verified part (inside the caller's transaction). Returns whether it was
+        new, and the explanation of a state that differs from what the commune signed."""
+        insee, store, at = verified.insee, self.store, now_iso()
+        tag_digest = hashlib.sha256(bag.tagmanifest).hexdigest()
+        existing = store.part(insee, verified.sequence, verified.part)
+        if existing is not None:
+            if existing["tag_digest"] != tag_digest:
+                raise conflict(label, verified, "a déjà été reçu avec un autre contenu")
+            store.note_received_file(sha256, insee, verified.sequence, verified.part, label, at)
+            return False, ""
+        digest = check_chain(store, label, verified, tag_digest)
+        cahiers = read_cahiers(bag, label)
+        scans = [
+            p.removeprefix("data/")
+            for p in bag.payload
+            if p.startswith((f"data/{SCANS}", f"data/{MASKED_SCANS}"))
+        ]
+        archived = self._archive(path, insee, sha256)
+        store.note_commune(insee, verified.commune)
+        if store.sequence(insee, verified.sequence) is None:
+            store.insert_sequence(
+                {
+                    "insee": insee, "sequence": verified.sequence, "parts": verified.parts,
+                    "previous_digest": verified.previous_digest,
+                    "state": json.dumps(verified.state, sort_keys=True),
+                    "full": int(verified.full), "key_id": verified.key_id, "first_received_at": at,
+                }
+            )  # fmt: skip
+        store.insert_part(
+            {
+                "insee": insee, "sequence": verified.sequence, "part": verified.part,
+                "tag_digest": tag_digest, "file_sha256": sha256, "file_name": label,
+                "archived_as": archived, "contributions": records.contributions,
+                "tombstones": records.tombstones, "received_at": at,
+            }
+        )  # fmt: skip
+        store.note_received_file(sha256, insee, verified.sequence, verified.part, label, at)
+        store.upsert_contributions(records.rows)
+        store.upsert_cahiers(insee, verified.sequence, cahiers)
+        store.note_scans(insee, scans, sha256)
+        if digest:
+            store.set_sequence_digest(insee, verified.sequence, digest)
+        if verified.pages_to_type is not None:
+            store.note_pages_to_type(insee, verified.sequence, verified.pages_to_type)
+        mismatch = check_state(store, insee, at)
+        if mismatch:
+            self.mismatches.append(mismatch)
+        store.journal(
+            at, current_actor(), "receive",
+            {"file": label, "sha256": sha256, "insee": insee, "sequence": verified.sequence,
+             "part": verified.part, "contributions": records.contributions, "tombstones": records.tombstones},
+        )  # fmt: skip
+        return True, mismatch["message"] if mismatch else ""
 
     # -- archive and quarantine ----------------------------------------------------------
 
@@ -387,14 +340,6 @@ class _Receiver:
             f"Empreinte de sa clé : {carried.fingerprint}. {trust}"
         )
 
-    def _conflict(self, label: str, verified: VerifiedBundle, what: str) -> SequenceConflict:
-        return SequenceConflict(
-            f"« {label} » : l'envoi n° {verified.sequence} (partie {verified.part}/{verified.parts}) de la "
-            f"commune {verified.insee} {what}. Rien n'a été appliqué. Appelez la mairie : son registre "
-            "a peut-être été restauré d'une sauvegarde ; un export complet (mairie exporter --tout) "
-            "remettra tout d'aplomb."
-        )
-
     def _quarantine(
         self, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]
     ) -> Outcome:
@@ -418,7 +363,7 @@ class _Receiver:
             )  # fmt: skip
             self.store.journal(now_iso(), current_actor(), "quarantine", {"file": label, "code": exc.code})
         return Outcome(
-            label, QUARANTINED, insee=context.get("insee"), sequence=context.get("sequence"),
+            label, Receipt.QUARANTINED, insee=context.get("insee"), sequence=context.get("sequence"),
             part=context.get("part"), code=exc.code, message=exc.message,
         )  # fmt: skip
 
@@ -439,70 +384,17 @@ class _Receiver:
 
 def _read_records(bag: OpenedBag, label: str, insee: str, sequence: int) -> _Records:
     """Every record of the bag, checked, as rows for the merge (nothing written yet)."""
-    rows: list[tuple[Any, ...]] = []
+    rows: list[dict[str, Any]] = []
     counts = [0, 0]
-    with bag.open("data/contributions.jsonl") as handle:
-        for number, raw in enumerate(handle, start=1):
-            line = raw.rstrip(b"\n")
-            try:
-                text = line.decode("utf-8")
-                record = json.loads(text)
-            except (ValueError, UnicodeDecodeError):
-                raise BundleInvalid(
-                    f"« {label} » : contributions.jsonl, ligne {number}, est illisible."
-                ) from None
-            problem = _record_problem(record)
-            if problem is None and canonical_json(record) != text:
-                problem = "n'est pas écrite sous la forme canonique"
-            if problem:
-                raise BundleInvalid(f"« {label} » : contributions.jsonl, ligne {number}, {problem}.")
-            deleted = record["deleted_at"] is not None
-            counts[deleted] += 1
-            scan = record["scan"] or {}
-            rows.append(
-                (
-                    insee, record["uuid"], record["version"], hashlib.sha256(line).hexdigest(),
-                    record["cahier"], record["position"], record["page"], record["date"],
-                    record["nature"], record["text"], record["author"], record["source"],
-                    scan.get("file"), scan.get("page"), record["created_at"], record["updated_at"],
-                    record["deleted_at"], sequence,
-                )
-            )  # fmt: skip
+    for record, digest in read_records(bag, label):
+        counts[record["deleted_at"] is not None] += 1
+        scan = record["scan"] or {}
+        rows.append({
+            "insee": insee, "uuid": record["uuid"], "version": record["version"], "digest": digest,
+            "cahier_id": record["cahier"], "position": record["position"], "page_number": record["page"],
+            "written_on": record["date"], "nature": record["nature"], "text": record["text"],
+            "author": record["author"], "source": record["source"], "scan_file": scan.get("file"),
+            "scan_page": scan.get("page"), "created_at": record["created_at"],
+            "updated_at": record["updated_at"], "deleted_at": record["deleted_at"], "sequence": sequence,
+        })  # fmt: skip
     return _Records(rows, counts[0], counts[1])
-
-
-def _record_problem(record: object) -> str | None:
-    """Why a record cannot be merged, or None."""
-    if not isinstance(record, dict) or set(record) != _RECORD_KEYS:
-        return "n'a pas les champs attendus"
-    if not isinstance(record["uuid"], str) or len(record["uuid"]) != 36:
-        return "a un identifiant invalide"
-    for name in ("version", "cahier", "position"):
-        if not isinstance(record[name], int) or isinstance(record[name], bool) or record[name] < 0:
-            return f"a un champ « {name} » invalide"
-    if record["nature"] not in _NATURES or record["source"] not in _SOURCES:
-        return "a une nature ou une source inconnue"
-    for name in ("text", "author", "date", "deleted_at", "created_at", "updated_at"):
-        if record[name] is not None and not isinstance(record[name], str):
-            return f"a un champ « {name} » invalide"
-    if record["deleted_at"] is None and not record["text"]:
-        return "n'a pas de texte"
-    scan = record["scan"]
-    if scan is not None and not (isinstance(scan, dict) and isinstance(scan.get("file"), str)):
-        return "a une référence de page scannée invalide"
-    return None
-
-
-def _read_cahiers(bag: OpenedBag, label: str) -> list[dict[str, Any]]:
-    if "data/cahiers.json" not in bag.payload:
-        return []
-    try:
-        value = json.loads(bag.read("data/cahiers.json"))
-    except (OSError, ValueError):
-        raise BundleInvalid(f"« {label} » : cahiers.json est illisible.") from None
-    if not isinstance(value, list) or not all(
-        isinstance(c, dict) and isinstance(c.get("id"), int) and isinstance(c.get("title"), str)
-        for c in value
-    ):
-        raise BundleInvalid(f"« {label} » : cahiers.json est mal formé.")
-    return value

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mairie_cli.clock import now_iso
 from mairie_cli.errors import InvalidValue
-from mairie_cli.models import Contribution
-from mairie_cli.services.register import Register, now_iso
+from mairie_cli.models import Contribution, EntryStatus, NewContribution, PageStatus
+from mairie_cli.services.commune.register import Register
 from mairie_cli.storage.database import transaction
-from mairie_cli.storage.pages import PageStore
 
 #: Words read with less confidence than this are highlighted for the proofreader.
 LOW_CONFIDENCE = 70.0
@@ -35,7 +35,7 @@ class PageToProofread:
 
     @property
     def handwritten(self) -> bool:
-        return self.status == "manuscrit"
+        return self.status == PageStatus.HANDWRITTEN
 
 
 def pages(register: Register, cahier_id: int | None = None) -> list[PageToProofread]:
@@ -49,14 +49,14 @@ def pages(register: Register, cahier_id: int | None = None) -> list[PageToProofr
             register.workspace.root / p["stored_path"],
             p["cahier_id"],
         )  # fmt: skip
-        for p in PageStore(register.db).pages_to_proofread(cahier_id)
+        for p in register.pages.pages_to_proofread(cahier_id)
     ]
 
 
 def drafts(register: Register, page_id: int) -> list[Contribution]:
     """The drafts of a page still to proofread, in order."""
     return [
-        c for c in register.contributions(source=None) if c.page_id == page_id and c.status == "brouillon"
+        c for c in register.contributions(source=None) if c.page_id == page_id and c.status == EntryStatus.DRAFT
     ]
 
 
@@ -64,7 +64,7 @@ def marked_words(register: Register, draft: Contribution) -> list[tuple[str, flo
     """The draft's words with their OCR confidence (for highlighting); empty once edited."""
     if draft.version > 1 or not draft.region or draft.page_id is None:
         return []
-    page = PageStore(register.db).page(draft.page_id)
+    page = register.pages.page(draft.page_id)
     if page is None:
         return []
     lines: dict[tuple[int, ...], list[list[Any]]] = {}
@@ -77,12 +77,12 @@ def marked_words(register: Register, draft: Contribution) -> list[tuple[str, flo
 
 def accept(register: Register, draft: Contribution) -> Contribution:
     """The draft is right as it is."""
-    return register.correct(draft.uuid, status="relue") or register.get(draft.uuid)
+    return register.correct(draft.uuid, status=EntryStatus.PROOFREAD) or register.get(draft.uuid)
 
 
 def edit(register: Register, draft: Contribution, text: str) -> Contribution:
     """Replace the draft's text; it is then proofread."""
-    return register.correct(draft.uuid, text=text, status="relue") or register.get(draft.uuid)
+    return register.correct(draft.uuid, text=text, status=EntryStatus.PROOFREAD) or register.get(draft.uuid)
 
 
 def merge_with_previous(register: Register, draft: Contribution, previous: Contribution) -> Contribution:
@@ -115,16 +115,14 @@ def split(register: Register, draft: Contribution, before_line: int) -> tuple[Co
 def finish_page(register: Register, page_id: int) -> None:
     """A handwritten page is fully typed."""
     with transaction(register.db):
-        PageStore(register.db).set_status(page_id, "relue", now_iso())
+        register.pages.set_status(page_id, PageStatus.PROOFREAD.value, now_iso())
         register.record_event("transcribed", "page", str(page_id))
 
 
-def _like(draft: Contribution, text: str, region: dict[str, Any] | None) -> Any:
-    from mairie_cli.models import NewContribution
-
+def _like(draft: Contribution, text: str, region: dict[str, Any] | None) -> NewContribution:
     return NewContribution(
         text=text, nature=draft.nature, source=draft.source, page_id=draft.page_id,
-        status="brouillon", region=region,
+        status=EntryStatus.DRAFT, region=region,
     )  # fmt: skip
 
 

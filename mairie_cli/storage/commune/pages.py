@@ -104,6 +104,14 @@ class PageStore:
         rows = self.db.execute("SELECT status, COUNT(*) FROM pages GROUP BY status").fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
+    def texts_of(self, page_id: int) -> tuple[list[str], bool]:
+        """Texts of the live contributions from a page, and whether one was typed by hand from it
+        (its handwriting could not be read: OCR drafts have the source « ocr »)."""
+        rows = self.db.execute(
+            "SELECT text, source FROM contributions WHERE page_id = ? AND deleted_at IS NULL", [page_id]
+        ).fetchall()
+        return [str(r[0]) for r in rows], any(r[1] != "ocr" for r in rows)
+
 
 def _page(row: tuple[Any, ...]) -> dict[str, Any]:
     keys = ("id", "sha256", "index", "cahier_id", "status", "error", "file_name", "stored_path",
@@ -112,12 +120,3 @@ def _page(row: tuple[Any, ...]) -> dict[str, Any]:
     page["words"] = json.loads(page["words"]) if page["words"] else []
     page["params"] = json.loads(page["params"]) if page["params"] else {}
     return page
-
-
-def page_texts(db: sqlite_utils.Database, page_id: int) -> tuple[list[str], bool]:
-    """Texts of the live contributions from a page, and whether one was typed by hand from it
-    (its handwriting could not be read: OCR drafts have the source « ocr »)."""
-    rows = db.execute(
-        "SELECT text, source FROM contributions WHERE page_id = ? AND deleted_at IS NULL", [page_id]
-    ).fetchall()
-    return [str(r[0]) for r in rows], any(r[1] != "ocr" for r in rows)

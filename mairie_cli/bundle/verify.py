@@ -1,15 +1,15 @@
-"""Checking a bundle: signature, every checksum, the chain of parts, the state summary.
+"""Verifying a bundle: signature, every checksum, the signed header, the state summary.
 
 Nothing received is trusted before it is verified: a ZIP is extracted only into a temporary
 folder, after its member names and sizes are checked; a decrypted file exists only there
-and is removed whatever happens.
+and is removed whatever happens. A receiver at any level (the commune checking its own
+export, the association, a level above) verifies with these functions and the key it trusts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mairie_cli.bundle.bag import KEY_FILE, OpenedBag, extract_zip, open_bag
+from mairie_cli.bundle.bag import OpenedBag, extract_zip, open_bag
+from mairie_cli.bundle.format import CONTRIBUTIONS, KEY_FILE, SCANS, STATE, Header
 from mairie_cli.bundle.records import StateSummary
 from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import decrypt_file
 from mairie_cli.errors import BundleInvalid, FileUnreadable, KeyProblem, SignatureInvalid
 from mairie_cli.files import sha256_file
 
-_COMMENT = re.compile(r"^mairie commune=(\S+) sequence=(\d+) partie=(\d+)/(\d+)$")
 _AGE_MAGIC = b"age-encryption.org/v1"
 
 
@@ -131,40 +131,34 @@ def check_bag(
             f"« {label} » : {exc.message} (clé attendue {public_key.key_id}, empreinte "
             f"{public_key.fingerprint}). Ne l'utilisez pas."
         ) from None
-    info = bag.info
-    match = _COMMENT.match(comment)
-    expected = (
-        info.get("Mairie-INSEE"),
-        info.get("Mairie-Sequence"),
-        *info.get("Mairie-Part", "").split("/"),
-    )
-    if not match or tuple(match.groups()) != tuple(expected):
+    header = Header.read(bag.info, label) if "Mairie-Part" in bag.info else None
+    if header is None or not header.matches_comment(comment):
         raise BundleInvalid(
             f"« {label} » : le commentaire signé (« {comment} ») ne correspond pas à bag-info.txt : "
             "la signature vient d'un autre paquet."
         )
-    if info.get("Mairie-Key-Id") != public_key.key_id:
-        raise BundleInvalid(f"« {label} » : bag-info.txt annonce la clé {info.get('Mairie-Key-Id')}.")
+    if header.key_id != public_key.key_id:
+        raise BundleInvalid(f"« {label} » : bag-info.txt annonce la clé {header.key_id}.")
     for path in bag.payload:
-        if path.startswith("data/pages/"):
+        if path.startswith(f"data/{SCANS}"):
             name = path.rsplit("/", 1)[1]
             if name.split(".")[0] != bag.payload[path]:
                 raise BundleInvalid(
                     f"« {label} » : la page scannée « {name} » ne porte pas l'empreinte de son "
                     "contenu (fichier remplacé)."
                 )
-    state = _read_json(bag, "data/etat.json", label)
-    if state.get("digest") != info.get("Mairie-State-Digest"):
+    state = _read_json(bag, f"data/{STATE}", label)
+    if state.get("digest") != header.state_digest:
         raise BundleInvalid(f"« {label} » : le résumé d'état ne correspond pas à bag-info.txt.")
-    full = info.get("Mairie-Export") == "complet"
-    part, parts = (int(x) for x in info["Mairie-Part"].split("/"))
-    if "data/contributions.jsonl" not in bag.payload:
-        raise BundleInvalid(f"« {label} » ne contient pas data/contributions.jsonl.")
+    if f"data/{CONTRIBUTIONS}" not in bag.payload:
+        raise BundleInvalid(f"« {label} » ne contient pas data/{CONTRIBUTIONS}.")
     # A complete export in one part holds every contribution: its summary is recomputed.
     contributions = tombstones = 0
     digests = None
     if read_records:
-        contributions, tombstones, digests = _scan_records(bag, label, collect=full and parts == 1)
+        contributions, tombstones, digests = _scan_records(
+            bag, label, collect=header.full and header.parts == 1
+        )
     if digests is not None:
         digests.sort()
         if StateSummary.of_digests(digests).to_dict() != state:
@@ -172,11 +166,10 @@ def check_bag(
                 f"« {label} » : le résumé d'état ne correspond pas aux contributions du paquet."
             )
     return VerifiedBundle(
-        file=label, insee=info["Mairie-INSEE"], commune=info.get("Mairie-Commune", ""),
-        sequence=int(info["Mairie-Sequence"]), part=part, parts=parts,
-        key_id=info["Mairie-Key-Id"], previous_digest=info.get("Mairie-Previous-Bundle-Digest", ""),
-        full=full, contributions=contributions, tombstones=tombstones, state=state,
-        pages_to_type=int(pages) if (pages := info.get("Mairie-Pages-To-Type", "")).isdigit() else None,
+        file=label, insee=header.insee, commune=header.commune, sequence=header.sequence,
+        part=header.part, parts=header.parts, key_id=header.key_id,
+        previous_digest=header.previous_digest, full=header.full, contributions=contributions,
+        tombstones=tombstones, state=state, pages_to_type=header.pages_to_type,
     )  # fmt: skip
 
 
@@ -186,7 +179,7 @@ def _scan_records(
     """Read contributions.jsonl line by line: counts, and (uuid, version, digest) if asked."""
     contributions = tombstones = 0
     digests: list[tuple[str, int, str, bool]] | None = [] if collect else None
-    with bag.open("data/contributions.jsonl") as handle:
+    with bag.open(f"data/{CONTRIBUTIONS}") as handle:
         for number, line in enumerate(handle, start=1):
             try:
                 record = json.loads(line)

@@ -16,7 +16,7 @@ from typing import Any
 PADDING = 4
 
 
-def redacted_png(
+def masked_png(
     path: Path, kind: str, index: int, params: dict[str, Any], boxes: Sequence[Sequence[int]]
 ) -> bytes:
     """The page, upright and deskewed as OCR read it, with ``boxes`` (left, top, width, height)

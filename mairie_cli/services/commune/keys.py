@@ -16,8 +16,8 @@ from pathlib import Path
 from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import parse_recipient
 from mairie_cli.errors import KeyProblem
+from mairie_cli.storage.commune.exports import ExportStore
 from mairie_cli.storage.database import transaction
-from mairie_cli.storage.exports import ExportStore
 from mairie_cli.workspace import Workspace
 
 RECIPIENT = "destinataire"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from mairie_cli.storage.migrations import Migration, Schema
+from mairie_cli.storage.schema import Migration, Schema
 
 #: Written in every association database: a commune's base is told apart from it.
 APPLICATION_ID = 0x4D414941  # "MAIA"

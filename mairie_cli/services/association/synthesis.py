@@ -1,0 +1,254 @@
+"""The departmental synthesis: every contribution classified, near-duplicates grouped, the
+workbook and the open-data CSV written in one streaming pass over the association's base.
+
+Classification and the near-duplicate sketches are pure-Python work per contribution: for a
+large department they run in worker processes while this process writes the workbook.
+Corrections made by the association (« mairie asso theme ») always win over the classifier.
+What the workbook says about the figures is ``report``; the SQL is in ``storage``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.clock import current_actor, now_iso
+from mairie_cli.csvtext import BOM, csv_line, no_formula
+from mairie_cli.dates import format_fr
+from mairie_cli.errors import InvalidValue, UnknownContribution
+from mairie_cli.models import Nature
+from mairie_cli.parallel import ordered_map
+from mairie_cli.services.association import report
+from mairie_cli.services.association.workspace import Association
+from mairie_cli.storage.association.synthesis import SynthesisRow
+from mairie_cli.storage.database import transaction
+from mairie_cli.synthesis.classify import Classifier
+from mairie_cli.synthesis.duplicates import sketch_words
+from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy, load
+from mairie_cli.textnorm import STOP_WORDS, words
+
+CSV_HEADER = [
+    "commune_insee", "commune", "cahier", "date", "nature", "theme_principal", "themes_secondaires",
+    "theme_officiel", "groupe_quasi_doublons", "texte",
+]  # fmt: skip
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class SynthesisResult:
+    workbook: Path
+    csv: Path
+    contributions: int = 0
+    to_classify: int = 0
+    groups: int = 0
+    grouped: int = 0
+    communes_heard: int = 0
+    communes_silent: int = 0
+    taxonomy: str = ""
+    seconds: float = 0.0
+    themes: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "workbook": str(self.workbook), "csv": str(self.csv)}
+
+
+# -- worker side ------------------------------------------------------------------------------
+
+_classifier: Classifier | None = None
+
+
+def _start(taxonomy_path: str | None) -> None:
+    global _classifier
+    _classifier = Classifier(load(Path(taxonomy_path) if taxonomy_path else None))
+
+
+#: What a worker sends back per text: main theme, secondary themes, the words that decided
+#: each of them, near-duplicate sketch. Plain tuples: they cross the process boundary.
+_Found = tuple[str, tuple[str, ...], dict[str, list[str]], tuple[int, ...]]
+
+
+def _classify_batch(texts: list[str]) -> list[_Found]:
+    assert _classifier is not None
+    found = []
+    for text in texts:
+        tokens = words(text)  # cut once, for the themes and for the sketch
+        result = _classifier.classify_words([t for t in tokens if t not in STOP_WORDS])
+        found.append((result.main, result.secondary, result.triggers, sketch_words(tokens)))
+    return found
+
+
+# -- the synthesis ----------------------------------------------------------------------------
+
+
+def build_synthesis(
+    association: Association,
+    workbook_path: Path | None = None,
+    csv_path: Path | None = None,
+    *,
+    taxonomy_path: Path | None = None,
+    progress: Progress | None = None,
+) -> SynthesisResult:
+    """Write the synthesis workbook and the open-data CSV; returns what they hold."""
+    from mairie_cli.synthesis.workbook import SynthesisWorkbook
+
+    started = time.monotonic()
+    taxonomy = load(taxonomy_path)
+    workbook_path, csv_path = _targets(association, workbook_path, csv_path)
+    store = association.synthesis
+    theme_ids = [t.id for t in taxonomy.themes] + [TO_CLASSIFY]
+    lines = _Lines(taxonomy, theme_ids)
+    book = SynthesisWorkbook(list(lines.labels.items()))
+    figures = report.Figures(association.store.communes(), association.store.successors())
+    partial_csv = csv_path.with_name(f".{csv_path.name}.partiel")
+    partial_book = workbook_path.with_name(f".{workbook_path.name}.partiel")
+    try:
+        with partial_csv.open("w", encoding="utf-8", newline="") as out:
+            _stream(association, taxonomy_path, lines, figures, book, out, progress)
+        setting = report.Setting(
+            association.department, taxonomy, store.pages_to_type(), store.included_bundles()
+        )
+        book.write_summary(*report.summary(figures, setting))
+        book.write_method(report.method(figures, setting, workbook_path.name, csv_path.name))
+        book.save(partial_book)
+    except BaseException:  # nothing half-written is left behind, not even openpyxl's temporary files
+        book.discard()
+        partial_csv.unlink(missing_ok=True)
+        partial_book.unlink(missing_ok=True)
+        raise
+    partial_book.replace(workbook_path)
+    partial_csv.replace(csv_path)
+    with transaction(association.db):
+        association.store.journal(
+            now_iso(), current_actor(), "synthesis",
+            {"file": workbook_path.name, "contributions": figures.total, "taxonomy": taxonomy.version},
+        )  # fmt: skip
+    return SynthesisResult(
+        workbook_path, csv_path, figures.total, figures.mains[TO_CLASSIFY], figures.groups.groups(),
+        figures.groups.grouped(), figures.heard(), len(figures.silent()), taxonomy.version,
+        round(time.monotonic() - started, 2), {t: figures.mains[t] for t in theme_ids},
+    )  # fmt: skip
+
+
+def _targets(association: Association, workbook: Path | None, csv: Path | None) -> tuple[Path, Path]:
+    """Where the workbook and the CSV go, checked before any work is done."""
+    folder = association.workspace.syntheses_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"synthese-{association.department}-{date.today().isoformat()}"
+    workbook = workbook or folder / f"{stem}.xlsx"
+    csv = csv or workbook.with_suffix(".csv")
+    if workbook.suffix.lower() != ".xlsx":
+        raise InvalidValue(f"Le classeur doit porter l'extension .xlsx (« {workbook.name} »).")
+    if csv.resolve() == workbook.resolve():
+        raise InvalidValue("Le fichier CSV et le classeur doivent être deux fichiers différents.")
+    for target in (workbook, csv):
+        if not target.parent.is_dir():
+            raise InvalidValue(
+                f"Le dossier « {target.parent} » n'existe pas : créez-le ou choisissez-en un autre."
+            )
+    return workbook, csv
+
+
+def _stream(
+    association: Association,
+    taxonomy_path: Path | None,
+    lines: _Lines,
+    figures: report.Figures,
+    book: Any,
+    out: Any,
+    progress: Progress | None,
+) -> None:
+    """One pass: themes and sketches come back from the workers in order while this process
+    writes the sheets and the CSV."""
+    store = association.synthesis
+    total = store.count_live()
+    overrides = {}
+    for insee, uuid, themes in store.theme_overrides():
+        if all(t in lines.labels for t in themes):  # a theme another taxonomy had cannot be applied
+            overrides[(insee, uuid)] = (themes[0], themes[1:])
+    results = ordered_map(
+        store.rows(), lambda r: r.text, _classify_batch, total=total,
+        initializer=_start, initargs=(str(taxonomy_path) if taxonomy_path else None,),
+    )  # fmt: skip
+    out.write(BOM + csv_line(CSV_HEADER))
+    for number, (row, (found, also, triggers, signature)) in enumerate(results, start=1):
+        main, secondary = overrides.get((row.insee, row.uuid), (found, also))
+        group = figures.groups.add_sketch(number, signature)
+        figures.add(row, main, secondary, group)
+        listed, in_theme, open_data = lines.of(row, main, secondary, triggers, group)
+        book.add_contribution(listed, main, in_theme)
+        out.write(csv_line(open_data))
+        if progress and number % 1000 == 0:
+            progress(number, total)
+
+
+class _Lines:
+    """What one contribution becomes: its « Contributions » row, its theme sheet row, its CSV
+    line (labels looked up once, not per contribution)."""
+
+    def __init__(self, taxonomy: Taxonomy, theme_ids: list[str]) -> None:
+        self.labels = {t: taxonomy.label(t) for t in theme_ids}
+        self._officials = {t: taxonomy.officials.get(taxonomy.official_of(t) or "", "") for t in theme_ids}
+        self._natures = {n.value: n.label for n in Nature}
+        self._communes: dict[str, str] = {}
+
+    def of(
+        self, row: SynthesisRow, main: str, secondary: tuple[str, ...], triggers: dict[str, list[str]],
+        group: int,
+    ) -> tuple[list[Any], list[Any], list[str]]:  # fmt: skip
+        labels = self.labels
+        deciding = "; ".join(
+            f"{labels[t]} : {', '.join(triggers[t])}" for t in (main, *secondary) if triggers.get(t)
+        )
+        others = ", ".join(labels[t] for t in secondary)
+        written = format_fr(row.written_on)
+        nature = self._natures[row.nature]
+        insee = row.insee
+        commune = self._communes.get(insee) or self._communes.setdefault(
+            insee, f"{insee} {row.commune or ''}".strip()
+        )
+        text = row.text
+        return (
+            [commune, row.cahier, written, nature, labels[main], others, deciding, group, text, row.uuid],
+            [commune, text],
+            [insee, no_formula(row.commune or ""), no_formula(row.cahier or ""), written, nature,
+             labels[main], others, self._officials[main], str(group), no_formula(text)],
+        )  # fmt: skip
+
+
+# -- the association's own decisions -------------------------------------------------------------
+
+
+def set_theme(
+    association: Association,
+    ident: str,
+    main: str,
+    secondary: list[str],
+    *,
+    taxonomy_path: Path | None = None,
+) -> tuple[str, str]:
+    """Record the association's theme for a contribution (it wins over the classifier)."""
+    taxonomy = load(taxonomy_path)
+    for theme in [main, *secondary]:
+        if theme != TO_CLASSIFY:
+            taxonomy.theme(theme)
+    prefix = ident.strip().lower()
+    if len(prefix) < 4:
+        raise UnknownContribution("Donnez au moins 4 caractères de l'identifiant (colonne « Identifiant »).")
+    rows = association.synthesis.live_with_prefix(prefix)
+    if not rows:
+        raise UnknownContribution(f"Aucune contribution reçue n'a l'identifiant « {ident} ».")
+    if len(rows) > 1:
+        raise InvalidValue(
+            f"« {ident} » désigne plusieurs contributions : donnez quelques caractères de plus."
+        )
+    insee, uuid = rows[0]
+    with transaction(association.db):
+        association.synthesis.set_theme(insee, uuid, main, secondary, now_iso(), current_actor())
+        association.store.journal(
+            now_iso(), current_actor(), "theme", {"uuid": uuid, "main": main, "secondary": secondary}
+        )
+    return insee, uuid

@@ -1,0 +1,304 @@
+"""Exporting signed (and encrypted) bundles for the departmental association.
+
+Each export has a sequence number and is chained to the previous one by its digest. It is
+made of one or more parts, each a ZIP holding a complete BagIt bag signed by the commune, so
+that a lost email loses only its part. Files are written under a temporary name, synced,
+then renamed; the ledger is updated only once every file is in place, so an interrupted
+export is simply done again under the same number. What a bag holds is ``bundle``'s business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mairie_cli import __version__
+from mairie_cli.bundle.bag import BagWriter
+from mairie_cli.bundle.format import DEFAULT_MAX_SIZE, KEY_FILE, Header, bundle_name
+from mairie_cli.bundle.format import parse_size as parse_size  # what --taille-max accepts
+from mairie_cli.bundle.parts import TAG_FILES, PartBuilder
+from mairie_cli.bundle.records import Pseudonyms, StateSummary, canonical_json, export_record
+from mairie_cli.clock import now_iso
+from mairie_cli.crypto import signing
+from mairie_cli.crypto.encryption import encrypt_file
+from mairie_cli.errors import CopyMismatch, ExportFailed, KeyProblem, PartTooLarge
+from mairie_cli.files import copy_durably, place_durably, sha256_file
+from mairie_cli.models import Contribution, PageStatus
+from mairie_cli.privacy.detect import KINDS
+from mairie_cli.privacy.masking import Choices, mask_stream
+from mairie_cli.services.commune.keys import CommuneKeys, recipients
+from mairie_cli.services.commune.privacy import privacy_choices
+from mairie_cli.services.commune.register import Register
+from mairie_cli.services.commune.scans import PageMasker, ScanIndex
+from mairie_cli.storage.database import transaction
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ExportedFile:
+    """One part, as written."""
+
+    name: str
+    part: int
+    size: int
+    sha256: str
+    path: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "part": self.part, "size": self.size, "sha256": self.sha256}
+
+
+@dataclass
+class ExportResult:
+    """What ``export_bundle`` produced (``sequence`` is None when there was nothing new)."""
+
+    sequence: int | None
+    contributions: int = 0
+    tombstones: int = 0
+    encrypted: bool = False
+    digest: str = ""
+    files: list[ExportedFile] = field(default_factory=list)
+    copied_to: Path | None = None
+    last_sequence: int | None = None
+    masked: dict[str, int] = field(default_factory=dict)  # kind -> spans masked
+    pages_left_out: int = 0  # handwritten pages not joined (nothing could be blacked out on them)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sequence": self.sequence, "contributions": self.contributions,
+            "tombstones": self.tombstones, "encrypted": self.encrypted, "digest": self.digest,
+            "files": [f.to_dict() for f in self.files],
+            "copied_to": str(self.copied_to) if self.copied_to else None, "masked": self.masked,
+            "pages_left_out": self.pages_left_out,
+        }  # fmt: skip
+
+
+@dataclass
+class _Written:
+    """The parts of an export, filled and closed, and what went into them."""
+
+    parts: list[BagWriter]
+    summary: StateSummary
+    counts: Counter[str] = field(default_factory=Counter)  # contributions, tombstones
+    masked: Counter[str] = field(default_factory=Counter)  # kind -> spans masked
+    pages_left_out: int = 0
+
+
+def export_bundle(
+    register: Register,
+    *,
+    destination: Path | None = None,
+    full: bool = False,
+    max_size: int = DEFAULT_MAX_SIZE,
+    encrypt: bool = True,
+    with_scans: bool = False,
+    with_handwritten: bool = False,
+    mask: bool = True,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Export what changed since the last export (everything with ``full``).
+
+    Writes the parts into the workspace's ``exports/``; with ``destination`` (a USB stick),
+    also copies them there and reads them back to compare their digests. With ``with_scans``,
+    the scanned pages the exported entries come from travel too (masked copies). Without
+    ``mask``, texts leave as written (for measurements only: never what a commune sends).
+    """
+    store = register.exports
+    keys = CommuneKeys.of(register.workspace)
+    keys.ensure(register.commune.insee)
+    public = keys.public_key()
+    targets = recipients(store) if encrypt else []
+    if encrypt and not targets:
+        raise KeyProblem(
+            "La clé de chiffrement de l'association n'est pas configurée : demandez-la à "
+            "l'association puis tapez « mairie config destinataire age1… ». Pour un export non "
+            "chiffré (à éviter : il contient les contributions en clair), ajoutez --sans-chiffrement."
+        )
+    if destination is not None and not destination.is_dir():
+        raise ExportFailed(f"Le dossier « {destination} » n'existe pas : la clé USB est-elle branchée ?")
+    last = store.last_export()
+    total = store.count_pending(full)
+    if total == 0:
+        return ExportResult(sequence=None, last_sequence=last["sequence"] if last else None)
+    sequence = last["sequence"] + 1 if last else 1
+    exports_dir = register.workspace.exports_dir
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    for stale in exports_dir.glob(".export-*"):  # left by an export killed mid-way
+        shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=".export-", dir=exports_dir) as work:
+        writer = _PartsWriter(register, keys, Path(work), sequence, max_size)
+        written = writer.write(full, total, mask, with_scans, with_handwritten, progress)
+        header = Header(
+            insee=register.commune.insee, commune=register.commune.name or "", sequence=sequence,
+            part=1, parts=len(written.parts), previous_digest=last["digest"] if last else "aucun",
+            key_id=public.key_id, full=full, state_digest=f"sha256:{written.summary.digest}",
+            masked=", ".join(f"{k}={written.masked[k]}" for k in KINDS) if mask else "non",
+            # Handwritten pages scanned but not typed yet: what the synthesis cannot count.
+            pages_to_type=int(register.pages.counts().get(PageStatus.HANDWRITTEN.value, 0)),
+        )  # fmt: skip
+        files, digest = _seal(register, keys, written.parts, header, targets, Path(work), max_size)
+    copied_to = _copy_to(destination, files) if destination is not None else None
+    with transaction(register.db):
+        store.record_export(
+            {
+                "sequence": sequence, "created_at": now_iso(), "digest": digest,
+                "previous_digest": last["digest"] if last else None, "full": full,
+                "encrypted": bool(targets), "contributions": written.counts["contributions"],
+                "tombstones": written.counts["tombstones"], "files": [f.to_dict() for f in files],
+            }
+        )  # fmt: skip
+    return ExportResult(
+        sequence=sequence, contributions=written.counts["contributions"],
+        tombstones=written.counts["tombstones"], encrypted=bool(targets), digest=digest, files=files,
+        copied_to=copied_to, masked={k: written.masked[k] for k in KINDS if written.masked[k]},
+        pages_left_out=written.pages_left_out,
+    )  # fmt: skip
+
+
+class _PartsWriter:
+    """Fills the parts of one export with its records (and scans), in the temporary folder."""
+
+    def __init__(
+        self, register: Register, keys: CommuneKeys, work: Path, sequence: int, max_size: int
+    ) -> None:
+        self.register = register
+        self.keys = keys
+        self.work = work
+        self.cahiers = json.dumps(
+            [c.to_dict() for c in register.cahiers()], ensure_ascii=False, indent=1
+        ).encode()
+        # The state summary is a few hundred bytes; age adds a header and 16 bytes per 64 KiB.
+        overhead = TAG_FILES + len(self.cahiers) + max_size // 1000
+        self.builder = PartBuilder(work, register.commune.insee, sequence, max_size - overhead)
+
+    def write(
+        self, full: bool, total: int, mask: bool, with_scans: bool, with_handwritten: bool,
+        progress: Progress | None,
+    ) -> _Written:  # fmt: skip
+        store = self.register.exports
+        store.start_digests()
+        choices = privacy_choices(self.register) if mask else None
+        masker = (
+            PageMasker(self.register, self.work, choices, with_handwritten)
+            if choices is not None and with_scans
+            else None
+        )
+        try:
+            counts, masked = self._fill(store.pending(full), choices, total, with_scans, masker, progress)
+            summary = StateSummary.of_digests(store.state_digests())
+            state = json.dumps(summary.to_dict(), ensure_ascii=False, indent=1).encode()
+            masking = json.dumps(
+                {"masque": mask, "nombre": {k: masked[k] for k in KINDS}}, ensure_ascii=False, indent=1
+            ).encode()
+            parts = self.builder.close(self.cahiers, state, masking)
+        except BaseException:
+            self.builder.abort()
+            raise
+        return _Written(parts, summary, counts, masked, masker.left_out if masker else 0)
+
+    def _fill(
+        self, pending: Iterator[Contribution], choices: Choices | None, total: int, with_scans: bool,
+        masker: PageMasker | None, progress: Progress | None,
+    ) -> tuple[Counter[str], Counter[str]]:  # fmt: skip
+        store = self.register.exports
+        pseudonym = Pseudonyms(self.keys.pseudonym_key())
+        scans = ScanIndex(self.register)
+        counts: Counter[str] = Counter()
+        masked: Counter[str] = Counter()
+        digests: list[tuple[str, int, str, int]] = []
+        for contribution, text, found in _masked(pending, choices, total):
+            masked.update(found)
+            scan = scans.of(contribution.page_id)
+            record = export_record(contribution, pseudonym, scan[:2] if scan else None, text)
+            line = canonical_json(record)
+            image = None
+            if scan and with_scans and not contribution.deleted:
+                image = masker.image(contribution.page_id, scan) if masker else (scan[0], scan[2])
+            self.builder.add(record, line, image)
+            digests.append(
+                (contribution.uuid, contribution.version,
+                 hashlib.sha256(line.encode()).hexdigest(), int(contribution.deleted))
+            )  # fmt: skip
+            counts["tombstones" if contribution.deleted else "contributions"] += 1
+            if len(digests) >= 1000:
+                store.note_digests(digests)
+                digests = []
+                if progress:
+                    progress(counts.total(), total)
+        store.note_digests(digests)
+        return counts, masked
+
+
+def _seal(
+    register: Register, keys: CommuneKeys, parts: list[BagWriter], header: Header, targets: list[str],
+    work: Path, max_size: int,
+) -> tuple[list[ExportedFile], str]:  # fmt: skip
+    """Sign each part, encrypt it, put it in ``exports/``; returns the files and the export's digest."""
+    commune = register.commune
+    organization = f"Commune de {commune.name}" if commune.name else f"Commune {commune.insee}"
+    key_file = keys.public_key().file_text(f"clé publique de la commune {commune.insee}").encode()
+    exports_dir = register.workspace.exports_dir
+    tag_digests: list[str] = []
+    files: list[ExportedFile] = []
+    for index, part in enumerate(parts, start=1):
+        this = Header(**{**header.__dict__, "part": index})
+        info = this.bag_info(organization, date.today().isoformat(), f"mairie {__version__}")
+        comment = this.trusted_comment()
+        tagmanifest = part.finish(info, _signer(keys.secret, comment), {KEY_FILE: key_file})
+        tag_digests.append(hashlib.sha256(tagmanifest).hexdigest())
+        name = bundle_name(commune.insee, header.sequence, index, len(parts))
+        final = exports_dir / (name + (".zip.age" if targets else ".zip"))
+        sealed = work / final.name
+        if targets:
+            encrypt_file(part.zip_path, sealed, targets)
+        else:
+            shutil.move(part.zip_path, sealed)
+        size = sealed.stat().st_size
+        if size > max_size:
+            raise PartTooLarge(
+                f"La partie {index} fait {size} octets, plus que la limite de {max_size} : "
+                "relancez avec une --taille-max plus grande."
+            )
+        place_durably(sealed, final)
+        files.append(ExportedFile(final.name, index, size, sha256_file(final), final))
+    return files, "sha256:" + hashlib.sha256("\n".join(tag_digests).encode()).hexdigest()
+
+
+def _copy_to(destination: Path, files: list[ExportedFile]) -> Path:
+    """Copy the parts to a USB stick and read them back."""
+    for exported_file in files:
+        copied = destination / exported_file.name
+        copy_durably(exported_file.path, copied)
+        if sha256_file(copied) != exported_file.sha256:
+            raise CopyMismatch(
+                f"La copie de « {exported_file.name} » sur « {destination} » est différente de "
+                "l'original : la clé USB est peut-être défectueuse. Ne la retirez pas, "
+                "recommencez l'export ou utilisez une autre clé."
+            )
+    return destination
+
+
+def _masked(
+    contributions: Iterator[Contribution], choices: Choices | None, total: int
+) -> Iterator[tuple[Contribution, str | None, Counter[str]]]:
+    """Each contribution with its text as it leaves the commune, and what was masked in it."""
+    if choices is None:
+        for contribution in contributions:
+            yield contribution, None, Counter()
+        return
+    yield from mask_stream(
+        contributions, lambda c: (c.uuid, None if c.deleted else c.text), choices=choices, total=total
+    )
+
+
+def _signer(secret: Path, comment: str) -> Callable[[bytes], bytes]:
+    return lambda data: signing.sign(secret, data, comment)
