@@ -24,18 +24,19 @@ def read_page(task: dict[str, Any]) -> dict[str, Any]:
     """OCR one page of a stored original; returns everything the page row and drafts need."""
     started = time.monotonic()
     result: dict[str, Any] = {"page_id": task["page_id"]}
+    failed = PageStatus.FAILED.value
     try:
         result.update(_read(task))
     except TimeoutError as exc:
-        result.update(status=PageStatus.FAILED.value, error=f"délai dépassé ({exc})")
+        result.update(status=failed, error=f"délai dépassé ({exc})")
     except MairieError as exc:
-        result.update(status=PageStatus.FAILED.value, error=exc.message)
+        result.update(status=failed, error=exc.message)
     except FileNotFoundError:
-        result.update(status=PageStatus.FAILED.value, error="l'original n'est plus dans le dossier pages/ (effacé ?)")
+        result.update(status=failed, error="l'original n'est plus dans le dossier pages/ (effacé ?)")
     except OSError as exc:
-        result.update(status=PageStatus.FAILED.value, error=f"fichier illisible ({exc.strerror or exc})")
+        result.update(status=failed, error=f"fichier illisible ({exc.strerror or exc})")
     except Exception as exc:  # one bad page must never stop the batch: reported, not raised
-        result.update(status=PageStatus.FAILED.value, error=f"erreur inattendue ({type(exc).__name__} : {exc})")
+        result.update(status=failed, error=f"erreur inattendue ({type(exc).__name__} : {exc})")
     result["seconds"] = round(time.monotonic() - started, 2)
     return result
 

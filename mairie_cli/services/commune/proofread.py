@@ -56,7 +56,9 @@ def pages(register: Register, cahier_id: int | None = None) -> list[PageToProofr
 def drafts(register: Register, page_id: int) -> list[Contribution]:
     """The drafts of a page still to proofread, in order."""
     return [
-        c for c in register.contributions(source=None) if c.page_id == page_id and c.status == EntryStatus.DRAFT
+        c
+        for c in register.contributions(source=None)
+        if c.page_id == page_id and c.status == EntryStatus.DRAFT
     ]
 
 
