@@ -34,7 +34,6 @@ def build_commune(args: tuple[Path, str, int, list[str], Path]) -> Path:
     from mairie_cli.services.commune.export import export_bundle
     from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
     from mairie_cli.services.commune.register import Register
-    from mairie_cli.storage.commune.exports import ExportStore
     from mairie_cli.storage.database import transaction
 
     seed = int(insee)
@@ -53,7 +52,7 @@ def build_commune(args: tuple[Path, str, int, list[str], Path]) -> Path:
         )
         with transaction(register.db):
             register.add_many(entries, 1)
-        set_recipients(ExportStore(register.db), *recipients)
+        set_recipients(register, *recipients)
         [exported] = export_bundle(register).files
         shutil.copy(exported.path, outbox / exported.name)
         key = CommuneKeys.of(register.workspace).public

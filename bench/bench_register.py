@@ -85,12 +85,13 @@ def bench_import(work: Path, rows: int) -> Path:
 
 def bench_search(folder: Path, repeat: int) -> None:
     from mairie_cli.services.commune.register import Register
+    from mairie_cli.services.commune.status import status
 
     queries = ["deserts medicaux", "ecole", "impots", "retraite*", '"services publics"', "transports commun"]
     print(f"\nmairie chercher over the imported contributions (median of {repeat}, query only)")
     row("", "matches", "median", "target")
     with Register.open(folder) as register:
-        total = register.state()["total"]
+        total = status(register).total
         for query in queries:
             timings = []
             for _ in range(repeat):

@@ -54,7 +54,7 @@ class Commune:
         register, _ = Register.init(root, insee, f"Commune {insee}")
         self.register = register
         register.open_cahier("Cahier de doléances")
-        set_recipients(ExportStore(register.db), *recipients)
+        set_recipients(register, *recipients)
         self.rng = random.Random(seed)
         self.files: list[Path] = []  # every file exported, kept even if a later export reuses its name
         self.mail = root.parent / f"courrier-{root.name}"

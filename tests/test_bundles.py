@@ -136,7 +136,7 @@ def test_content_hides_authors_and_neutralises_formulas(filled, tmp_path):
 @need("age", "unzip", "minisign", "sha256sum")
 def test_standard_tools_verify_an_encrypted_bundle(filled, tmp_path, association):
     key, recipient, _ = association
-    set_recipients(ExportStore(filled.db), recipient)
+    set_recipients(filled, recipient)
     [part] = export_bundle(filled).files
     assert part.name == "doleances-01001-000001.zip.age"
     plain = tmp_path / "paquet.zip"
@@ -367,7 +367,7 @@ def test_truncated_and_foreign_files(filled, plain_bundle, tmp_path):
 
 def test_encrypted_to_another_recipient_leaves_nothing(filled, tmp_path, association, monkeypatch):
     _, recipient, _ = association
-    set_recipients(ExportStore(filled.db), recipient)
+    set_recipients(filled, recipient)
     part = export_bundle(filled).files[0].path
     stranger = pyrage.x25519.Identity.generate()
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
@@ -391,14 +391,14 @@ def test_encrypted_to_another_recipient_leaves_nothing(filled, tmp_path, associa
 
 def test_encrypted_bundle_checked_against_the_ledger(filled, association, tmp_path):
     _, recipient, _ = association
-    set_recipients(ExportStore(filled.db), recipient)
+    set_recipients(filled, recipient)
     part = export_bundle(filled).files[0].path
-    result = verify_file(part, public_key=None, known_exports=ExportStore(filled.db).exports())
+    result = verify_file(part, public_key=None, known_exports=filled.exports.exports())
     assert not result.checked_content and "identique au fichier exporté" in result.note
     changed = tmp_path / part.name
     changed.write_bytes(flip(part.read_bytes()))
     with pytest.raises(KeyProblem):
-        verify_file(changed, public_key=None, known_exports=ExportStore(filled.db).exports())
+        verify_file(changed, public_key=None, known_exports=filled.exports.exports())
 
 
 @pytest.mark.parametrize(

@@ -198,12 +198,11 @@ def test_the_association_never_receives_what_was_masked(tmp_path, register):
     from mairie_cli.services.association.reception import receive
     from mairie_cli.services.association.workspace import Association
     from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
-    from mairie_cli.storage.commune.exports import ExportStore
 
     register.add(NewContribution(text=PRIVATE, author="Jean Dupont"))
     association, _ = Association.init(tmp_path / "asso", "01")
     with association:
-        set_recipients(ExportStore(register.db), association.recipients()[0])
+        set_recipients(register, association.recipients()[0])
         association.trust("01001", CommuneKeys.of(register.workspace).public)
         result = export_bundle(register)
         receive(association, [f.path for f in result.files])

@@ -168,7 +168,9 @@ def test_state_counts(register: Register):
     register.add(NewContribution(text="b"))
     deleted = register.add(NewContribution(text="c"))
     register.delete(deleted.uuid)
-    state = register.state()
+    from mairie_cli.services.commune.status import status
+
+    state = status(register).to_dict()
     assert state["total"] == 2
     assert state["deleted"] == 1
     assert state["natures"] == {"doleance": 1, "proposition": 1, "autre": 0}

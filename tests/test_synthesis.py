@@ -18,7 +18,6 @@ from mairie_cli.services.association.workspace import Association
 from mairie_cli.services.commune.export import export_bundle
 from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
 from mairie_cli.services.commune.register import Register
-from mairie_cli.storage.commune.exports import ExportStore
 
 PETITION = (
     "Nous, habitants du canton, demandons le maintien de la maternité et des urgences de l'hôpital "
@@ -58,7 +57,7 @@ def received(tmp_path):
             register.open_cahier("Cahier de doléances")
             for text, nature in entries:
                 register.add(NewContribution(text=text, nature=nature, author="Jean Dupont"))
-            set_recipients(ExportStore(register.db), association.recipients()[0])
+            set_recipients(register, association.recipients()[0])
             association.trust(insee, CommuneKeys.of(register.workspace).public)
             receive(association, [f.path for f in export_bundle(register).files])
     yield association

@@ -117,7 +117,7 @@ class Header:
     def matches_comment(self, comment: str) -> bool:
         """Whether the signed comment names this part (commune, number, part)."""
         match = _COMMENT.match(comment)
-        return bool(match) and match.groups() == (
+        return match is not None and match.groups() == (
             self.insee, str(self.sequence), str(self.part), str(self.parts)
         )  # fmt: skip
 

@@ -49,17 +49,8 @@ def root(
     current.debug = debug
 
 
-commune.register(app)
-cahier.register(app)
-saisie.register(app)
-entries.register(app)
-importing.register(app)
-ocr.register(app)
-relire.register(app)
-bundles.register(app)
-privacy.register(app)
-keys.register(app)
-asso.register(app)
+for module in (commune, cahier, saisie, entries, importing, ocr, relire, bundles, privacy, keys, asso):
+    module.commands.add_to(app)
 
 
 def main() -> None:

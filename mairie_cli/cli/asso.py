@@ -7,12 +7,14 @@ from typing import Annotated, Any, Optional
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, new_app, state
+from mairie_cli.cli.base import Commands, open_association, state
 from mairie_cli.cli.options import Folder, Json
 
-asso_app = new_app("Association départementale : clés, communes reconnues, réception des paquets, état.")
-trust_app = new_app("Les clés des communes que l'association reconnaît.")
-asso_app.add_typer(trust_app, name="confiance")
+commands = Commands()
+asso = commands.group(
+    "asso", "Association départementale : clés, communes reconnues, réception des paquets, état."
+)
+trust = asso.group("confiance", "Les clés des communes que l'association reconnaît.")
 
 Taxonomie = Annotated[
     Optional[Path],  # noqa: UP045
@@ -28,18 +30,7 @@ _STATUS = {
 }
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``asso`` group to the application."""
-    app.add_typer(asso_app, name="asso")
-
-
-def _open(ctx: typer.Context, dossier: Optional[Path]) -> Any:  # noqa: UP045
-    from mairie_cli.services.association.workspace import Association
-
-    return Association.open(dossier or state(ctx).folder)
-
-
-@command(asso_app, "init")
+@asso.command("init")
 def init(
     ctx: typer.Context,
     departement: Annotated[
@@ -69,7 +60,7 @@ def init(
         )
 
 
-@command(asso_app, "cle")
+@asso.command("cle")
 def cle(
     ctx: typer.Context,
     secours: Annotated[
@@ -88,7 +79,7 @@ def cle(
     json: Json = False,
 ) -> None:
     """Montrer la clé de chiffrement (age1…) à donner aux communes, et l'écrire dans un fichier."""
-    with _open(ctx, dossier) as association:
+    with open_association(ctx, dossier) as association:
         if secours is not None:
             backup = association.create_backup_identity(secours)
             output.success(f"Clé de secours créée dans « {secours} » ({backup[:16]}…).")
@@ -110,7 +101,7 @@ def cle(
     )
 
 
-@command(asso_app, "communes")
+@asso.command("communes")
 def communes(
     ctx: typer.Context,
     fichier: Annotated[
@@ -122,7 +113,7 @@ def communes(
     dossier: Folder = None,
 ) -> None:
     """Charger la liste des communes du département (pour savoir qui n'a rien envoyé)."""
-    with _open(ctx, dossier) as association:
+    with open_association(ctx, dossier) as association:
         result = association.load_communes(fichier)
         department = association.department
     if result.rows:
@@ -139,7 +130,7 @@ def communes(
         output.info(f"{len(result.invalid)} ligne(s) sans code INSEE valide ignorée(s) (lignes {lines}).")
 
 
-@command(trust_app, "ajouter")
+@trust.command("ajouter")
 def trust_add(
     ctx: typer.Context,
     fichier: Annotated[Path, typer.Argument(metavar="FICHIER.pub", help="Clé publique de la commune.")],
@@ -150,9 +141,9 @@ def trust_add(
     dossier: Folder = None,
 ) -> None:
     """Reconnaître la clé d'une commune, après avoir comparé son empreinte au téléphone."""
-    from mairie_cli.crypto.signing import read_public_key
+    from mairie_cli.services.association.workspace import read_commune_key
 
-    key = read_public_key(fichier)
+    key = read_commune_key(fichier)
     out = output.console(stderr=True)
     out.print(f"Commune {commune} — identifiant de la clé {key.key_id}")
     out.print(f"Empreinte : [bold]{key.fingerprint}[/bold]")
@@ -162,7 +153,7 @@ def trust_add(
         if not confirm("La mairie lit-elle la même empreinte (commande « mairie cle ») ?"):
             output.info("Clé non reconnue ; rien n'a été modifié.")
             raise typer.Exit(1)
-    with _open(ctx, dossier) as association:
+    with open_association(ctx, dossier) as association:
         key, added = association.trust(commune, fichier)
     if added:
         output.success(f"Clé reconnue pour la commune {commune}.")
@@ -170,11 +161,11 @@ def trust_add(
         output.info(f"Cette clé était déjà reconnue pour la commune {commune}.")
 
 
-@command(trust_app, "liste")
+@trust.command("liste")
 def trust_list(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
     """Lister les clés reconnues, commune par commune."""
-    with _open(ctx, dossier) as association:
-        keys = association.store.trusted_keys()
+    with open_association(ctx, dossier) as association:
+        keys = association.trusted_keys()
     if json:
         output.print_json(keys)
         return
@@ -191,7 +182,7 @@ def trust_list(ctx: typer.Context, dossier: Folder = None, json: Json = False) -
     output.console().print(table)
 
 
-@command(trust_app, "retirer")
+@trust.command("retirer")
 def trust_remove(
     ctx: typer.Context,
     commune: Annotated[str, typer.Argument(metavar="CODE_INSEE", help="Code INSEE de la commune.")],
@@ -206,7 +197,7 @@ def trust_remove(
     """Ne plus reconnaître la clé d'une commune (ses paquets iront en quarantaine)."""
     from mairie_cli.errors import KeyProblem
 
-    with _open(ctx, dossier) as association:
+    with open_association(ctx, dossier) as association:
         removed = association.distrust(commune, cle)
     if not removed:
         raise KeyProblem(
@@ -218,7 +209,7 @@ def trust_remove(
     )
 
 
-@command(asso_app, "recevoir")
+@asso.command("recevoir")
 def recevoir(
     ctx: typer.Context,
     chemins: Annotated[
@@ -243,7 +234,10 @@ def recevoir(
         raise InvalidValue(
             "Indiquez les paquets reçus, ou le dossier qui les contient (par exemple la clé USB)."
         )
-    with _open(ctx, dossier) as association, output.progress("Réception des paquets", "paquets/min") as bar:
+    with (
+        open_association(ctx, dossier) as association,
+        output.progress("Réception des paquets", "paquets/min") as bar,
+    ):
         report = receive(
             association, chemins or [], identities=identite, retry_quarantine=quarantaine, progress=bar
         )
@@ -296,10 +290,10 @@ def _reception_summary(report: Any) -> None:
     )
 
 
-@command(asso_app, "etat")
+@asso.command("etat")
 def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
     """Où en est chaque commune : dernier envoi, envois manquants, contributions, quarantaine."""
-    with _open(ctx, dossier) as association:
+    with open_association(ctx, dossier) as association:
         data = association.status()
         name = association.name
     if json:
@@ -346,7 +340,7 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
             )
 
 
-@command(asso_app, "synthese")
+@asso.command("synthese")
 def synthese(
     ctx: typer.Context,
     sortie: Annotated[
@@ -366,7 +360,10 @@ def synthese(
     """Écrire la synthèse départementale : classeur Excel (thèmes, graphiques, méthode) et CSV ouvert."""
     from mairie_cli.services.association.synthesis import build_synthesis
 
-    with _open(ctx, dossier) as association, output.progress("Synthèse", "contributions/min") as bar:
+    with (
+        open_association(ctx, dossier) as association,
+        output.progress("Synthèse", "contributions/min") as bar,
+    ):
         result = build_synthesis(association, sortie, csv, taxonomy_path=taxonomie, progress=bar)
     if json:
         output.print_json(result.to_dict())
@@ -381,7 +378,7 @@ def synthese(
     )
 
 
-@command(asso_app, "theme")
+@asso.command("theme")
 def theme(
     ctx: typer.Context,
     ident: Annotated[
@@ -400,7 +397,7 @@ def theme(
     """Corriger le thème d'une contribution : la correction prime sur le classement automatique."""
     from mairie_cli.services.association.synthesis import set_theme
 
-    with _open(ctx, dossier) as association:
+    with open_association(ctx, dossier) as association:
         insee, uuid = set_theme(association, ident, principal, secondaires or [], taxonomy_path=taxonomie)
     output.success(
         f"Contribution {uuid[:8]} ({insee}) : thème « {principal} » retenu pour les prochaines synthèses."

@@ -13,13 +13,17 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.core
 from typer import _click
 
 from mairie_cli.errors import DiskError, ExitCode, MairieError, UnexpectedError
+
+if TYPE_CHECKING:  # imported by the commands that open a workspace, not at start-up
+    from mairie_cli.services.association.workspace import Association
+    from mairie_cli.services.commune.register import Register
 
 _FRENCH = {
     "Arguments": "Arguments",
@@ -146,13 +150,13 @@ def run_safely(call: Callable[[], Any]) -> int:
         report_error(disk_error)
         return int(disk_error.exit_code)
     except Exception as exc:
-        sqlite3 = sys.modules.get("sqlite3")  # imported only by commands that open a database
-        if sqlite3 is not None and isinstance(exc, sqlite3.Error):
-            from mairie_cli.storage.database import translate_sqlite_error
+        if "sqlite3" in sys.modules:  # imported only by commands that open a database
+            from mairie_cli.services import translated
 
-            error = translate_sqlite_error(exc)
-            report_error(error)
-            return int(error.exit_code)
+            error = translated(exc)
+            if error is not None:
+                report_error(error)
+                return int(error.exit_code)
         if _debug():
             raise
         unexpected = UnexpectedError(
@@ -247,11 +251,19 @@ def state(ctx: typer.Context) -> State:
     return root.obj
 
 
-def open_register(ctx: typer.Context, folder: Path | None = None) -> Any:
-    """Open the workspace chosen by ``--dossier``, ``MAIRIE_DOSSIER`` or the current folder."""
+def open_register(ctx: typer.Context, folder: Path | None = None) -> Register:
+    """Open the commune's workspace chosen by ``--dossier``, ``MAIRIE_DOSSIER`` or the current
+    folder."""
     from mairie_cli.services.commune.register import Register
 
     return Register.open(folder or state(ctx).folder)
+
+
+def open_association(ctx: typer.Context, folder: Path | None = None) -> Association:
+    """Open the association's workspace chosen the same way."""
+    from mairie_cli.services.association.workspace import Association
+
+    return Association.open(folder or state(ctx).folder)
 
 
 def new_app(help_text: str) -> typer.Typer:
@@ -268,6 +280,39 @@ def new_app(help_text: str) -> typer.Typer:
     )
 
 
-def command(app: typer.Typer, name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
-    """Register a command with French help (``app.command`` with our command class)."""
-    return app.command(name, cls=MairieCommand, context_settings=CONTEXT, **kwargs)
+class Commands:
+    """The commands a CLI module declares, and its sub-groups: the one way commands are added.
+
+    A module holds ``commands = Commands()`` and decorates each function with
+    ``@commands.command("nom")``; a group is ``commands.group("nom", "aide")``, itself a
+    ``Commands``. ``app.py`` adds every module's commands to the program.
+    """
+
+    def __init__(self, help_text: str = "") -> None:
+        self.help_text = help_text
+        self._commands: list[tuple[str, Callable[..., Any]]] = []
+        self._groups: list[tuple[str, Commands]] = []
+
+    def command(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a command (its docstring is its French help)."""
+
+        def declare(function: Callable[..., Any]) -> Callable[..., Any]:
+            self._commands.append((name, function))
+            return function
+
+        return declare
+
+    def group(self, name: str, help_text: str) -> Commands:
+        """Declare a group of commands (``mairie asso …``)."""
+        group = Commands(help_text)
+        self._groups.append((name, group))
+        return group
+
+    def add_to(self, app: typer.Typer) -> None:
+        """Add these commands and groups to a Typer application, with French help."""
+        for name, function in self._commands:
+            app.command(name, cls=MairieCommand, context_settings=CONTEXT)(function)
+        for name, group in self._groups:
+            sub_app = new_app(group.help_text)
+            group.add_to(sub_app)
+            app.add_typer(sub_app, name=name)

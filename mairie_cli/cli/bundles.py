@@ -1,21 +1,18 @@
 """``mairie exporter`` and ``mairie verifier``: the bundles that leave the town hall."""
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, open_register, report_error, state
+from mairie_cli.cli.base import Commands, open_register, report_error, state
 from mairie_cli.cli.options import Folder, Json
 
-
-def register(app: typer.Typer) -> None:
-    """Add the commands of this module to the application."""
-    command(app, "exporter")(exporter)
-    command(app, "verifier")(verifier)
+commands = Commands()
 
 
+@commands.command("exporter")
 def exporter(
     ctx: typer.Context,
     vers: Annotated[
@@ -70,12 +67,10 @@ def exporter(
 
     if apercu:
         from mairie_cli.cli.privacy import show_preview
-        from mairie_cli.services.commune.privacy import preview
-        from mairie_cli.storage.commune.exports import ExportStore
+        from mairie_cli.services.commune.privacy import preview_pending
 
         with open_register(ctx, dossier) as register:
-            pending = [c for c in ExportStore(register.db).pending(full=tout) if not c.deleted]
-            show_preview(preview(register, pending), json)
+            show_preview(preview_pending(register, full=tout), json)
         return
     size = parse_size(taille_max)
     with open_register(ctx, dossier) as register, output.progress("Préparation du paquet") as progress:
@@ -117,6 +112,7 @@ def exporter(
         )
 
 
+@commands.command("verifier")
 def verifier(
     ctx: typer.Context,
     fichiers: Annotated[
@@ -142,56 +138,30 @@ def verifier(
     json: Json = False,
 ) -> None:
     """Vérifier des paquets : signature, sommes de contrôle, parties et résumé d'état."""
-    from mairie_cli.bundle.verify import verify_file
-    from mairie_cli.crypto import signing
-    from mairie_cli.crypto.encryption import read_identity
-    from mairie_cli.errors import MairieError
+    from mairie_cli.services.commune.verify import verify_bundles
 
-    public = signing.read_public_key(cle) if cle else None
-    identities = [read_identity(identite)] if identite else None
-    known: list[dict[str, Any]] = []
-    workspace_register = _maybe_register(ctx, dossier)
-    if workspace_register is not None:
-        from mairie_cli.services.commune.keys import CommuneKeys
-        from mairie_cli.storage.commune.exports import ExportStore
-
-        with workspace_register as reg:
-            known = ExportStore(reg.db).exports()
-            if public is None:
-                public = CommuneKeys.of(reg.workspace).public_key()
-    results: list[dict[str, Any]] = []
-    first_error: MairieError | None = None
-    for path in fichiers:
-        try:
-            bundle = verify_file(path, public_key=public, identities=identities, known_exports=known)
-        except MairieError as exc:
-            first_error = first_error or exc
-            results.append({"file": path.name, "ok": False, "code": exc.code, "message": exc.message})
-            if not json:
-                report_error(exc)
-            continue
-        results.append({"ok": True, **bundle.to_dict()})
-        if not json:
-            if bundle.checked_content:
-                what = f"{bundle.contributions} contribution(s), {bundle.tombstones} suppression(s)"
-                output.success(
-                    f"{bundle.file} : paquet n° {bundle.sequence} de la commune {bundle.insee}, partie "
-                    f"{bundle.part}/{bundle.parts}, {what} ; signature et sommes de contrôle correctes."
-                )
-            else:
-                output.success(f"{bundle.file} : {bundle.note}.")
+    checks = verify_bundles(
+        fichiers, key_file=cle, identity_file=identite, folder=dossier or state(ctx).folder
+    )
     if json:
-        output.print_json(results)
-    if first_error is not None:
-        raise typer.Exit(int(first_error.exit_code))
-
-
-def _maybe_register(ctx: typer.Context, dossier: Path | None) -> Any:
-    from mairie_cli.services.commune.register import Register
-    from mairie_cli.workspace import Workspace
-
-    workspace = Workspace.at(dossier or state(ctx).folder)
-    return Register.open(workspace.root) if workspace.exists() else None
+        output.print_json([check.to_dict() for check in checks])
+    for check in checks:
+        if json:
+            continue
+        if check.error is not None:
+            report_error(check.error)
+        elif check.bundle is not None and check.bundle.checked_content:
+            bundle = check.bundle
+            what = f"{bundle.contributions} contribution(s), {bundle.tombstones} suppression(s)"
+            output.success(
+                f"{bundle.file} : paquet n° {bundle.sequence} de la commune {bundle.insee}, partie "
+                f"{bundle.part}/{bundle.parts}, {what} ; signature et sommes de contrôle correctes."
+            )
+        elif check.bundle is not None:
+            output.success(f"{check.bundle.file} : {check.bundle.note}.")
+    failed = next((check.error for check in checks if check.error is not None), None)
+    if failed is not None:
+        raise typer.Exit(int(failed.exit_code))
 
 
 def _human(size: int) -> str:

@@ -5,18 +5,14 @@ from typing import Annotated, Optional
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, new_app, open_register
+from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import Folder, Json
 
-cahier_app = new_app("Ouvrir, lister et fermer les cahiers (registres papier) de la mairie.")
+commands = Commands()
+cahier = commands.group("cahier", "Ouvrir, lister et fermer les cahiers (registres papier) de la mairie.")
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``cahier`` group to the application."""
-    app.add_typer(cahier_app, name="cahier")
-
-
-@command(cahier_app, "ouvrir")
+@cahier.command("ouvrir")
 def ouvrir(
     ctx: typer.Context,
     titre: Annotated[str, typer.Argument(metavar="TITRE", help="Titre du cahier.")],
@@ -43,7 +39,7 @@ def ouvrir(
         output.success(f"Cahier n° {cahier.id} ouvert : « {cahier.title} ».")
 
 
-@command(cahier_app, "liste")
+@cahier.command("liste")
 def liste(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
     """Lister les cahiers avec leur nombre de contributions."""
     with open_register(ctx, dossier) as register:
@@ -65,7 +61,7 @@ def liste(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> Non
     output.console().print(table)
 
 
-@command(cahier_app, "fermer")
+@cahier.command("fermer")
 def fermer(
     ctx: typer.Context,
     numero: Annotated[int, typer.Argument(metavar="N", help="Numéro du cahier.")],

@@ -5,16 +5,13 @@ from typing import Annotated, Optional
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, open_register, state
+from mairie_cli.cli.base import Commands, open_register, state
 from mairie_cli.cli.options import Folder, Json
 
-
-def register(app: typer.Typer) -> None:
-    """Add the commands of this module to the application."""
-    command(app, "init")(init)
-    command(app, "etat")(etat)
+commands = Commands()
 
 
+@commands.command("init")
 def init(
     ctx: typer.Context,
     commune: Annotated[
@@ -48,52 +45,53 @@ def init(
             )
 
 
+@commands.command("etat")
 def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
     """Résumer le registre : contributions par cahier, par nature et par source."""
     from mairie_cli.models import Nature, Source
+    from mairie_cli.services.commune.status import status
 
     with open_register(ctx, dossier) as register:
-        data = register.state()
+        current = status(register)
     if json:
-        output.print_json(data)
+        output.print_json(current.to_dict())
         return
     from rich.table import Table
 
-    commune = data["commune"]
+    commune = current.commune
     out = output.console()
-    title = f"Commune {commune['insee']}" + (f" — {commune['name']}" if commune["name"] else "")
+    title = f"Commune {commune.insee}" + (f" — {commune.name}" if commune.name else "")
     out.print(f"[bold]{output.escape(title)}[/bold]")
-    out.print(f"{data['total']} contribution(s), {data['deleted']} supprimée(s)")
+    out.print(f"{current.total} contribution(s), {current.deleted} supprimée(s)")
     table = Table("Cahier", "Titre", "Ouvert le", "Fermé le", "Contributions")
-    for cahier in data["cahiers"]:
+    for cahier in current.cahiers:
         table.add_row(
-            str(cahier["id"]), output.escape(cahier["title"]), output.date_fr(cahier["opened_on"]),
-            output.date_fr(cahier["closed_on"]), str(cahier["count"]),
+            str(cahier.id), output.escape(cahier.title), output.date_fr(cahier.opened_on),
+            output.date_fr(cahier.closed_on), str(cahier.count),
         )  # fmt: skip
     out.print(table)
     natures = Table("Nature", "Contributions")
-    for key, count in data["natures"].items():
+    for key, count in current.natures.items():
         natures.add_row(Nature(key).label, str(count))
     sources = Table("Source", "Contributions")
     labels = {Source.TYPED: "saisie au clavier", Source.IMPORT: "tableur", Source.OCR: "OCR"}
-    for key, count in data["sources"].items():
+    for key, count in current.sources.items():
         sources.add_row(labels[Source(key)], str(count))
     out.print(natures)
     out.print(sources)
-    pages = data["pages"]
-    if pages:
+    pages = current.page_counts
+    if pages.total:
         out.print(
-            f"Pages scannées : {sum(pages.values())} ({pages.get('brouillon', 0)} dactylographiée(s), "
-            f"{pages.get('manuscrit', 0)} manuscrite(s) à taper, "
-            f"{pages.get('relue', 0)} tapée(s), {pages.get('vide', 0)} blanche(s), "
-            f"{pages.get('echec', 0) + pages.get('a_lire', 0)} à lire)"
+            f"Pages scannées : {pages.total} ({pages.typed} dactylographiée(s), "
+            f"{pages.handwritten} manuscrite(s) à taper, {pages.proofread} tapée(s), "
+            f"{pages.blank} blanche(s), {pages.to_read} à lire)"
         )
-    if data["drafts"]:
-        out.print(f"{data['drafts']} brouillon(s) de l'OCR à relire : « mairie relire ».")
-    if data["last_export"]:
-        last = data["last_export"]
+    if current.drafts:
+        out.print(f"{current.drafts} brouillon(s) de l'OCR à relire : « mairie relire ».")
+    if current.last_export:
+        last = current.last_export
         out.print(f"Dernier paquet exporté : n° {last['sequence']} du {output.date_fr(last['created_at'])}")
     else:
         out.print("Aucun paquet exporté pour l'instant : « mairie exporter ».")
-    if data["last_change"]:
-        out.print(f"Dernière modification : {output.date_fr(data['last_change'])}")
+    if current.last_change:
+        out.print(f"Dernière modification : {output.date_fr(current.last_change)}")

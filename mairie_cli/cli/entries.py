@@ -1,12 +1,11 @@
 """Commands on contributions: ajouter, liste, voir, corriger, supprimer, chercher."""
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, open_register
+from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import CahierOpt, Folder, Json
 
 if TYPE_CHECKING:  # only for annotations, kept as strings below
@@ -39,16 +38,10 @@ PageOpt = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    """Add the commands of this module to the application."""
-    commands: dict[str, Callable[..., None]] = {
-        "ajouter": ajouter, "liste": liste, "voir": voir, "corriger": corriger,
-        "supprimer": supprimer, "chercher": chercher,
-    }  # fmt: skip
-    for name, function in commands.items():
-        command(app, name)(function)
+commands = Commands()
 
 
+@commands.command("ajouter")
 def ajouter(
     ctx: typer.Context,
     texte: Annotated[str, typer.Option("--texte", "-t", metavar="TEXTE", help="Texte de la contribution.")],
@@ -82,6 +75,7 @@ def ajouter(
     )
 
 
+@commands.command("liste")
 def liste(
     ctx: typer.Context,
     cahier: CahierOpt = None,
@@ -150,6 +144,7 @@ def _highlight(snippet: str) -> Any:
     return text
 
 
+@commands.command("voir")
 def voir(ctx: typer.Context, ident: Ident, dossier: Folder = None, json: Json = False) -> None:
     """Afficher une contribution en entier, avec son historique."""
     with open_register(ctx, dossier) as register:
@@ -182,6 +177,7 @@ def voir(ctx: typer.Context, ident: Ident, dossier: Folder = None, json: Json = 
     out.print("\n".join(lines))
 
 
+@commands.command("corriger")
 def corriger(
     ctx: typer.Context,
     ident: Ident,
@@ -226,6 +222,7 @@ def corriger(
         output.success(f"Contribution {saved.short_id} corrigée (version {saved.version}).")
 
 
+@commands.command("supprimer")
 def supprimer(
     ctx: typer.Context,
     ident: Ident,
@@ -244,6 +241,7 @@ def supprimer(
     output.success(f"Contribution {deleted.short_id} supprimée (version {deleted.version}).")
 
 
+@commands.command("chercher")
 def chercher(
     ctx: typer.Context,
     mots: Annotated[

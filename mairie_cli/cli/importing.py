@@ -6,15 +6,13 @@ from typing import Annotated, Any
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, open_register
+from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import CahierOpt, Folder, Json
 
-
-def register(app: typer.Typer) -> None:
-    """Add the command of this module to the application."""
-    command(app, "importer")(importer)
+commands = Commands()
 
 
+@commands.command("importer")
 def importer(
     ctx: typer.Context,
     fichier: Annotated[Path, typer.Argument(metavar="FICHIER", help="Tableur .xlsx ou .csv à importer.")],

@@ -6,18 +6,14 @@ from typing import Annotated, Optional
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, new_app, open_register
+from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import Folder, Json
 
-config_app = new_app("Réglages de la commune : la clé de chiffrement de l'association.")
+commands = Commands()
+config = commands.group("config", "Réglages de la commune : la clé de chiffrement de l'association.")
 
 
-def register(app: typer.Typer) -> None:
-    """Add the commands of this module to the application."""
-    command(app, "cle")(cle)
-    app.add_typer(config_app, name="config")
-
-
+@commands.command("cle")
 def cle(
     ctx: typer.Context,
     vers: Annotated[
@@ -28,36 +24,21 @@ def cle(
     json: Json = False,
 ) -> None:
     """Montrer la clé publique de la commune et écrire le fichier à donner à l'association."""
-    from mairie_cli.services.commune.keys import CommuneKeys
+    from mairie_cli.services.commune.keys import publish_public_key
 
     with open_register(ctx, dossier) as register:
-        keys = CommuneKeys.of(register.workspace)
-        keys.ensure(register.commune.insee)
-        public = keys.public_key()
-        insee = register.commune.insee
-        folder = vers or register.workspace.exports_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"commune-{insee}.pub"
-    target.write_text(public.file_text(f"clé publique de la commune {insee}"), encoding="utf-8")
+        published = publish_public_key(register, vers)
     if json:
-        output.print_json(
-            {
-                "insee": insee,
-                "public_key": public.base64,
-                "key_id": public.key_id,
-                "fingerprint": public.fingerprint,
-                "file": str(target),
-            }  # fmt: skip
-        )
+        output.print_json(published.to_dict())
         return
     out = output.console()
-    out.print(f"Clé publique de la commune {insee} : {public.base64}", soft_wrap=True)
-    out.print(f"Identifiant de la clé : {public.key_id}")
-    out.print(f"Empreinte à lire au téléphone : [bold]{public.fingerprint}[/bold]")
-    output.success(f"Fichier à transmettre à l'association : {target}")
+    out.print(f"Clé publique de la commune {published.insee} : {published.public_key}", soft_wrap=True)
+    out.print(f"Identifiant de la clé : {published.key_id}")
+    out.print(f"Empreinte à lire au téléphone : [bold]{published.fingerprint}[/bold]")
+    output.success(f"Fichier à transmettre à l'association : {published.file}")
 
 
-@command(config_app, "destinataire")
+@config.command("destinataire")
 def destinataire(
     ctx: typer.Context,
     cle: Annotated[
@@ -81,7 +62,6 @@ def destinataire(
     """Enregistrer la clé de chiffrement de l'association (à faire une fois)."""
     from mairie_cli.errors import KeyProblem
     from mairie_cli.services.commune.keys import recipients_from_file, set_recipients
-    from mairie_cli.storage.commune.exports import ExportStore
 
     if fichier is not None:
         cle, secours = recipients_from_file(fichier)
@@ -90,24 +70,19 @@ def destinataire(
             "Indiquez la clé de l'association (age1…) ou le fichier qui la contient avec --fichier."
         )
     with open_register(ctx, dossier) as register:
-        main, backup = set_recipients(ExportStore(register.db), cle, secours)
+        main, backup = set_recipients(register, cle, secours)
     output.success(f"Les paquets seront chiffrés pour l'association ({main[:16]}…{main[-6:]}).")
     if backup:
         output.info(f"Clé de secours enregistrée ({backup[:16]}…{backup[-6:]}).")
 
 
-@command(config_app, "voir")
+@config.command("voir")
 def voir(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
     """Afficher les réglages de la commune."""
-    from mairie_cli.services.commune.keys import BACKUP_RECIPIENT, RECIPIENT
-    from mairie_cli.storage.commune.exports import ExportStore
+    from mairie_cli.services.commune.keys import settings
 
     with open_register(ctx, dossier) as register:
-        store = ExportStore(register.db)
-        data = {
-            "destinataire": store.get_config(RECIPIENT),
-            "destinataire_secours": store.get_config(BACKUP_RECIPIENT),
-        }
+        data = settings(register)
     if json:
         output.print_json(data)
         return

@@ -6,17 +6,16 @@ from typing import Annotated, Any, Optional
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, open_register
+from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import CahierOpt, Folder, Json
 
 _LABELS = {"brouillon": "dactylographiée", "manuscrit": "manuscrite", "vide": "blanche", "echec": "échec"}
 
 
-def register(app: typer.Typer) -> None:
-    """Add the command of this module to the application."""
-    command(app, "ocr")(ocr)
+commands = Commands()
 
 
+@commands.command("ocr")
 def ocr(
     ctx: typer.Context,
     chemins: Annotated[

@@ -1,25 +1,22 @@
 """``mairie confidentialite``: what would be masked before export, and the secretary's decisions."""
 
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, open_register
+from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import Folder, Json
 
-#: Kinds as typed after --type (no accents needed) -> the detector's kinds.
-KIND_NAMES = {
-    "telephone": "TÉLÉPHONE", "téléphone": "TÉLÉPHONE", "courriel": "COURRIEL", "email": "COURRIEL",
-    "nir": "NIR", "iban": "IBAN", "adresse": "ADRESSE", "nom": "NOM",
-}  # fmt: skip
+if TYPE_CHECKING:
+    from mairie_cli.privacy.detect import Span
+    from mairie_cli.services.commune.privacy import PreviewReport
 
 
-def register(app: typer.Typer) -> None:
-    """Add the command of this module to the application."""
-    command(app, "confidentialite")(confidentialite)
+commands = Commands()
 
 
+@commands.command("confidentialite")
 def confidentialite(
     ctx: typer.Context,
     ids: Annotated[
@@ -62,27 +59,15 @@ def confidentialite(
     contributions données (ou pour toute la commune sans identifiant) et vaut pour tous les
     envois suivants.
     """
-    from mairie_cli.errors import InvalidValue
     from mairie_cli.services.commune import privacy
 
+    decided = any(d is not None for d in (garder, masquer, oublier))
     with open_register(ctx, dossier) as register:
         uuids = [register.resolve_id(i) for i in ids or []]
-        decisions = [d for d in (garder, masquer, oublier) if d is not None]
-        if len(decisions) > 1:
-            raise InvalidValue("Une seule décision à la fois : --garder, --masquer ou --oublier.")
-        if decisions:
-            kind = KIND_NAMES.get(type_.strip().lower())
-            if kind is None:
-                raise InvalidValue(f"Le type « {type_} » est inconnu : {', '.join(sorted(set(KIND_NAMES)))}.")
-            targets: list[Optional[str]] = list(uuids) or [None]  # noqa: UP045
-            bumped = 0
-            for uuid in targets:
-                if oublier is not None:
-                    bumped += privacy.forget(register, oublier, uuid=uuid)
-                elif garder is not None:
-                    bumped += privacy.choose(register, garder, privacy.KEEP, uuid=uuid)
-                else:
-                    bumped += privacy.choose(register, masquer or "", privacy.MASK, kind=kind, uuid=uuid)
+        if decided:
+            bumped = privacy.decide(
+                register, uuids, keep=garder, mask=masquer, forget_term=oublier, kind_name=type_
+            )
             scope = f"{len(uuids)} contribution(s)" if uuids else "toute la commune"
             output.success(f"Décision enregistrée pour {scope}.")
             if bumped:
@@ -92,16 +77,13 @@ def confidentialite(
         if choix:
             _show_choices(privacy.decisions(register), json)
             return
-        if decisions and not uuids:
+        if decided and not uuids:
             return
         if uuids:
-            contributions = [register.get(u) for u in uuids]
+            report = privacy.preview(register, [register.get(u) for u in uuids], all_shown=True)
         else:
-            from mairie_cli.storage.commune.exports import ExportStore
-
-            contributions = [c for c in ExportStore(register.db).pending(full=tout) if not c.deleted]
-        shown = privacy.preview(register, contributions)
-    show_preview(shown, json, all_shown=bool(uuids))
+            report = privacy.preview_pending(register, full=tout)
+    show_preview(report, json)
 
 
 def _show_choices(rows: list[dict[str, Any]], json: bool) -> None:
@@ -126,32 +108,20 @@ def _show_choices(rows: list[dict[str, Any]], json: bool) -> None:
     output.console().print(table)
 
 
-def show_preview(shown: list[Any], json: bool, all_shown: bool = False) -> None:
+def show_preview(report: "PreviewReport", json: bool) -> None:
     """Print what would be masked (shared with « exporter --apercu »)."""
-    from collections import Counter
-
-    touched = [p for p in shown if p.spans]
-    counts = Counter(s.kind for p in touched for s in p.spans)
     if json:
-        output.print_json(
-            {
-                "examined": len(shown), "touched": len(touched), "counts": dict(counts),
-                "contributions": [
-                    {"id": p.contribution.uuid, "spans": [s.to_dict() for s in p.spans], "masked": p.masked}
-                    for p in (shown if all_shown else touched)
-                ],
-            }
-        )  # fmt: skip
+        output.print_json(report.to_dict())
         return
     out = output.console()
-    for item in shown if all_shown else touched:
+    for item in report.shown:
         out.print(f"[bold]{item.contribution.short_id}[/bold]", soft_wrap=True)
         out.print(_highlighted(item.contribution.text, item.spans), soft_wrap=True)
         out.print()
-    summary = ", ".join(f"{kind} : {n}" for kind, n in counts.most_common()) or "rien"
-    output.info(
-        f"{len(shown)} contribution(s) examinée(s), {len(touched)} avec des données masquées : {summary}."
-    )
+    summary = ", ".join(f"{kind} : {n}" for kind, n in report.counts().most_common()) or "rien"
+    touched = len(report.touched)
+    examined = len(report.examined)
+    output.info(f"{examined} contribution(s) examinée(s), {touched} avec des données masquées : {summary}.")
     if touched:
         output.info(
             'Un repérage faux ? mairie confidentialite ID --garder "texte". Un oubli ? '
@@ -159,7 +129,7 @@ def show_preview(shown: list[Any], json: bool, all_shown: bool = False) -> None:
         )
 
 
-def _highlighted(text: str, spans: list[Any]) -> str:
+def _highlighted(text: str, spans: "list[Span]") -> str:
     pieces = []
     position = 0
     for span in spans:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from mairie_cli.cli import output
-from mairie_cli.cli.base import command, open_register
+from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import CahierOpt, Folder
 
 _ACTIONS = (
@@ -17,11 +17,10 @@ _ACTIONS = (
 )
 
 
-def register(app: typer.Typer) -> None:
-    """Add the command of this module to the application."""
-    command(app, "relire")(relire)
+commands = Commands()
 
 
+@commands.command("relire")
 def relire(
     ctx: typer.Context,
     cahier: CahierOpt = None,

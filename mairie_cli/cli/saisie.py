@@ -4,15 +4,13 @@ from typing import Annotated
 
 import typer
 
-from mairie_cli.cli.base import command, open_register
+from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import CahierOpt, Folder
 
-
-def register(app: typer.Typer) -> None:
-    """Add the command of this module to the application."""
-    command(app, "saisir")(saisir)
+commands = Commands()
 
 
+@commands.command("saisir")
 def saisir(
     ctx: typer.Context,
     cahier: CahierOpt = None,

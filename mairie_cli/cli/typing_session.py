@@ -72,7 +72,7 @@ class TypingSession:
         )
 
     def _one_entry(self) -> None:
-        position = self.register.store.next_position(self.cahier_id)
+        position = self.register.next_position(self.cahier_id)
         typer.secho(f"\n— Contribution n° {position} (enregistrées : {self.saved}) —", dim=True)
         written = self._ask_date()
         nature = self._ask_nature(self.nature)

@@ -180,6 +180,10 @@ class Association:
                 self.store.journal(now_iso(), current_actor(), "distrust", {"insee": code, "key_id": key_id})
         return removed
 
+    def trusted_keys(self) -> list[dict[str, Any]]:
+        """Every key trusted, commune by commune (code, key id, fingerprint, date)."""
+        return self.store.trusted_keys()
+
     def trusted_key(self, insee: str, key_id: str) -> signing.PublicKey | None:
         for row in self.store.trusted_keys(insee):
             if row["key_id"] == key_id:
@@ -255,3 +259,9 @@ class Association:
                 for q in quarantined
             ],
         }
+
+
+def read_commune_key(path: Path) -> signing.PublicKey:
+    """A commune's public key file (``commune-CODE.pub``), to show its fingerprint before it is
+    trusted."""
+    return signing.read_public_key(path)

@@ -12,6 +12,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import parse_recipient
@@ -19,6 +20,9 @@ from mairie_cli.errors import KeyProblem
 from mairie_cli.storage.commune.exports import ExportStore
 from mairie_cli.storage.database import transaction
 from mairie_cli.workspace import Workspace
+
+if TYPE_CHECKING:  # the register imports this module to create the keys at init
+    from mairie_cli.services.commune.register import Register
 
 RECIPIENT = "destinataire"
 BACKUP_RECIPIENT = "destinataire_secours"
@@ -81,11 +85,42 @@ class CommuneKeys:
             ) from None
 
 
-def set_recipients(store: ExportStore, recipient: str, backup: str | None = None) -> tuple[str, str | None]:
+@dataclass(frozen=True)
+class PublishedKey:
+    """The commune's public key as given to the association (``mairie cle``)."""
+
+    insee: str
+    public_key: str
+    key_id: str
+    fingerprint: str
+    file: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "insee": self.insee, "public_key": self.public_key, "key_id": self.key_id,
+            "fingerprint": self.fingerprint, "file": str(self.file),
+        }  # fmt: skip
+
+
+def publish_public_key(register: Register, folder: Path | None = None) -> PublishedKey:
+    """Write ``commune-CODE.pub`` (into ``exports/`` by default) and return what to read out."""
+    insee = register.commune.insee
+    keys = CommuneKeys.of(register.workspace)
+    keys.ensure(insee)
+    public = keys.public_key()
+    folder = folder or register.workspace.exports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"commune-{insee}.pub"
+    target.write_text(public.file_text(f"clé publique de la commune {insee}"), encoding="utf-8")
+    return PublishedKey(insee, public.base64, public.key_id, public.fingerprint, target)
+
+
+def set_recipients(register: Register, recipient: str, backup: str | None = None) -> tuple[str, str | None]:
     """Record the association's age public key (and a backup key) after checking them."""
     main = parse_recipient(recipient)
     second = parse_recipient(backup) if backup else None
-    with transaction(store.db):
+    store = register.exports
+    with transaction(register.db):
         store.set_config(RECIPIENT, main)
         store.set_config(BACKUP_RECIPIENT, second)
     return main, second
@@ -104,6 +139,15 @@ def recipients_from_file(path: Path) -> tuple[str, str | None]:
             "une seconde (sa clé de secours)."
         )
     return keys[0], keys[1] if len(keys) > 1 else None
+
+
+def settings(register: Register) -> dict[str, str | None]:
+    """The commune's settings, by their French names (``mairie config voir``)."""
+    store = register.exports
+    return {
+        "destinataire": store.get_config(RECIPIENT),
+        "destinataire_secours": store.get_config(BACKUP_RECIPIENT),
+    }
 
 
 def recipients(store: ExportStore) -> list[str]:

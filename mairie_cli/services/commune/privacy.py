@@ -8,6 +8,7 @@ gets a new version, so that the next export carries it again.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,6 @@ from mairie_cli.clock import now_iso
 from mairie_cli.errors import InvalidValue
 from mairie_cli.privacy.detect import KINDS, NAME, Span, fold
 from mairie_cli.privacy.masking import Choices
-from mairie_cli.storage.commune.privacy import PrivacyStore
 from mairie_cli.storage.database import transaction
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def privacy_choices(register: Register) -> Choices:
     mask: list[tuple[str, str]] = []
     keep_for: dict[str, tuple[str, ...]] = {}
     mask_for: dict[str, tuple[tuple[str, str], ...]] = {}
-    for row in PrivacyStore(register.db).choices():
+    for row in register.privacy.choices():
         uuid = row["uuid"]
         if row["decision"] == KEEP:
             if uuid:
@@ -48,7 +48,7 @@ def privacy_choices(register: Register) -> Choices:
 
 def decisions(register: Register) -> list[dict[str, Any]]:
     """The decisions recorded, oldest first."""
-    return PrivacyStore(register.db).choices()
+    return register.privacy.choices()
 
 
 @dataclass
@@ -60,7 +60,37 @@ class Preview:
     masked: str
 
 
-def preview(register: Register, contributions: list[Contribution]) -> list[Preview]:
+@dataclass
+class PreviewReport:
+    """What would be masked in the contributions examined."""
+
+    examined: list[Preview]
+    all_shown: bool = False  # contributions asked for by ID: each is shown, masked or not
+
+    @property
+    def touched(self) -> list[Preview]:
+        """The contributions where something would be masked."""
+        return [p for p in self.examined if p.spans]
+
+    @property
+    def shown(self) -> list[Preview]:
+        return self.examined if self.all_shown else self.touched
+
+    def counts(self) -> Counter[str]:
+        """Spans masked, per kind."""
+        return Counter(s.kind for p in self.touched for s in p.spans)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "examined": len(self.examined), "touched": len(self.touched), "counts": dict(self.counts()),
+            "contributions": [
+                {"id": p.contribution.uuid, "spans": [s.to_dict() for s in p.spans], "masked": p.masked}
+                for p in self.shown
+            ],
+        }  # fmt: skip
+
+
+def preview(register: Register, contributions: list[Contribution], all_shown: bool = False) -> PreviewReport:
     """What would be masked in these contributions."""
     choices = privacy_choices(register)
     shown = []
@@ -69,7 +99,48 @@ def preview(register: Register, contributions: list[Contribution]) -> list[Previ
         spans = detector.find(contribution.text)
         masked, _ = detector.mask(contribution.text)
         shown.append(Preview(contribution, spans, masked))
-    return shown
+    return PreviewReport(shown, all_shown)
+
+
+def preview_pending(register: Register, *, full: bool = False) -> PreviewReport:
+    """What would be masked in the next export (every contribution with ``full``)."""
+    return preview(register, [c for c in register.exports.pending(full=full) if not c.deleted])
+
+
+#: Kinds as typed after --type (no accents needed) -> the detector's kinds.
+KIND_NAMES = {
+    "telephone": "TÉLÉPHONE", "téléphone": "TÉLÉPHONE", "courriel": "COURRIEL", "email": "COURRIEL",
+    "nir": "NIR", "iban": "IBAN", "adresse": "ADRESSE", "nom": "NOM",
+}  # fmt: skip
+
+
+def decide(
+    register: Register,
+    uuids: list[str],
+    *,
+    keep: str | None = None,
+    mask: str | None = None,
+    forget_term: str | None = None,
+    kind_name: str = "nom",
+) -> int:
+    """One decision (keep, mask or forget a term) for these contributions, or for the whole
+    commune without any; returns how many exported contributions will leave again, corrected."""
+    decisions = [d for d in (keep, mask, forget_term) if d is not None]
+    if len(decisions) != 1:
+        raise InvalidValue("Une seule décision à la fois : --garder, --masquer ou --oublier.")
+    kind = KIND_NAMES.get(kind_name.strip().lower())
+    if kind is None:
+        raise InvalidValue(f"Le type « {kind_name} » est inconnu : {', '.join(sorted(set(KIND_NAMES)))}.")
+    targets: list[str | None] = list(uuids) or [None]
+    bumped = 0
+    for uuid in targets:
+        if forget_term is not None:
+            bumped += forget(register, forget_term, uuid=uuid)
+        elif keep is not None:
+            bumped += choose(register, keep, KEEP, uuid=uuid)
+        else:
+            bumped += choose(register, mask or "", MASK, kind=kind, uuid=uuid)
+    return bumped
 
 
 def choose(
@@ -81,7 +152,7 @@ def choose(
         raise InvalidValue("Indiquez le texte à garder ou à masquer (au moins deux caractères).")
     if kind is not None and kind not in KINDS:
         raise InvalidValue(f"Le type « {kind} » est inconnu : {', '.join(KINDS)}.")
-    store = PrivacyStore(register.db)
+    store = register.privacy
     return _remasking(
         register,
         term,
@@ -95,7 +166,7 @@ def choose(
 
 def forget(register: Register, term: str, *, uuid: str | None = None) -> int:
     """Forget a decision; returns how many exported contributions get a new version."""
-    store = PrivacyStore(register.db)
+    store = register.privacy
     removed: list[int] = []
     bumped = _remasking(
         register,
@@ -114,7 +185,7 @@ def _remasking(
 ) -> int:
     """Apply ``change`` and give a new version to the exported contributions it affects
     (only those holding the term can be: found with the search index)."""
-    candidates = PrivacyStore(register.db).exported_live_with(term, uuid)
+    candidates = register.privacy.exported_live_with(term, uuid)
     old = privacy_choices(register)
     before = {u: old.detector(u).mask(t)[0] for u, t in candidates}
     with transaction(register.db):

@@ -13,7 +13,7 @@ import json
 import re
 import uuid as uuid_module
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -415,6 +415,10 @@ class Register:
             include_deleted=include_deleted, limit=limit,
         )  # fmt: skip
 
+    def next_position(self, cahier_id: int) -> int:
+        """The position the next entry of a cahier will take."""
+        return self.store.next_position(cahier_id)
+
     def last_in(self, cahier_id: int) -> Contribution | None:
         """The latest live entry of a cahier (the one « corriger la précédente » fixes)."""
         return self.store.last_contribution(cahier_id)
@@ -432,29 +436,6 @@ class Register:
         return SearchResult(
             total=self.store.count_matches(fts_query), hits=self.store.search(fts_query, limit)
         )
-
-    def state(self) -> dict[str, Any]:
-        """Counts per cahier, nature and source, scanned pages and exports, for ``mairie etat``."""
-        per_cahier = dict(self.store.counts("cahier_id"))
-        last_export = self.exports.last_export()
-        cahiers = [replace(c, count=per_cahier.get(c.id, 0)) for c in self.cahiers()]
-        commune = self.commune
-        return {
-            "commune": {"insee": commune.insee, "name": commune.name,
-                        "department": commune.department},
-            "total": sum(per_cahier.values()),
-            "deleted": self.store.count_deleted(),
-            "cahiers": [c.to_dict() for c in cahiers],
-            "natures": {n.value: 0 for n in Nature} | dict(self.store.counts("nature")),
-            "sources": {s.value: 0 for s in Source} | dict(self.store.counts("source")),
-            "last_change": self.store.last_change(),
-            "drafts": self.store.count_drafts(),
-            "pages": self.pages.counts(),
-            "last_export": (
-                {"sequence": last_export["sequence"], "created_at": last_export["created_at"]}
-                if last_export else None
-            ),
-        }  # fmt: skip
 
     # -- journal -------------------------------------------------------------------------
 
