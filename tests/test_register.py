@@ -17,7 +17,8 @@ from mairie_cli.errors import (
     WorkspaceNotFound,
 )
 from mairie_cli.models import Nature, NewContribution, Source
-from mairie_cli.services.commune.register import Register, build_fts_query
+from mairie_cli.services.commune.register import Register
+from mairie_cli.storage.commune.search import build_fts_query
 
 
 def test_init_creates_layout_and_is_idempotent(tmp_path: Path):
@@ -122,7 +123,7 @@ def test_id_prefixes(register: Register, monkeypatch: pytest.MonkeyPatch):
             "ef001234-0000-4000-8000-000000000003",
         )
     )
-    monkeypatch.setattr("mairie_cli.services.commune.register.uuid_module.uuid4", lambda: next(fixed))
+    monkeypatch.setattr("mairie_cli.services.commune.rows.uuid_module.uuid4", lambda: next(fixed))
     for i in range(3):
         register.add(NewContribution(text=f"texte {i}"))
     assert register.get("ef00").text == "texte 2"

@@ -20,46 +20,40 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
-from mairie_cli import textnorm
 from mairie_cli.privacy import lexicon
+from mairie_cli.privacy.numbers import emails, ibans, nirs, phones
+from mairie_cli.privacy.spans import (
+    ADDRESS,
+    EMAIL,
+    IBAN,
+    KINDS,
+    NAME,
+    NIR,
+    PHONE,
+    PRIORITY,
+    Span,
+    count_kinds,
+    fold,
+    fold_word,
+    placeholder,
+)
 
-PHONE, EMAIL, NIR, IBAN, ADDRESS, NAME = "TÉLÉPHONE", "COURRIEL", "NIR", "IBAN", "ADRESSE", "NOM"
-KINDS = (PHONE, EMAIL, NIR, IBAN, ADDRESS, NAME)
-#: When two spans overlap, the kind listed first wins (an IBAN's digits are not a phone).
-_PRIORITY = {kind: rank for rank, kind in enumerate((IBAN, NIR, EMAIL, PHONE, ADDRESS, NAME))}
-
-
-def placeholder(kind: str) -> str:
-    return f"[{kind}]"
-
-
-@dataclass(frozen=True)
-class Span:
-    """A piece of personal data: where it is, what kind, and which rule found it."""
-
-    kind: str
-    start: int
-    end: int
-    text: str
-    rule: str = ""
-
-    def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "start": self.start, "end": self.end, "text": self.text, "rule": self.rule}
-
-
-@lru_cache(maxsize=1 << 16)
-def _fold_word(word: str) -> str:
-    """``fold`` for single words, which repeat: remembered."""
-    return fold(word)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents (« Élodie » → « elodie »), typographic apostrophes plain."""
-    return textnorm.fold(text.replace("’", "'"))
-
+__all__ = [
+    "ADDRESS",
+    "EMAIL",
+    "IBAN",
+    "KINDS",
+    "NAME",
+    "NIR",
+    "PHONE",
+    "Detector",
+    "Span",
+    "count_kinds",
+    "fold",
+    "placeholder",
+]
 
 # -- patterns ------------------------------------------------------------------------------
 
@@ -70,43 +64,6 @@ _WORD = rf"[{_UPPER}{_LOWER}][{_LOWER}{_UPPER}'’\-]*"
 
 # Eight digits with at most three separators between each: a phone, NIR or IBAN may be there.
 _MANY_DIGITS = re.compile(r"\d(?:\D{0,3}\d){7}")
-# Digits OCR read as letters (O for 0, l or I for 1) inside a run that is mostly digits.
-_DIGITISH_RUN = re.compile(r"(?<![\w@])[+\dOoIl](?:[\dOoIl]|[ .\-](?=[\dOoIl])){8,}(?![\w@])")
-_FR_NATIONAL = re.compile(r"(?<![\d\w+])(?<!\d[ .\-])0[1-9](?:[ .\-]?\d){8}(?![ .\-]?\d)")
-# What a phone number starts like: an international prefix, or ten digits from « 0X ».
-_PHONE_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){8}")
-_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
-
-_AT = r"(?:\s?@\s?|\s?\((?:at|a|@)\)\s?|\s?\[(?:at|a|@)\]\s?|\s?[©®]\s?|\s(?:at|arobase)\s)"
-_EMAIL = re.compile(
-    r"(?<![\w.+\-])([A-Za-z0-9][A-Za-z0-9._+\-]*)" + _AT
-    + r"([A-Za-z0-9][A-Za-z0-9\-]*(?:\s?\.\s?[A-Za-z0-9\-]+)*\s?\.\s?"
-    + r"(?:fr|com|net|org|eu|info|be|ch|biz|io|re))\b",
-    re.IGNORECASE,
-)  # fmt: skip
-_AT_HINT = re.compile(r"@|\((?:at|a|@)\)|\[(?:at|a|@)\]|[©®]|\sat\s|arobase", re.IGNORECASE)
-
-_NIR = re.compile(
-    r"(?<![\d\w])([12378])[ .]?(\d{2})[ .]?(0[1-9]|1[0-2]|[2-9]\d)[ .]?(\d{2}|2[AB])[ .]?(\d{3})[ .]?"
-    r"(\d{3})[ .]?(\d{2})(?![\d])",
-    re.IGNORECASE,
-)
-_IBAN = re.compile(
-    r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])"
-)
-_IBAN_LENGTHS = {
-    "FR": 27,
-    "MC": 27,
-    "BE": 16,
-    "DE": 22,
-    "ES": 24,
-    "IT": 27,
-    "LU": 20,
-    "CH": 21,
-    "GB": 22,
-    "PT": 25,
-    "NL": 18,
-}
 
 _WAY = (
     r"(?i:rue|ruelle|avenue|av\.|boulevard|bd|bld|chemin|impasse|imp\.|all[ée]e|place|route|rte|quai|"
@@ -253,10 +210,10 @@ class Detector:
         found: list[Span] = []
         if any(digit in text for digit in "0123456789"):
             if _MANY_DIGITS.search(text):
-                found += _ibans(text) + _nirs(text) + _phones(text)
+                found += ibans(text) + nirs(text) + phones(text)
             found += _addresses(text)
         if any(hint in lowered for hint in _AT_HINTS):
-            found += _emails(text)
+            found += emails(text)
         found += _homes(text, lowered)
         found += _names(text, lowered)
         if self.mask_terms:
@@ -295,89 +252,12 @@ class Detector:
 
 def _resolve(spans: list[Span]) -> list[Span]:
     """Drop spans overlapping a stronger one; the secretary's choices beat every rule."""
-    ordered = sorted(spans, key=lambda s: (s.rule != "choix", _PRIORITY[s.kind], s.start, -(s.end - s.start)))
+    ordered = sorted(spans, key=lambda s: (s.rule != "choix", PRIORITY[s.kind], s.start, -(s.end - s.start)))
     kept: list[Span] = []
     for span in ordered:
         if all(span.end <= other.start or span.start >= other.end for other in kept):
             kept.append(span)
     return sorted(kept, key=lambda s: s.start)
-
-
-# -- numbers ---------------------------------------------------------------------------------
-
-
-def _phones(text: str) -> list[Span]:
-    import phonenumbers
-
-    # OCR reads « 0 » as « O » and « 1 » as « l »: searched on a copy where runs that are
-    # mostly digits are read as digits (same length, so positions stay the same).
-    def as_digits(match: re.Match[str]) -> str:
-        run = match.group(0)
-        return run.translate(_OCR_DIGITS) if sum(c.isdigit() for c in run) >= 6 else run
-
-    readable = _DIGITISH_RUN.sub(as_digits, text)
-    spans: list[Span] = []
-    if not _PHONE_LIKE.search(readable):
-        return spans
-    matcher = phonenumbers.PhoneNumberMatcher(readable, "FR", leniency=phonenumbers.Leniency.VALID)
-    for number in matcher:
-        spans.append(Span(PHONE, number.start, number.end, text[number.start : number.end], "phonenumbers"))
-    # Ten digits « 0X XX XX XX XX » are a French number even where the library's plan for
-    # metropolitan France says no (overseas 0590…, numbers not yet allocated).
-    for match in _FR_NATIONAL.finditer(readable):
-        if all(match.end() <= s.start or match.start() >= s.end for s in spans):
-            spans.append(
-                Span(PHONE, match.start(), match.end(), text[match.start() : match.end()], "format français")
-            )
-    return spans
-
-
-def _nirs(text: str) -> list[Span]:
-    spans = []
-    for match in _NIR.finditer(text):
-        digits = "".join(match.groups()[:-1]).upper()
-        number = int(digits.replace("2A", "19").replace("2B", "18"))
-        if 97 - number % 97 == int(match.group(7)):
-            spans.append(Span(NIR, match.start(), match.end(), match.group(0), "clé NIR"))
-    return spans
-
-
-def _ibans(text: str) -> list[Span]:
-    spans = []
-    for match in _IBAN.finditer(text.upper() if any(c.islower() for c in text[:0]) else text):
-        compact = match.group(1).replace(" ", "")
-        expected = _IBAN_LENGTHS.get(compact[:2])
-        if expected is not None and len(compact) > expected:
-            compact = compact[:expected]
-        if not 15 <= len(compact) <= 34:
-            continue
-        rearranged = compact[4:] + compact[:4]
-        numeric = "".join(str(int(c, 36)) for c in rearranged)
-        if int(numeric) % 97 == 1:
-            end = match.start(1)
-            taken = 0
-            while taken < len(compact):  # the span ends with the last character checked
-                if text[end] != " ":
-                    taken += 1
-                end += 1
-            spans.append(Span(IBAN, match.start(1), end, text[match.start(1) : end], "clé IBAN"))
-    return spans
-
-
-def _emails(text: str) -> list[Span]:
-    spans: list[Span] = []
-    # Only around what may be an « @ »: an address's local part is at most 64 characters.
-    for hint in _AT_HINT.finditer(text):
-        start = max(0, hint.start() - 64, spans[-1].end if spans else 0)
-        match = _EMAIL.search(text, start, hint.end() + 260)
-        if match is None or match.start() > hint.start() or match.end() < hint.end():
-            continue
-        local = fold(match.group(1))
-        domain = fold(re.sub(r"\s", "", match.group(2)))
-        if local in lexicon.GENERIC_MAILBOXES and domain not in lexicon.WEBMAIL:
-            continue  # mairie@commune.fr: an institution's mailbox
-        spans.append(Span(EMAIL, match.start(), match.end(), match.group(0), "adresse électronique"))
-    return spans
 
 
 # -- addresses and names ---------------------------------------------------------------------
@@ -468,7 +348,7 @@ def _names(text: str, lowered: str) -> list[Span]:
                     spans.append(Span(NAME, start, end, text[start:end], "prénom"))
         else:
             match = _LAST_FIRST.match(text, position)
-            if match is not None and _fold_word(match["first"]).split("-")[0] in first_names:
+            if match is not None and fold_word(match["first"]).split("-")[0] in first_names:
                 spans.append(Span(NAME, position, match.end(), match.group(0), "prénom"))
     for match, rule in found:
         start, end = match.start("name"), _name_end(text, match.start("name"), match.end("name"))
@@ -525,8 +405,3 @@ def _is_person(text: str, start: int, end: int, rule: str) -> bool:
     ):
         return False
     return not (rule == "prénom" and len(words) == 1)
-
-
-def count_kinds(spans: Iterable[Span]) -> dict[str, int]:
-    counts = Counter(s.kind for s in spans)
-    return {kind: counts[kind] for kind in KINDS if counts[kind]}

@@ -24,7 +24,8 @@ from mairie_cli.dates import from_spreadsheet
 from mairie_cli.errors import InvalidValue, MairieError, NoTextColumn, RowsRejected
 from mairie_cli.files import sha256_file
 from mairie_cli.models import Nature, NewContribution, Source
-from mairie_cli.services.commune.register import MAX_PAGE_NUMBER, Register
+from mairie_cli.services.commune.register import Register
+from mairie_cli.services.commune.rows import MAX_PAGE_NUMBER
 from mairie_cli.storage.database import bulk_load, transaction
 from mairie_cli.tabular import Sheet, open_sheets
 from mairie_cli.textnorm import clean_text, words_key

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid as uuid_module
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,55 +24,36 @@ from mairie_cli.errors import (
     AmbiguousId,
     DeletedContribution,
     EmptyText,
-    InvalidQuery,
     InvalidValue,
     UnknownCahier,
     UnknownContribution,
     WorkspaceConflict,
 )
 from mairie_cli.insee import department_of, normalize_insee
-from mairie_cli.models import Cahier, Commune, Contribution, EntryStatus, Nature, NewContribution, Source
+from mairie_cli.models import Cahier, Commune, Contribution, Nature, NewContribution, Source
+from mairie_cli.services.commune.rows import (
+    InitResult,
+    PreparedBatch,
+    SearchResult,
+    check_page,
+    journal_view,
+    new_row,
+    pick,
+)
 from mairie_cli.storage.commune import open_commune_database
 from mairie_cli.storage.commune.exports import ExportStore
 from mairie_cli.storage.commune.pages import PageStore
 from mairie_cli.storage.commune.privacy import PrivacyStore
-from mairie_cli.storage.commune.register import JOURNAL_FIELDS, RegisterStore, journal_row
+from mairie_cli.storage.commune.register import RegisterStore, journal_row
+from mairie_cli.storage.commune.search import build_fts_query
 from mairie_cli.storage.database import transaction
 from mairie_cli.textnorm import clean_text
 from mairie_cli.workspace import Workspace
 
 #: Shortest abbreviation of an ID accepted, as git does.
 MIN_ID_PREFIX = 4
-MAX_PAGE_NUMBER = 9999
 
 _KEEP: Any = object()
-_QUERY_TERMS = re.compile(r'"([^"]*)"|(\S+)')
-
-
-@dataclass(frozen=True)
-class InitResult:
-    """What ``Register.init`` did."""
-
-    commune: Commune
-    created: bool
-    workspace: Workspace
-
-
-@dataclass
-class PreparedBatch:
-    """Rows and journal entries ready to be written (see ``Register.prepare``)."""
-
-    rows: list[dict[str, Any]] = field(default_factory=list)  # by column name
-    journal: list[tuple[Any, ...]] = field(default_factory=list)
-    uuids: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """Matches of a full-text query in recording order; ``snippet`` marks hits with \\x02 … \\x03."""
-
-    total: int
-    hits: list[tuple[Contribution, str]] = field(default_factory=list)
 
 
 class Register:
@@ -242,13 +221,13 @@ class Register:
         actor = current_actor()
         batch = PreparedBatch()
         for offset, entry in enumerate(entries):
-            row = self._new_row(entry, cahier_id, first_position + offset, stamp)
+            row = new_row(entry, cahier_id, first_position + offset, stamp)
             batch.rows.append(row)
             batch.journal.append(
                 journal_row(
                     {
                         "at": stamp, "actor": actor, "action": "create", "entity": "contribution",
-                        "entity_id": row["uuid"], "version": 1, "after": _pick(row),
+                        "entity_id": row["uuid"], "version": 1, "after": pick(row),
                     }
                 )
             )  # fmt: skip
@@ -261,29 +240,6 @@ class Register:
             self.store.insert_contributions(batch.rows)
             self.store.append_journal(batch.journal)
         return len(batch.rows)
-
-    def _new_row(self, entry: NewContribution, cahier_id: int, position: int, stamp: str) -> dict[str, Any]:
-        text = clean_text(entry.text)
-        if not text:
-            raise EmptyText("Le texte de la contribution est vide : rien n'a été enregistré.")
-        return {
-            "uuid": str(uuid_module.uuid4()),
-            "version": 1,
-            "cahier_id": cahier_id,
-            "position": position,
-            "page_number": _check_page(entry.page_number),
-            "written_on": check_plausible(entry.written_on).isoformat() if entry.written_on else None,
-            "nature": entry.nature.value,
-            "text": text,
-            "author": clean_text(entry.author) or None if entry.author else None,
-            "source": entry.source.value,
-            "import_key": entry.import_key,
-            "created_at": stamp,
-            "updated_at": stamp,
-            "page_id": entry.page_id,
-            "status": EntryStatus(entry.status).value,
-            "region": json.dumps(entry.region) if entry.region else None,
-        }
 
     def resolve_id(self, ident: str) -> str:
         """The full UUID for an ID or an unambiguous abbreviation of it (at least 4 characters)."""
@@ -348,10 +304,10 @@ class Register:
         if author is not _KEEP:
             changes["author"] = clean_text(author) or None if author else None
         if page_number is not _KEEP:
-            changes["page_number"] = _check_page(page_number)
+            changes["page_number"] = check_page(page_number)
         if status is not _KEEP:
             changes["status"] = status
-        before = _journal_view(current)
+        before = journal_view(current)
         changes = {k: v for k, v in changes.items() if before.get(k) != v}
         if region is not _KEEP and region != current.region:
             changes["region"] = json.dumps(region) if region else None
@@ -363,7 +319,7 @@ class Register:
             self.store.update_contribution(current.uuid, changes)
             self.record_event(
                 "update", "contribution", current.uuid, version=changes["version"],
-                before=before, after={**before, **_pick(changes)},
+                before=before, after={**before, **pick(changes)},
             )  # fmt: skip
         return self.get(current.uuid)
 
@@ -373,7 +329,7 @@ class Register:
         current = self.get(uuid)
         version = current.version + 1
         self.store.update_contribution(current.uuid, {"version": version, "updated_at": now_iso()})
-        view = _journal_view(current)
+        view = journal_view(current)
         self.record_event(
             "update", "contribution", current.uuid, version=version,
             before=view, after={**view, "reason": reason},
@@ -389,12 +345,12 @@ class Register:
         stamp = now_iso()
         version = current.version + 1
         changes: dict[str, Any] = {"deleted_at": stamp, "version": version, "updated_at": stamp}
-        before = _journal_view(current)
+        before = journal_view(current)
         with transaction(self.db):
             self.store.update_contribution(current.uuid, changes)
             self.record_event(
                 "delete", "contribution", current.uuid, version=version,
-                before=before, after={**before, **_pick(changes)},
+                before=before, after={**before, **pick(changes)},
             )  # fmt: skip
         return self.get(current.uuid)
 
@@ -456,37 +412,3 @@ class Register:
                 "entity_id": entity_id, "version": version, "before": before, "after": after,
             })]
         )  # fmt: skip
-
-
-def build_fts_query(query: str) -> str:
-    """Turn what a user types into a safe FTS5 query (no syntax error can reach SQLite)."""
-    terms: list[str] = []
-    for phrase, word in _QUERY_TERMS.findall(query):
-        token = phrase if phrase else word
-        prefix = token.endswith("*") and not phrase
-        token = token.rstrip("*").replace('"', " ").strip()
-        if not any(ch.isalnum() for ch in token):
-            continue
-        terms.append(f'"{token}"' + ("*" if prefix else ""))
-    if not terms:
-        raise InvalidQuery("Indiquez au moins un mot à chercher.")
-    return " AND ".join(terms)
-
-
-def _check_page(page: int | None) -> int | None:
-    if page is None:
-        return None
-    if not 1 <= page <= MAX_PAGE_NUMBER:
-        raise InvalidValue(
-            f"Le numéro de page {page} n'est pas valide : il doit être compris entre 1 et {MAX_PAGE_NUMBER}."
-        )
-    return page
-
-
-def _pick(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in JOURNAL_FIELDS if k in row}
-
-
-def _journal_view(contribution: Contribution) -> dict[str, Any]:
-    data = contribution.to_dict()
-    return {k: data[k] for k in JOURNAL_FIELDS}
