@@ -2,13 +2,16 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_association, state
 from mairie_cli.cli.options import Folder, Json
+
+if TYPE_CHECKING:
+    from mairie_cli.services.association.reception import ReceptionReport
 
 commands = Commands()
 asso = commands.group(
@@ -23,11 +26,8 @@ Taxonomie = Annotated[
     ),
 ]
 
-_STATUS = {
-    "appliqué": "[green]appliqué[/green]",
-    "doublon": "doublon",
-    "quarantaine": "[red]quarantaine[/red]",
-}
+#: How each receipt is shown (colours for the table).
+_SHOWN = {"appliqué": "[green]appliqué[/green]", "quarantaine": "[red]quarantaine[/red]"}
 
 
 @asso.command("init")
@@ -246,7 +246,7 @@ def recevoir(
     else:
         _reception_summary(report)
     quarantined = report.count(Receipt.QUARANTINED)
-    if quarantined or report.count("illisible"):
+    if quarantined or report.count(Receipt.UNREADABLE):
         raise ReceptionIncomplete(
             f"{quarantined} paquet(s) mis en quarantaine (raison ci-dessus, et dans « mairie asso etat ») ; "
             "les autres ont été appliqués."
@@ -258,8 +258,10 @@ def recevoir(
         )
 
 
-def _reception_summary(report: Any) -> None:
+def _reception_summary(report: "ReceptionReport") -> None:
     from rich.table import Table
+
+    from mairie_cli.services.association.reception import Receipt
 
     err = output.console(stderr=True)
     if not report.outcomes:
@@ -274,10 +276,12 @@ def _reception_summary(report: Any) -> None:
         )
         counted = (
             f"{o.contributions}" + (f" (+{o.tombstones} suppr.)" if o.tombstones else "")
-            if o.status == "appliqué"
+            if o.status == Receipt.APPLIED
             else ""
         )
-        table.add_row(output.escape(o.file), o.insee or "", envoi, _STATUS.get(o.status, o.status), counted)
+        table.add_row(
+            output.escape(o.file), o.insee or "", envoi, _SHOWN.get(o.status, str(o.status)), counted
+        )
     err.print(table)
     for o in report.outcomes:
         if o.code and o.message:
@@ -285,8 +289,8 @@ def _reception_summary(report: Any) -> None:
     for insee, missing in report.missing.items():
         err.print(f"[yellow]Commune {insee} : il manque encore l'envoi {', '.join(missing)}.[/yellow]")
     output.info(
-        f"{report.count('appliqué')} paquet(s) appliqué(s), {report.count('doublon')} doublon(s) ignoré(s), "
-        f"{report.count('quarantaine')} en quarantaine."
+        f"{report.count(Receipt.APPLIED)} paquet(s) appliqué(s), {report.count(Receipt.DUPLICATE)} "
+        f"doublon(s) ignoré(s), {report.count(Receipt.QUARANTINED)} en quarantaine."
     )
 
 

@@ -72,7 +72,7 @@ class Outcome:
     """What became of one file."""
 
     file: str
-    status: str
+    status: Receipt
     insee: str | None = None
     commune: str | None = None
     sequence: int | None = None
@@ -93,7 +93,7 @@ class ReceptionReport:
     missing: dict[str, list[str]] = field(default_factory=dict)  # commune -> what is still missing
     mismatches: list[dict[str, Any]] = field(default_factory=list)
 
-    def count(self, status: str) -> int:
+    def count(self, status: Receipt) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
     def to_dict(self) -> dict[str, Any]:
@@ -375,7 +375,7 @@ class _Receiver:
             (self.association.workspace.root / relative).unlink(missing_ok=True)
 
     @staticmethod
-    def _outcome(label: str, status: str, verified: VerifiedBundle, message: str) -> Outcome:
+    def _outcome(label: str, status: Receipt, verified: VerifiedBundle, message: str) -> Outcome:
         return Outcome(
             label, status, insee=verified.insee, commune=verified.commune or None,
             sequence=verified.sequence, part=verified.part, parts=verified.parts, message=message,
