@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
+from mairie_cli.errors import DiskError
+
 _CHUNK = 1 << 20
+#: The causes people meet, in French (the system's own text is English).
+_CAUSES = {
+    errno.ENOSPC: "le disque est plein",
+    errno.EDQUOT: "le quota de place de ce compte est atteint",
+    errno.EACCES: "vous n'avez pas le droit d'écrire ou de lire là",
+    errno.EPERM: "l'opération n'est pas permise",
+    errno.EROFS: "le disque est en lecture seule",
+    errno.ENAMETOOLONG: "un nom de fichier est trop long pour ce disque",
+    errno.EIO: "le disque a renvoyé une erreur de lecture ou d'écriture",
+    errno.ENOENT: "le fichier ou le dossier n'existe pas",
+    errno.EEXIST: "un fichier de ce nom existe déjà",
+    errno.ENOTDIR: "un fichier porte le nom d'un dossier attendu",
+    errno.EISDIR: "un dossier porte le nom d'un fichier attendu",
+    errno.EMFILE: "trop de fichiers sont ouverts",
+    errno.EBUSY: "le fichier est utilisé par un autre programme",
+}
+
+
+def cause(exc: OSError) -> str:
+    """Why a file operation failed, in French."""
+    if exc.errno in _CAUSES:
+        return _CAUSES[exc.errno]
+    name = errno.errorcode.get(exc.errno or 0)
+    return f"erreur du système{f' ({name})' if name else ''}"
+
+
+def disk_error(exc: OSError, what: str) -> DiskError:
+    """The French error of a local file operation that failed (``what``: « écrire dans … »)."""
+    where = f" (« {exc.filename} »)" if exc.filename else ""
+    return DiskError(
+        f"Impossible de {what} : {cause(exc)}{where}. Libérez de la place ou vérifiez vos droits "
+        "sur le dossier, puis recommencez : rien n'a été perdu."
+    )
 
 
 def sha256_file(path: Path) -> str:

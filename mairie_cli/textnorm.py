@@ -7,6 +7,10 @@ import unicodedata
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _TOKEN = re.compile(r"[0-9a-zàâäçéèêëîïôöùûüÿœæ]+")
+#: C0 and C1 control characters, DEL, but not the newline and the tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Every control character (for text printed on one line).
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: French function words, skipped when only the subject of a text matters.
 STOP_WORDS = frozenset(
     "a à au aux d de des du en et l la le les un une sur par pour dans avec ou qu que qui ce cet cette "
@@ -39,11 +43,28 @@ def clean_text(value: str) -> str:
     """Normalise a citizen's text for storage without changing what was written.
 
     Unicode is put in composed form (NFC, so « é » typed on Windows or macOS compares equal),
-    line endings become ``\\n``, trailing spaces and blank lines at both ends are dropped.
+    line endings become ``\\n``, trailing spaces and blank lines at both ends are dropped, and
+    control characters other than the newline and the tab (a bell, an escape, a NUL: never
+    written on paper) are removed: they would break a workbook or a terminal.
     """
     one_clean_line = "\n" not in value and "\r" not in value and value == value.strip()
-    if one_clean_line and unicodedata.is_normalized("NFC", value):
+    if one_clean_line and unicodedata.is_normalized("NFC", value) and not _CONTROL.search(value):
         return value  # the common case, checked at C speed
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
     lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip("\n").strip()
+
+
+def without_controls(value: str) -> str:
+    """The text without control characters other than newline and tab."""
+    return _CONTROL.sub("", value)
+
+
+def printable(value: str, limit: int = 200) -> str:
+    """Text from outside (a file name from a USB stick, a name in a bundle) made safe to print:
+    control characters and escape sequences shown as « ? », undecodable bytes as « � »,
+    length bounded."""
+    text = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    text = _ANY_CONTROL.sub("?", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -19,17 +19,25 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from mairie_cli.errors import BundleInvalid, UnsafeArchive
-from mairie_cli.files import sha256_file
+from mairie_cli.files import disk_error, sha256_file
+from mairie_cli.textnorm import printable
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"
 TAGMANIFEST = "tagmanifest-sha256.txt"
 SIGNATURE = "tagmanifest-sha256.txt.minisig"
 
-#: Limits when opening a ZIP received from elsewhere.
+#: Limits when opening a ZIP received from elsewhere. A part holds a few files per scanned
+#: page and four others; text compresses at most about 30 times in an honest bundle (every
+#: record carries a random UUID and timestamps), pictures not at all.
 MAX_MEMBERS = 10_000
-MAX_TOTAL_BYTES = 16 * 1024**3
-MAX_RATIO = 200  # uncompressed / compressed, per member: beyond, it is a ZIP bomb
+MAX_TOTAL_BYTES = 8 * 1024**3
+MAX_RATIO = 50  # uncompressed / compressed, per member above 64 KiB and for the whole archive
+_SMALL_MEMBER = 64 * 1024
+_SLACK = 1024**2  # tag files and small members, whatever they compress to
+#: Member names an honest bundle uses: ASCII letters, digits, « . _ - », short segments.
+_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_MAX_NAME = 200
 _CHUNK = 1 << 20
 
 
@@ -141,89 +149,135 @@ class OpenedBag:
         return (self.root / relative).open("rb")
 
 
-def extract_zip(zip_path: Path, target: Path) -> Path:
-    """Extract a received ZIP into ``target``, refusing anything that could escape it.
+def extract_zip(zip_path: Path, target: Path, label: str | None = None) -> Path:
+    """Extract a received ZIP into ``target``, refusing anything that could escape it or fill
+    the disk. Returns the single top-level folder (the bag).
 
-    Absolute paths, ``..``, links, duplicated names, too many members and ZIP bombs are
-    refused before anything is written; sizes are also checked while extracting, since
-    headers can lie. Returns the single top-level folder (the bag).
+    Names outside what an honest bundle uses, links, encrypted or oddly compressed members,
+    a file named like a folder, too many members and ZIP bombs are refused before anything is
+    written; sizes are also counted while extracting, since headers can lie. What the archive
+    does wrong is ``BundleInvalid`` or ``UnsafeArchive`` (the sender's); what the disk does
+    wrong is ``DiskError`` (ours: the file is left unjudged).
     """
+    name = label or zip_path.name
     try:
         archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError):
+    except OSError as exc:
+        raise disk_error(exc, f"lire « {name} »") from None
+    except Exception:  # BadZipFile, a name that is not UTF-8, a header that overflows…
         raise BundleInvalid(
-            f"« {zip_path.name} » n'est pas une archive ZIP (fichier tronqué ou d'un autre type)."
+            f"« {name} » n'est pas une archive ZIP lisible (fichier tronqué ou d'un autre type)."
         ) from None
     with archive:
         members = archive.infolist()
-        _check_members(zip_path, members)
-        tops = {PurePosixPath(m.filename).parts[0] for m in members}
+        _check_members(name, members, zip_path.stat().st_size)
+        tops = {m.filename.split("/")[0] for m in members}
         if len(tops) != 1:
-            raise BundleInvalid(f"« {zip_path.name} » doit contenir un seul dossier (le sac BagIt).")
+            raise BundleInvalid(f"« {name} » doit contenir un seul dossier (le sac BagIt).")
+        budget = _total_budget(zip_path.stat().st_size)
         for member in members:
-            if member.is_dir():
-                continue
-            destination = target.joinpath(*PurePosixPath(member.filename).parts)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            limit = member.file_size
-            written = 0
-            try:
-                with archive.open(member) as source, destination.open("xb") as sink:
-                    while chunk := source.read(_CHUNK):
-                        written += len(chunk)
-                        if written > limit:
-                            raise UnsafeArchive(
-                                f"« {zip_path.name} » : « {member.filename} » est plus gros que ce "
-                                "qu'annonce l'archive (archive piégée) ; rien n'a été gardé."
-                            )
-                        sink.write(chunk)
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
-                raise BundleInvalid(
-                    f"« {zip_path.name} » est abîmé : « {member.filename} » ne se lit pas ({exc})."
-                ) from None
+            if not member.is_dir():
+                budget -= _extract_member(archive, member, target, name, budget)
     return target / tops.pop()
 
 
-def _check_members(zip_path: Path, members: list[zipfile.ZipInfo]) -> None:
-    name = zip_path.name
+def _total_budget(archive_size: int) -> int:
+    return min(MAX_TOTAL_BYTES, archive_size * MAX_RATIO + _SLACK)
+
+
+def _extract_member(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, name: str, budget: int
+) -> int:
+    """Write one member, counting what really comes out; returns the bytes written."""
+    destination = target.joinpath(*member.filename.split("/"))
+    limit = min(member.file_size, budget)
+    written = 0
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        sink = destination.open("xb")
+    except OSError as exc:
+        raise disk_error(exc, "écrire dans le dossier temporaire de la réception") from None
+    with sink:
+        try:
+            source = archive.open(member)
+        except Exception:  # encrypted, unknown compression, broken local header
+            raise BundleInvalid(
+                f"« {name} » : « {member.filename} » ne se lit pas (archive abîmée)."
+            ) from None
+        with source:
+            while True:
+                try:
+                    chunk = source.read(_CHUNK)
+                except Exception:  # zlib.error, BadZipFile (CRC), EOFError: damaged data
+                    raise BundleInvalid(
+                        f"« {name} » est abîmé : « {member.filename} » ne se décompresse pas."
+                    ) from None
+                if not chunk:
+                    break
+                written += len(chunk)
+                if written > limit:
+                    raise UnsafeArchive(
+                        f"« {name} » : « {member.filename} » est plus gros que ce qu'annonce l'archive, "
+                        "ou que ce qu'un paquet de cette taille peut contenir (archive piégée) ; rien "
+                        "n'a été gardé."
+                    )
+                try:
+                    sink.write(chunk)
+                except OSError as exc:
+                    raise disk_error(exc, "écrire dans le dossier temporaire de la réception") from None
+    return written
+
+
+def _check_members(name: str, members: list[zipfile.ZipInfo], archive_size: int) -> None:
     if not members:
         raise BundleInvalid(f"« {name} » est une archive vide.")
     if len(members) > MAX_MEMBERS:
         raise UnsafeArchive(f"« {name} » contient {len(members)} fichiers : trop pour un paquet.")
-    seen: set[str] = set()
+    files: set[str] = set()
+    folders: set[str] = set()
     total = 0
     for member in members:
         path = member.filename
-        parts = PurePosixPath(path).parts
-        if (
-            path.startswith(("/", "\\"))
-            or "\\" in path
-            or re.match(r"^[A-Za-z]:", path)
-            or any(p in ("..", ".") for p in parts)
-            or not parts
-        ):
-            raise UnsafeArchive(
-                f"« {name} » contient un chemin dangereux (« {path} ») qui sortirait du dossier "
-                "d'extraction : paquet refusé, rien n'a été extrait."
-            )
+        _check_name(name, path)
         if stat.S_ISLNK(member.external_attr >> 16):
             raise UnsafeArchive(f"« {name} » contient un lien symbolique (« {path} ») : paquet refusé.")
+        if member.flag_bits & 0x1:
+            raise UnsafeArchive(
+                f"« {name} » contient un fichier chiffré par ZIP (« {path} ») : paquet refusé."
+            )
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise BundleInvalid(
+                f"« {name} » : « {path} » est compressé d'une façon qu'un paquet n'emploie pas : "
+                "paquet refusé."
+            )
         folded = path.rstrip("/").casefold()
-        if folded in seen:
+        if folded in files or folded in folders:
             raise UnsafeArchive(f"« {name} » contient deux fois « {path} » : paquet refusé.")
-        seen.add(folded)
+        (folders if member.is_dir() else files).add(folded)
+        parts = folded.split("/")
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
         total += member.file_size
-        if (
-            member.compress_size
-            and member.file_size / member.compress_size > MAX_RATIO
-            and member.file_size > _CHUNK
-        ):
+        if member.file_size > _SMALL_MEMBER and member.file_size > member.compress_size * MAX_RATIO:
             raise UnsafeArchive(
                 f"« {name} » : « {path} » se décompresse en {member.file_size} octets à partir de "
                 f"{member.compress_size} (bombe ZIP) : paquet refusé."
             )
-    if total > MAX_TOTAL_BYTES:
+    if files & folders:
+        clash = sorted(files & folders)[0]
+        raise UnsafeArchive(
+            f"« {name} » contient un fichier et un dossier nommés « {clash} » : paquet refusé."
+        )
+    if total > _total_budget(archive_size):
         raise UnsafeArchive(f"« {name} » se décompresserait en {total} octets : paquet refusé.")
+
+
+def _check_name(name: str, path: str) -> None:
+    segments = path.rstrip("/").split("/")
+    if len(path) > _MAX_NAME or not all(_SAFE_SEGMENT.fullmatch(s) for s in segments) or "\\" in path:
+        raise UnsafeArchive(
+            f"« {name} » contient un nom de fichier qu'un paquet n'emploie pas (« {printable(path, 80)} ») "
+            "— chemin dangereux, trop long ou caractères inattendus : paquet refusé, rien n'a été extrait."
+        )
 
 
 def open_bag(root: Path, label: str) -> OpenedBag:

@@ -29,6 +29,8 @@ DEFAULT_MAX_SIZE = 10 * 1024**2
 FAT32_MAX = 4 * 1024**3 - 1
 _SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([kmgt]?)(?:i?o|i?b)?\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"^mairie commune=(\S+) sequence=(\d+) partie=(\d+)/(\d+)$")
+MAX_PARTS = 10_000
+MAX_SEQUENCE = 10**9
 #: Export kinds as ``Mairie-Export`` writes them.
 FULL, CHANGES = "complet", "modifications"
 
@@ -99,9 +101,13 @@ class Header:
     def read(cls, info: dict[str, str], label: str) -> Header:
         """Read a received part's header; ``BundleInvalid`` when a key is missing or malformed."""
         try:
-            part, parts = (int(x) for x in info["Mairie-Part"].split("/"))
-            sequence = int(info["Mairie-Sequence"])
+            part, parts = (_number(x) for x in info["Mairie-Part"].split("/"))
+            sequence = _number(info["Mairie-Sequence"])
             pages = info.get("Mairie-Pages-To-Type", "")
+            if not (1 <= part <= parts <= MAX_PARTS and 1 <= sequence <= MAX_SEQUENCE):
+                raise ValueError("out of range")
+            if pages and (not pages.isdigit() or len(pages) > 7):
+                raise ValueError("pages")
             return cls(
                 insee=info["Mairie-INSEE"], commune=info.get("Mairie-Commune", ""), sequence=sequence,
                 part=part, parts=parts, previous_digest=info.get("Mairie-Previous-Bundle-Digest", ""),
@@ -111,7 +117,8 @@ class Header:
             )  # fmt: skip
         except (KeyError, ValueError):
             raise BundleInvalid(
-                f"« {label} » : bag-info.txt ne dit pas quelle commune, quel envoi et quelle partie."
+                f"« {label} » : bag-info.txt ne dit pas correctement quelle commune, quel envoi et quelle "
+                "partie (numéros absents, invalides ou une partie au-delà du nombre de parties)."
             ) from None
 
     def matches_comment(self, comment: str) -> bool:
@@ -120,6 +127,13 @@ class Header:
         return match is not None and match.groups() == (
             self.insee, str(self.sequence), str(self.part), str(self.parts)
         )  # fmt: skip
+
+
+def _number(text: str) -> int:
+    """A positive number as written in bag-info.txt (digits only, no sign, no spaces)."""
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        raise ValueError(text)
+    return int(text)
 
 
 def trusted_comment(insee: str, sequence: int, part: int, parts: int) -> str:

@@ -12,14 +12,16 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from mairie_cli.bundle.bag import OpenedBag
 from mairie_cli.bundle.format import CAHIERS, CONTRIBUTIONS
 from mairie_cli.csvtext import no_formula
-from mairie_cli.dates import format_fr
+from mairie_cli.dates import MIN_DATE, format_fr
 from mairie_cli.errors import BundleInvalid
 from mairie_cli.models import Contribution, Nature, Source
 from mairie_cli.textnorm import words_key
@@ -29,11 +31,41 @@ CSV_HEADER = [
     "identifiant", "version", "cahier", "position", "page", "date", "nature", "texte",
     "auteur (pseudonyme)", "source", "modifiée le", "supprimée",
 ]  # fmt: skip
-#: The fields of a record, every one always present (``null`` when empty).
-RECORD_KEYS = frozenset({
-    "author", "cahier", "created_at", "date", "deleted_at", "nature", "page", "position", "scan",
-    "source", "text", "updated_at", "uuid", "version",
-})  # fmt: skip
+MAX_PAGE = 9999
+MAX_TEXT = 1_000_000  # characters: a whole cahier typed as one entry would be shorter
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SCAN_FILE = re.compile(r"pages/[0-9a-f]{64}\.[a-z0-9]{1,5}")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record: its kind, whether it may be null, its bounds."""
+
+    kind: str  # uuid, int, text, date, stamp, nature, source, scan
+    nullable: bool = False
+    low: int = 0
+    high: int = 0
+
+
+#: The record schema, written once: ``export_record`` writes these fields (and no other),
+#: ``record_problem`` checks each of them in what a receiver reads.
+SCHEMA: dict[str, Field] = {
+    "author": Field("text", nullable=True, high=500),  # a pseudonym
+    "cahier": Field("int", low=0, high=10**6),
+    "created_at": Field("stamp"),
+    "date": Field("date", nullable=True),
+    "deleted_at": Field("stamp", nullable=True),
+    "nature": Field("nature"),
+    "page": Field("int", nullable=True, low=1, high=MAX_PAGE),
+    "position": Field("int", low=0, high=10**9),
+    "scan": Field("scan", nullable=True),
+    "source": Field("source"),
+    "text": Field("text", nullable=True, high=MAX_TEXT),
+    "updated_at": Field("stamp"),
+    "uuid": Field("uuid"),
+    "version": Field("int", low=1, high=10**6),
+}
+RECORD_KEYS = frozenset(SCHEMA)
 _NATURES = frozenset(n.value for n in Nature)
 _SOURCES = frozenset(s.value for s in Source)
 
@@ -166,22 +198,67 @@ def record_problem(record: object) -> str | None:
     """Why a received record cannot be merged (a French clause), or None."""
     if not isinstance(record, dict) or set(record) != RECORD_KEYS:
         return "n'a pas les champs attendus"
-    if not isinstance(record["uuid"], str) or len(record["uuid"]) != 36:
-        return "a un identifiant invalide"
-    for name in ("version", "cahier", "position"):
-        if not isinstance(record[name], int) or isinstance(record[name], bool) or record[name] < 0:
-            return f"a un champ « {name} » invalide"
-    if record["nature"] not in _NATURES or record["source"] not in _SOURCES:
-        return "a une nature ou une source inconnue"
-    for name in ("text", "author", "date", "deleted_at", "created_at", "updated_at"):
-        if record[name] is not None and not isinstance(record[name], str):
+    for name, spec in SCHEMA.items():
+        value = record[name]
+        if value is None:
+            if not spec.nullable:
+                return f"a un champ « {name} » vide"
+            continue
+        if not _valid(spec, value):
+            if spec.kind in ("nature", "source"):
+                return "a une nature ou une source inconnue"
+            if spec.kind == "uuid":
+                return "a un identifiant invalide"
             return f"a un champ « {name} » invalide"
     if record["deleted_at"] is None and not record["text"]:
         return "n'a pas de texte"
-    scan = record["scan"]
-    if scan is not None and not (isinstance(scan, dict) and isinstance(scan.get("file"), str)):
-        return "a une référence de page scannée invalide"
     return None
+
+
+def _valid(spec: Field, value: object) -> bool:
+    kind = spec.kind
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool) and spec.low <= value <= spec.high
+    if not isinstance(value, (str, dict)):
+        return False  # a list, a number or a boolean where text belongs
+    if kind == "scan":
+        return (
+            isinstance(value, dict) and set(value) == {"file", "page"}
+            and isinstance(value["file"], str) and bool(_SCAN_FILE.fullmatch(value["file"]))
+            and isinstance(value["page"], int) and not isinstance(value["page"], bool)
+            and 1 <= value["page"] <= MAX_PAGE
+        )  # fmt: skip
+    if not isinstance(value, str):
+        return False
+    if kind == "text":
+        return len(value) <= spec.high
+    if kind == "uuid":
+        return bool(_UUID.fullmatch(value))
+    if kind == "nature":
+        return value in _NATURES
+    if kind == "source":
+        return value in _SOURCES
+    return plausible_date(value) if kind == "date" else plausible_stamp(value)
+
+
+def plausible_date(value: str) -> bool:
+    """An ISO date (``AAAA-MM-JJ``) that exists, from 2000 to tomorrow (time zones)."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10 and MIN_DATE <= day <= date.today() + timedelta(days=1)
+
+
+def plausible_stamp(value: str) -> bool:
+    """An ISO timestamp as mairie writes them (UTC), from 2000 to tomorrow."""
+    if not 19 <= len(value) <= 40 or value[10:11] != "T":
+        return False
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return MIN_DATE <= moment.date() <= date.today() + timedelta(days=1)
 
 
 def read_records(bag: OpenedBag, label: str) -> Iterator[tuple[dict[str, Any], str]]:
@@ -213,9 +290,33 @@ def read_cahiers(bag: OpenedBag, label: str) -> list[dict[str, Any]]:
         value = json.loads(bag.read(f"data/{CAHIERS}"))
     except (OSError, ValueError):
         raise BundleInvalid(f"« {label} » : {CAHIERS} est illisible.") from None
-    if not isinstance(value, list) or not all(
-        isinstance(c, dict) and isinstance(c.get("id"), int) and isinstance(c.get("title"), str)
-        for c in value
-    ):
+    if not isinstance(value, list) or len(value) > 10_000 or not all(_cahier_ok(c) for c in value):
         raise BundleInvalid(f"« {label} » : {CAHIERS} est mal formé.")
     return value
+
+
+def _cahier_ok(cahier: object) -> bool:
+    """A cahier as ``Cahier.to_dict`` writes it: id, title, dates, notes (a count is ignored)."""
+    if not isinstance(cahier, dict):
+        return False
+    identifier, title = cahier.get("id"), cahier.get("title")
+    dates = [cahier.get("opened_on"), cahier.get("closed_on")]
+    notes = cahier.get("notes")
+    return (
+        isinstance(identifier, int) and not isinstance(identifier, bool) and 0 <= identifier <= 10**6
+        and isinstance(title, str) and 0 < len(title) <= 500
+        and all(d is None or (isinstance(d, str) and plausible_date(d)) for d in dates)
+        and (notes is None or (isinstance(notes, str) and len(notes) <= 10_000))
+    )  # fmt: skip
+
+
+def state_problem(state: object) -> str | None:
+    """Why a state summary (``etat.json``) is malformed, or None."""
+    if not isinstance(state, dict) or set(state) != {"contributions", "tombstones", "digest"}:
+        return "n'a pas les champs attendus"
+    counts = [state["contributions"], state["tombstones"]]
+    if not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 10**9 for c in counts):
+        return "a des nombres invalides"
+    if not isinstance(state["digest"], str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", state["digest"]):
+        return "a une empreinte invalide"
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,11 +20,11 @@ from typing import Any
 
 from mairie_cli.bundle.bag import OpenedBag, extract_zip, open_bag
 from mairie_cli.bundle.format import CONTRIBUTIONS, KEY_FILE, SCANS, STATE, Header
-from mairie_cli.bundle.records import StateSummary
+from mairie_cli.bundle.records import StateSummary, state_problem
 from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import decrypt_file
 from mairie_cli.errors import BundleInvalid, FileUnreadable, KeyProblem, SignatureInvalid
-from mairie_cli.files import sha256_file
+from mairie_cli.files import disk_error, sha256_file
 
 _AGE_MAGIC = b"age-encryption.org/v1"
 
@@ -88,22 +89,32 @@ def is_encrypted(path: Path) -> bool:
 
 
 @contextmanager
-def opened_bundle(path: Path, identities: list[object]) -> Iterator[tuple[OpenedBag, bool]]:
-    """A received bundle, decrypted and extracted into a temporary folder that is removed
-    afterwards, its structure and every checksum checked; yields ``(bag, was_encrypted)``.
+def opened_bundle(
+    path: Path, identities: list[object], *, label: str | None = None, work_root: Path | None = None
+) -> Iterator[tuple[OpenedBag, bool]]:
+    """A received bundle, decrypted and extracted into a temporary folder (inside
+    ``work_root`` when given, else the system's) that is removed afterwards, its structure
+    and every checksum checked; yields ``(bag, was_encrypted)``.
 
     The signature is not checked here: the caller knows which key to check it with.
     """
+    name = label or path.name
     encrypted = is_encrypted(path)
-    with tempfile.TemporaryDirectory(prefix="mairie-verif-") as work:
+    try:
+        work = Path(tempfile.mkdtemp(prefix="mairie-verif-", dir=work_root))
+    except OSError as exc:
+        raise disk_error(exc, "créer le dossier temporaire de la réception") from None
+    try:
         zip_path = path
         if encrypted:
             if not identities:
-                raise KeyProblem(f"« {path.name} » est chiffré : il faut la clé secrète age pour l'ouvrir.")
-            zip_path = Path(work) / "paquet.zip"
-            decrypt_file(path, zip_path, identities)
-        root = extract_zip(zip_path, Path(work) / "sac")
-        yield open_bag(root, path.name), encrypted
+                raise KeyProblem(f"« {name} » est chiffré : il faut la clé secrète age pour l'ouvrir.")
+            zip_path = work / "paquet.zip"
+            decrypt_file(path, zip_path, identities, name)
+        root = extract_zip(zip_path, work / "sac", name)
+        yield open_bag(root, name), encrypted
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def embedded_key(bag: OpenedBag) -> signing.PublicKey | None:
@@ -148,6 +159,8 @@ def check_bag(
                     "contenu (fichier remplacé)."
                 )
     state = _read_json(bag, f"data/{STATE}", label)
+    if (problem := state_problem(state)) is not None:
+        raise BundleInvalid(f"« {label} » : {STATE} {problem}.")
     if state.get("digest") != header.state_digest:
         raise BundleInvalid(f"« {label} » : le résumé d'état ne correspond pas à bag-info.txt.")
     if f"data/{CONTRIBUTIONS}" not in bag.payload:

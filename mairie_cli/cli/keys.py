@@ -20,6 +20,13 @@ def cle(
         Optional[Path],  # noqa: UP045
         typer.Option("--vers", metavar="DOSSIER", help="Où écrire commune-CODE.pub (par défaut : exports/)."),
     ] = None,
+    nouvelle: Annotated[
+        bool,
+        typer.Option(
+            "--nouvelle",
+            help="Recréer une clé disparue, faute de sauvegarde (l'association devra la reconnaître).",
+        ),
+    ] = False,
     dossier: Folder = None,
     json: Json = False,
 ) -> None:
@@ -27,7 +34,7 @@ def cle(
     from mairie_cli.services.commune.keys import publish_public_key
 
     with open_register(ctx, dossier) as register:
-        published = publish_public_key(register, vers)
+        published = publish_public_key(register, vers, renew=nouvelle)
     if json:
         output.print_json(published.to_dict())
         return
@@ -36,6 +43,11 @@ def cle(
     out.print(f"Identifiant de la clé : {published.key_id}")
     out.print(f"Empreinte à lire au téléphone : [bold]{published.fingerprint}[/bold]")
     output.success(f"Fichier à transmettre à l'association : {published.file}")
+    if nouvelle:
+        output.info(
+            "Si la clé a été recréée, appelez l'association : lisez-lui cette nouvelle empreinte pour "
+            "qu'elle la reconnaisse (mairie asso confiance ajouter), sinon vos paquets iront en quarantaine."
+        )
 
 
 @config.command("destinataire")

@@ -8,8 +8,10 @@ them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from mairie_cli.errors import DecryptionFailed, KeyProblem
+from mairie_cli.files import disk_error
 
 
 def parse_recipient(text: str) -> str:
@@ -84,22 +86,51 @@ def read_identity(path: Path) -> object:
     raise KeyProblem(f"« {path} » ne contient pas de clé secrète age (AGE-SECRET-KEY-1…).")
 
 
-def decrypt_file(source: Path, target: Path, identities: list[object]) -> None:
-    """Decrypt ``source`` into ``target``; on failure ``target`` is removed."""
+class _Sink:
+    """The decrypted file being written: remembers a failure of the disk (ours, not the
+    sender's), which the decrypter would otherwise report as a damaged file."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.failure: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self.handle.write(data)
+        except OSError as exc:
+            self.failure = exc
+            raise
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
+def decrypt_file(source: Path, target: Path, identities: list[object], label: str | None = None) -> None:
+    """Decrypt ``source`` into ``target``; on failure ``target`` is removed.
+
+    A file that cannot be decrypted is ``DecryptionFailed``; a disk that cannot take the
+    decrypted copy is ``DiskError``.
+    """
     import pyrage
 
+    name = label or source.name
+    sink: _Sink | None = None
     try:
         with source.open("rb") as sealed, target.open("wb") as plain:
-            pyrage.decrypt_io(sealed, plain, identities)
-    except (pyrage.DecryptError, OSError, ValueError) as exc:
+            sink = _Sink(plain)
+            pyrage.decrypt_io(sealed, sink, identities)
+    except (pyrage.DecryptError, OSError, ValueError):
         target.unlink(missing_ok=True)
+        local = sink.failure if sink is not None else None  # a damaged file is an OSError too
+        if local is not None:
+            raise disk_error(local, f"déchiffrer « {name} » dans le dossier temporaire") from None
         if _not_for_these_keys(source, identities):
             raise DecryptionFailed(
-                f"« {source.name} » n'est pas chiffré pour cette clé : il est destiné à une autre "
+                f"« {name} » n'est pas chiffré pour cette clé : il est destiné à une autre "
                 "association, ou la clé donnée n'est pas la bonne."
             ) from None
         raise DecryptionFailed(
-            f"« {source.name} » ne peut pas être déchiffré : le fichier est tronqué ou abîmé ({exc})."
+            f"« {name} » ne peut pas être déchiffré : le fichier est tronqué ou abîmé."
         ) from None
     except BaseException:
         target.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from mairie_cli.errors import (
     MairieError,
     StorageFailed,
 )
+from mairie_cli.files import disk_error
 from mairie_cli.storage.schema import Schema
 
 
@@ -27,27 +28,69 @@ def open_database(path: Path, schema: Schema) -> sqlite_utils.Database:
     WAL journal with ``synchronous=FULL``: a committed entry survives a power cut, and
     readers never block the secretary who is typing.
     """
+    _check_file(path)
     try:
         # One thread at a time uses a connection, but not always the one that opened it: the
         # importer hands it to a writer thread while the main thread reads the file.
         conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA busy_timeout = 10000")
+        _check_owner(db, path, schema)  # before anything is written: a foreign file stays as it was
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
-        _migrate(db, path, schema)
+        _migrate(db, schema)
     except sqlite3.Error as exc:
         raise translate_sqlite_error(exc, path) from exc
+    except MairieError:
+        conn.close()
+        raise
     return db
 
 
-def schema_version(db: sqlite_utils.Database) -> int:
-    """How many migrations this database has received."""
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
+_HEADER = b"SQLite format 3\x00"
+_RESTORE = (
+    "Ne le supprimez pas : restaurez la dernière sauvegarde (mairie restaurer "
+    "DOSSIER_DE_SAUVEGARDE), ou faites appel à l'association départementale."
+)
 
 
-def _migrate(db: sqlite_utils.Database, path: Path, schema: Schema) -> None:
+def _check_file(path: Path) -> None:
+    """Refuse an empty or truncated file instead of taking it for a new, empty register."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return  # a new workspace: the file is created
+    except OSError as exc:
+        raise disk_error(exc, f"lire la base « {path} »") from None
+    if size == 0:
+        raise DatabaseCorrupt(
+            f"La base « {path} » est endommagée : elle est vide (0 octet), son contenu a été perdu. "
+            f"{_RESTORE}"
+        )
+    with path.open("rb") as handle:
+        head = handle.read(100)
+    if len(head) < 100 or not head.startswith(_HEADER):
+        raise DatabaseCorrupt(
+            f"La base « {path} » est endommagée ou n'est pas une base mairie (ce n'est pas un fichier "
+            f"SQLite). {_RESTORE}"
+        )
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    header_valid = head[24:28] == head[92:96]  # the in-header size is trusted only then
+    wal = path.with_name(path.name + "-wal")
+    pending = wal.exists() and wal.stat().st_size > 0  # recent pages may be in the WAL file
+    if header_valid and not pending and pages * page_size > size:
+        raise DatabaseCorrupt(
+            f"La base « {path} » est endommagée : elle est tronquée ({size} octets sur les "
+            f"{pages * page_size} attendus). "
+            f"{_RESTORE}"
+        )
+
+
+def _check_owner(db: sqlite_utils.Database, path: Path, schema: Schema) -> None:
+    """Read-only checks that the file is this kind of mairie database, of a known version."""
     current = schema_version(db)
     known = len(schema.migrations)
     app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
@@ -64,7 +107,15 @@ def _migrate(db: sqlite_utils.Database, path: Path, schema: Schema) -> None:
             f"Le fichier « {path} » est une base SQLite qui n'appartient pas à mairie. "
             "Il n'a pas été modifié."
         )
-    for number in range(current, known):
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """How many migrations this database has received."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _migrate(db: sqlite_utils.Database, schema: Schema) -> None:
+    for number in range(schema_version(db), len(schema.migrations)):
         with transaction(db):
             schema.migrations[number](db)
             db.execute(f"PRAGMA user_version = {number + 1}")

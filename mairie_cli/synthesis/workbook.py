@@ -26,6 +26,14 @@ TEXT_STYLE = "Texte de contribution"
 #: What a spreadsheet would read as a formula if written as a plain value.
 _FORMULA_START = ("=", "+", "-", "@")
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+#: What openpyxl's ILLEGAL_CHARACTERS_RE refuses (control characters but tab and newlines).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f]")
+
+
+def _legal(text: str) -> str:
+    """Text a workbook can hold: control characters (which the XML of a workbook cannot carry,
+    and openpyxl refuses) are removed; what a person reads is unchanged."""
+    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
 
 
 def sheet_title(label: str, taken: set[str]) -> str:
@@ -75,7 +83,7 @@ class SynthesisWorkbook:
     def _cell(self, sheet: Any, value: Any, *, bold: bool = False, wrap: bool = False) -> Any:
         from openpyxl.cell import WriteOnlyCell
 
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=_legal(value) if isinstance(value, str) else value)
         if isinstance(value, str):
             cell.data_type = "s"  # text stays text, whatever it starts with (« =SOMME… »)
         if bold:
@@ -94,6 +102,7 @@ class SynthesisWorkbook:
         # Plain values cost least; a cell object only where it must be one: the wrapped text
         # (one styled cell per sheet, given each text in turn: a write-only sheet writes a row
         # as soon as it is appended), and any text a spreadsheet would take for a formula.
+        values = [_legal(v) if isinstance(v, str) else v for v in values]
         text = self._text_cells[id(sheet)]
         text.value = values[wrap]
         text.data_type = "s"

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +27,8 @@ from typing import Any
 from mairie_cli.bundle.bag import OpenedBag
 from mairie_cli.bundle.format import MASKED_SCANS, SCANS
 from mairie_cli.bundle.records import read_cahiers, read_records
-from mairie_cli.bundle.verify import VerifiedBundle, check_bag, embedded_key, is_encrypted, opened_bundle
+from mairie_cli.bundle.verify import VerifiedBundle, check_bag, is_encrypted, opened_bundle
 from mairie_cli.clock import current_actor, now_iso
-from mairie_cli.crypto import signing
 from mairie_cli.errors import (
     BundleInvalid,
     DecryptionFailed,
@@ -42,12 +43,14 @@ from mairie_cli.errors import (
     UnsafeArchive,
     UntrustedKey,
 )
-from mairie_cli.files import copy_durably, sha256_file
+from mairie_cli.files import copy_durably, disk_error, sha256_file
 from mairie_cli.insee import department_of, normalize_insee
 from mairie_cli.models import TextEnum
 from mairie_cli.services.association.ledger import check_chain, check_state, conflict, missing_sequences
+from mairie_cli.services.association.quarantine import put_in_quarantine, untrusted_key_error
 from mairie_cli.services.association.workspace import Association
 from mairie_cli.storage.database import transaction
+from mairie_cli.textnorm import printable, without_controls
 
 #: Errors that condemn a bundle (it goes to the quarantine); any other stops the reception.
 BUNDLE_ERRORS = (
@@ -136,6 +139,7 @@ def receive(
     """Receive bundle files (and folders of them) in any order; each file is applied entirely
     or not at all, so a reception killed midway is simply run again."""
     receiver = _Receiver(association, association.identities(identities))
+    receiver.clear_work_folder()
     files = [(path, None) for path in bundle_files(paths)]
     if retry_quarantine:
         root = association.workspace.root
@@ -176,8 +180,23 @@ class _Receiver:
         self.department = association.department
         self.mismatches: list[dict[str, Any]] = []
 
+    @property
+    def work_folder(self) -> Path:
+        """Where bundles are decrypted and extracted: inside the workspace, so that a reception
+        killed midway leaves nothing in the system's temporary folder (cleared at the next)."""
+        return self.association.workspace.root / ".reception"
+
+    def clear_work_folder(self) -> None:
+        shutil.rmtree(self.work_folder, ignore_errors=True)
+        try:
+            self.work_folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise disk_error(exc, "créer le dossier de travail de la réception") from None
+
     def receive_file(self, path: Path, quarantined_as: str | None = None) -> Outcome:
-        label = quarantined_as or path.name
+        """Apply one file, or put it in quarantine with its reason; a failure of this computer
+        (disk full, no right to write) stops with ``DiskError`` and leaves the file unjudged."""
+        label = printable(quarantined_as or path.name)
         try:
             sha256 = sha256_file(path)
         except OSError:
@@ -193,10 +212,20 @@ class _Receiver:
             )  # fmt: skip
         context: dict[str, Any] = {}
         try:
-            with opened_bundle(path, self.identities) as (bag, _):
+            with opened_bundle(path, self.identities, label=label, work_root=self.work_folder) as (bag, _):
                 return self._receive_bag(path, label, sha256, bag, context)
         except BUNDLE_ERRORS as exc:
             return self._quarantine(path, label, sha256, exc, context)
+        except OSError as exc:  # this computer's disk, not the sender
+            raise disk_error(exc, f"recevoir « {label} »") from None
+        except (MairieError, sqlite3.Error):
+            raise
+        except Exception as exc:  # content no check foresaw: the file, not the batch, is refused
+            refused = BundleInvalid(
+                f"« {label} » a un contenu inattendu ({type(exc).__name__}) : paquet refusé, rien n'en a "
+                "été appliqué."
+            )
+            return self._quarantine(path, label, sha256, refused, context)
 
     # -- one verified bag ----------------------------------------------------------------
 
@@ -248,14 +277,17 @@ class _Receiver:
             store.note_received_file(sha256, insee, verified.sequence, verified.part, label, at)
             return False, ""
         digest = check_chain(store, label, verified, tag_digest)
-        cahiers = read_cahiers(bag, label)
+        cahiers = [
+            {**c, "title": _clean(c["title"]), "notes": _clean(c.get("notes"))}
+            for c in read_cahiers(bag, label)
+        ]
         scans = [
             p.removeprefix("data/")
             for p in bag.payload
             if p.startswith((f"data/{SCANS}", f"data/{MASKED_SCANS}"))
         ]
         archived = self._archive(path, insee, sha256)
-        store.note_commune(insee, verified.commune)
+        store.note_commune(insee, _clean(verified.commune[:200]))
         if store.sequence(insee, verified.sequence) is None:
             store.insert_sequence(
                 {
@@ -305,63 +337,12 @@ class _Receiver:
     def _untrusted(
         self, label: str, insee: str, key_id: str, bag: OpenedBag, context: dict[str, Any]
     ) -> MairieError:
-        carried = embedded_key(bag)
-        trusted = self.store.trusted_keys(insee)
-        if carried is None or carried.key_id != key_id:
-            return UntrustedKey(
-                f"« {label} » est signé par une clé inconnue (identifiant {key_id or '?'}) pour la "
-                f"commune {insee} : demandez à la mairie le fichier commune-{insee}.pub (mairie cle)."
-            )
-        try:
-            signing.verify(carried, bag.tagmanifest, bag.signature)
-        except SignatureInvalid:
-            return SignatureInvalid(
-                f"« {label} » : la signature ne correspond pas au contenu. Ne l'utilisez pas."
-            )
-        key_file = self.association.workspace.quarantine_dir / f"commune-{insee}-{carried.key_id}.pub"
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(carried.file_text(f"clé présentée par la commune {insee}"), encoding="utf-8")
-        context["key_file"] = key_file.relative_to(self.association.workspace.root).as_posix()
-        trust = (
-            f"Si la mairie lit la même empreinte (commande « mairie cle » chez elle) : mairie asso "
-            f"confiance ajouter « {key_file} » --commune {insee}, puis mairie asso recevoir "
-            "--quarantaine."
-        )
-        if trusted:
-            known = ", ".join(k["fingerprint"] for k in trusted)
-            return UntrustedKey(
-                f"« {label} » se dit de la commune {insee} mais est signé par une autre clé que celle "
-                f"reconnue (empreinte reconnue {known}, empreinte de ce paquet {carried.fingerprint}) : "
-                "paquet peut-être falsifié, ou clé changée après une réinstallation. Appelez la "
-                f"mairie. {trust}"
-            )
-        return UntrustedKey(
-            f"« {label} » vient de la commune {insee}, dont aucune clé n'est encore reconnue. "
-            f"Empreinte de sa clé : {carried.fingerprint}. {trust}"
-        )
+        return untrusted_key_error(self.association, label, insee, key_id, bag, context)
 
     def _quarantine(
         self, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]
     ) -> Outcome:
-        workspace = self.association.workspace
-        target = workspace.quarantine_dir / f"{sha256[:12]}-{label}"
-        if path.resolve() != target.resolve():
-            workspace.quarantine_dir.mkdir(parents=True, exist_ok=True)
-            copy_durably(path, target)
-        insee = context.get("insee")
-        with transaction(self.association.db):
-            if insee and not isinstance(exc, OutsideDepartment):
-                self.store.note_commune(insee, None)
-            self.store.quarantine(
-                {
-                    "sha256": sha256, "file_name": label,
-                    "stored_as": target.relative_to(workspace.root).as_posix(),
-                    "insee": context.get("insee"), "sequence": context.get("sequence"),
-                    "part": context.get("part"), "code": exc.code, "reason": exc.message,
-                    "key_file": context.get("key_file"), "received_at": now_iso(),
-                }
-            )  # fmt: skip
-            self.store.journal(now_iso(), current_actor(), "quarantine", {"file": label, "code": exc.code})
+        put_in_quarantine(self.association, path, label, sha256, exc, context)
         return Outcome(
             label, Receipt.QUARANTINED, insee=context.get("insee"), sequence=context.get("sequence"),
             part=context.get("part"), code=exc.code, message=exc.message,
@@ -392,9 +373,15 @@ def _read_records(bag: OpenedBag, label: str, insee: str, sequence: int) -> _Rec
         rows.append({
             "insee": insee, "uuid": record["uuid"], "version": record["version"], "digest": digest,
             "cahier_id": record["cahier"], "position": record["position"], "page_number": record["page"],
-            "written_on": record["date"], "nature": record["nature"], "text": record["text"],
-            "author": record["author"], "source": record["source"], "scan_file": scan.get("file"),
+            "written_on": record["date"], "nature": record["nature"], "text": _clean(record["text"]),
+            "author": _clean(record["author"]), "source": record["source"], "scan_file": scan.get("file"),
             "scan_page": scan.get("page"), "created_at": record["created_at"],
             "updated_at": record["updated_at"], "deleted_at": record["deleted_at"], "sequence": sequence,
         })  # fmt: skip
     return _Records(rows, counts[0], counts[1])
+
+
+def _clean(text: str | None) -> str | None:
+    """Text from a bundle without control characters (a bell, an escape: never on paper), which
+    would break the workbook or a terminal; the record's digest is kept as received."""
+    return without_controls(text) if text else text

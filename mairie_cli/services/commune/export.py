@@ -114,7 +114,7 @@ def export_bundle(
     """
     store = register.exports
     keys = CommuneKeys.of(register.workspace)
-    keys.ensure(register.commune.insee)
+    keys.require(register.commune.insee)
     public = keys.public_key()
     targets = recipients(store) if encrypt else []
     if encrypt and not targets:

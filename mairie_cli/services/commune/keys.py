@@ -50,8 +50,30 @@ class CommuneKeys:
     def pseudonyms(self) -> Path:
         return self.folder / "pseudonymes.key"
 
+    def missing(self) -> list[Path]:
+        """The secret keys that are not there (the public key can be derived again)."""
+        return [path for path in (self.secret, self.pseudonyms) if not path.exists()]
+
+    def require(self, insee: str) -> None:
+        """Stop with the remedy when a secret key has disappeared: never recreated silently
+        (the association would refuse every bundle, and authors would get new pseudonyms)."""
+        lost = self.missing()
+        if lost:
+            names = " et ".join(f"« {path.name} »" for path in lost)
+            raise KeyProblem(
+                f"La clé {names} de la commune a disparu du dossier « {self.folder} ». Ne la recréez "
+                "pas au hasard : l'association ne reconnaîtrait plus vos paquets et les auteurs "
+                "changeraient de pseudonyme. Restaurez la dernière sauvegarde (mairie restaurer "
+                "DOSSIER_DE_SAUVEGARDE). S'il n'y en a aucune : « mairie cle --nouvelle », puis donnez "
+                "le nouveau fichier commune-CODE.pub à l'association et lisez-lui la nouvelle empreinte."
+            )
+        if not self.public.exists():  # the same key, derived again from the secret one
+            key = signing.public_key_of(self.secret)
+            self.public.write_text(key.file_text(f"clé publique de la commune {insee}"), encoding="utf-8")
+
     def ensure(self, insee: str) -> bool:
-        """Create the missing keys; existing ones are never replaced. True if created."""
+        """Create the missing keys; existing ones are never replaced. True if created. Only for
+        a new workspace, or when the secretary asks for new keys (``mairie cle --nouvelle``)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         created = False
         if not self.secret.exists():
@@ -102,11 +124,22 @@ class PublishedKey:
         }  # fmt: skip
 
 
-def publish_public_key(register: Register, folder: Path | None = None) -> PublishedKey:
-    """Write ``commune-CODE.pub`` (into ``exports/`` by default) and return what to read out."""
+def publish_public_key(
+    register: Register, folder: Path | None = None, *, renew: bool = False
+) -> PublishedKey:
+    """Write ``commune-CODE.pub`` (into ``exports/`` by default) and return what to read out.
+
+    With ``renew``, the keys that have disappeared are created anew (never those still there),
+    and the journal says so.
+    """
     insee = register.commune.insee
     keys = CommuneKeys.of(register.workspace)
-    keys.ensure(insee)
+    if renew and keys.missing():
+        lost = [path.name for path in keys.missing()]
+        keys.ensure(insee)
+        with transaction(register.db):
+            register.record_event("renew-keys", "commune", insee, after={"created": lost})
+    keys.require(insee)
     public = keys.public_key()
     folder = folder or register.workspace.exports_dir
     folder.mkdir(parents=True, exist_ok=True)

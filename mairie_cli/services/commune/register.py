@@ -97,7 +97,12 @@ class Register:
         created = existing is None
         from mairie_cli.services.commune.keys import CommuneKeys
 
-        keys_created = CommuneKeys.of(workspace).ensure(code)
+        keys = CommuneKeys.of(workspace)
+        if existing is None:
+            keys_created = keys.ensure(code)
+        else:  # an existing register keeps its keys: a lost one is never replaced silently
+            keys.require(code)
+            keys_created = False
         with transaction(register.db):
             if existing is None:
                 commune = Commune(insee=code, name=name, department=department_of(code))

@@ -1,0 +1,89 @@
+"""The quarantine: refused bundles kept with their reason, and the explanation of a key that
+is not trusted (with the key itself, ready to be trusted after a phone call)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.bundle.bag import OpenedBag
+from mairie_cli.bundle.verify import embedded_key
+from mairie_cli.clock import current_actor, now_iso
+from mairie_cli.crypto import signing
+from mairie_cli.errors import MairieError, OutsideDepartment, SignatureInvalid, UntrustedKey
+from mairie_cli.files import copy_durably
+from mairie_cli.services.association.workspace import Association
+from mairie_cli.storage.database import transaction
+
+
+def untrusted_key_error(
+    association: Association, label: str, insee: str, key_id: str, bag: OpenedBag, context: dict[str, Any]
+) -> MairieError:
+    """Why a bag signed by a key not trusted for its commune is refused, with what to do; the key
+    it carries is written beside the quarantine so that it can be trusted after a phone call."""
+    carried = embedded_key(bag)
+    trusted = association.store.trusted_keys(insee)
+    if carried is None or carried.key_id != key_id:
+        return UntrustedKey(
+            f"« {label} » est signé par une clé inconnue (identifiant {key_id or '?'}) pour la "
+            f"commune {insee} : demandez à la mairie le fichier commune-{insee}.pub (mairie cle)."
+        )
+    try:
+        signing.verify(carried, bag.tagmanifest, bag.signature)
+    except SignatureInvalid:
+        return SignatureInvalid(
+            f"« {label} » : la signature ne correspond pas au contenu. Ne l'utilisez pas."
+        )
+    key_file = association.workspace.quarantine_dir / f"commune-{insee}-{carried.key_id}.pub"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(carried.file_text(f"clé présentée par la commune {insee}"), encoding="utf-8")
+    context["key_file"] = key_file.relative_to(association.workspace.root).as_posix()
+    trust = (
+        f"Si la mairie lit la même empreinte (commande « mairie cle » chez elle) : mairie asso "
+        f"confiance ajouter « {key_file} » --commune {insee}, puis mairie asso recevoir "
+        "--quarantaine."
+    )
+    if trusted:
+        known = ", ".join(k["fingerprint"] for k in trusted)
+        return UntrustedKey(
+            f"« {label} » se dit de la commune {insee} mais est signé par une autre clé que celle "
+            f"reconnue (empreinte reconnue {known}, empreinte de ce paquet {carried.fingerprint}) : "
+            "paquet peut-être falsifié, ou clé changée après une réinstallation. Appelez la "
+            f"mairie. {trust}"
+        )
+    return UntrustedKey(
+        f"« {label} » vient de la commune {insee}, dont aucune clé n'est encore reconnue. "
+        f"Empreinte de sa clé : {carried.fingerprint}. {trust}"
+    )
+
+
+def put_in_quarantine(
+    association: Association, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]
+) -> None:
+    """Keep a refused file in ``quarantaine/`` with its reason (nothing of it is applied)."""
+    workspace = association.workspace
+    target = workspace.quarantine_dir / f"{sha256[:12]}-{safe_file_name(label)}"
+    if path.resolve() != target.resolve():
+        workspace.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        copy_durably(path, target)
+    insee = context.get("insee")
+    with transaction(association.db):
+        if insee and not isinstance(exc, OutsideDepartment):
+            association.store.note_commune(insee, None)
+        association.store.quarantine(
+            {
+                "sha256": sha256, "file_name": label,
+                "stored_as": target.relative_to(workspace.root).as_posix(),
+                "insee": context.get("insee"), "sequence": context.get("sequence"),
+                "part": context.get("part"), "code": exc.code, "reason": exc.message,
+                "key_file": context.get("key_file"), "received_at": now_iso(),
+            }
+        )  # fmt: skip
+        association.store.journal(now_iso(), current_actor(), "quarantine", {"file": label, "code": exc.code})
+
+
+def safe_file_name(label: str) -> str:
+    """A name any disk accepts for a file whose own name came from outside (ASCII, short)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._") or "paquet"
+    return name[:100]
