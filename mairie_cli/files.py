@@ -38,6 +38,15 @@ def cause(exc: OSError) -> str:
     return f"erreur du système{f' ({name})' if name else ''}"
 
 
+def unreadable_because(exc: BaseException) -> str:
+    """Why a small file (a key) could not be read, in French."""
+    if isinstance(exc, OSError):
+        return cause(exc)
+    if isinstance(exc, UnicodeError):
+        return "ce n'est pas un fichier texte en UTF-8"
+    return "son contenu n'est pas celui d'une clé"
+
+
 def disk_error(exc: OSError, what: str) -> DiskError:
     """The French error of a local file operation that failed (``what``: « écrire dans … »)."""
     where = f" (« {exc.filename} »)" if exc.filename else ""

@@ -9,15 +9,11 @@ openpyxl's XML parsing runs on one core while the caller checks and stores rows 
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import csv
 import multiprocessing
 import queue
-import re
 import threading
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,24 +21,20 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mairie_cli.csvtext import csv_rows, detect_delimiter, detect_encoding, looks_binary
 from mairie_cli.errors import FileUnreadable, NotASpreadsheet
+from mairie_cli.files import cause
 
 T = TypeVar("T")
 Cell = object
 Row = tuple[int, list[Cell]]  # (row number as the spreadsheet shows it, cells)
 
-_DELIMITERS = (";", ",", "\t", "|")
 #: Workbooks from this size on are parsed in a child process (below it, starting a process
 #: costs more than it saves).
 CHILD_READER_MIN_BYTES = 1 << 20
 PREVIEW_ROWS = 10
 _BATCH_ROWS = 1000
-# Letters from U+0800 to U+1FFF and from U+2C00 to U+FAFF (Samaritan to Greek Extended, CJK…):
-# French text in UTF-8 uses Latin letters, punctuation (’ … «) and symbols (€), never these.
-_FOREIGN_SCRIPTS = re.compile("[\u0800-\u1fff\u2c00-\ufaff]")
 _PREFETCH_BATCHES = 8
-_SNIFF_ROWS = 50
-_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -59,7 +51,7 @@ class Sheet:
     def rows(self) -> Iterator[Row]:
         """Rows with their 1-based number (each call starts again from the first row)."""
         if self.kind == "csv":
-            yield from _csv_rows(self.path, self.encoding or "utf-8", self.delimiter or ";")
+            yield from csv_rows(self.path, self.encoding or "utf-8", self.delimiter or ";")
         else:
             yield from _numbered(self.source.rows(self.name))
 
@@ -95,7 +87,7 @@ def open_sheets(path: Path) -> Iterator[list[Sheet]]:
     except FileNotFoundError:
         raise FileUnreadable(f"Le fichier « {path} » n'existe pas.") from None
     except OSError as exc:
-        raise FileUnreadable(f"Impossible de lire « {path} » ({exc.strerror}).") from None
+        raise FileUnreadable(f"Impossible de lire « {path} » : {cause(exc)}.") from None
     if not head:
         raise NotASpreadsheet(f"Le fichier « {path.name} » est vide.")
     if head.startswith(b"PK\x03\x04"):
@@ -115,84 +107,13 @@ def open_sheets(path: Path) -> Iterator[list[Sheet]]:
             "valide (fichier endommagé ou mal renommé). Ouvrez-le dans Excel ou LibreOffice et "
             "enregistrez-le de nouveau au format .xlsx."
         )
-    if _looks_binary(head):
+    if looks_binary(head):
         raise NotASpreadsheet(
             f"« {path.name} » n'est pas un tableur : mairie importe les fichiers .xlsx et .csv."
         )
     encoding = detect_encoding(path)
-    delimiter = _detect_delimiter(path, encoding)
+    delimiter = detect_delimiter(path, encoding)
     yield [Sheet(path.name, path, "csv", encoding, delimiter)]
-
-
-def _looks_binary(head: bytes) -> bool:
-    if b"\x00" in head or head.startswith(b"%PDF"):
-        return True
-    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
-    return controls > len(head) // 100
-
-
-def detect_encoding(path: Path) -> str:
-    """``utf-8-sig`` when the whole file is valid UTF-8, else Windows-1252 (Excel's French CSV).
-
-    A Windows-1252 file can happen to be valid UTF-8 (« à » then two symbols such as « ¡ »
-    read as one Samaritan letter): UTF-8 that yields letters of scripts a French register
-    never holds is taken for Windows-1252 when that reading is valid too.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    foreign = False
-    with path.open("rb") as handle:
-        try:
-            while chunk := handle.read(_CHUNK):
-                foreign = foreign or bool(_FOREIGN_SCRIPTS.search(decoder.decode(chunk)))
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return _single_byte_encoding(path)
-    if foreign and _single_byte_encoding(path) == "cp1252":
-        return "cp1252"
-    return "utf-8-sig"
-
-
-def _single_byte_encoding(path: Path) -> str:
-    decoder = codecs.getincrementaldecoder("cp1252")()
-    with path.open("rb") as handle:
-        try:
-            while chunk := handle.read(_CHUNK):
-                decoder.decode(chunk)
-        except UnicodeDecodeError:
-            # The five bytes cp1252 leaves undefined: latin-1 reads anything.
-            return "latin-1"
-    return "cp1252"
-
-
-def _detect_delimiter(path: Path, encoding: str) -> str:
-    best, best_score = ";", (0, 0)
-    for delimiter in _DELIMITERS:
-        with path.open(encoding=encoding, newline="") as handle:
-            try:
-                widths = [len(r) for r in islice(csv.reader(handle, delimiter=delimiter), _SNIFF_ROWS)]
-            except csv.Error:
-                continue
-        widths = [w for w in widths if w > 1]
-        if not widths:
-            continue
-        width, agreeing = Counter(widths).most_common(1)[0]
-        score = (agreeing, width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
-    csv.field_size_limit(1 << 24)
-    with path.open(encoding=encoding, newline="") as handle:
-        try:
-            for number, cells in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
-                yield number, list(cells)
-        except csv.Error as exc:
-            raise NotASpreadsheet(
-                f"Le fichier CSV « {path.name} » est mal formé ({exc}) : ouvrez-le dans un "
-                "tableur et enregistrez-le de nouveau au format CSV."
-            ) from None
 
 
 def _numbered(rows: Iterator[tuple[Any, ...]]) -> Iterator[Row]:
@@ -211,7 +132,23 @@ def _damaged(path: Path, sheet: str, detail: str) -> NotASpreadsheet:
     )
 
 
-_ROW_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError)
+#: What a damaged or hostile workbook raises while its rows are read (an XML syntax error is a
+#: SyntaxError; defusedxml's refusals are ValueErrors).
+_ROW_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError, SyntaxError)
+
+
+def describe(exc: BaseException) -> str:
+    """What went wrong in a workbook, in French (the libraries' own messages are English)."""
+    name = type(exc).__name__
+    if name in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
+        return "il déclare des entités XML, ce que fait un fichier piégé, jamais Excel"
+    if isinstance(exc, zipfile.BadZipFile | EOFError):
+        return "l'archive du classeur est tronquée ou abîmée"
+    if isinstance(exc, SyntaxError):
+        return "son contenu XML est mal formé"
+    if isinstance(exc, KeyError):
+        return "une partie du classeur manque"
+    return "ses données sont illisibles"
 
 
 class _LocalWorkbook:
@@ -238,7 +175,7 @@ class _LocalWorkbook:
         try:
             yield from self.workbook[name].iter_rows(values_only=True)
         except _ROW_ERRORS as exc:
-            raise _damaged(self.path, name, str(exc)) from None
+            raise _damaged(self.path, name, describe(exc)) from None
 
 
 class _ChildWorkbook:
@@ -340,7 +277,7 @@ def read_workbook_in_child(path: str, connection: Any) -> None:
 
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # reported to the parent, which words it for the user
-        connection.send(("open-error", type(exc).__name__))
+        connection.send(("open-error", describe(exc)))
         connection.close()
         return
     try:
@@ -364,7 +301,7 @@ def read_workbook_in_child(path: str, connection: Any) -> None:
                 connection.send(batch)
                 connection.send(None)
             except _ROW_ERRORS as exc:
-                connection.send(("rows-error", str(exc)))
+                connection.send(("rows-error", describe(exc)))
     except (BrokenPipeError, OSError):
         return  # the parent stopped reading (an error on its side, or Ctrl-C)
     finally:
@@ -379,8 +316,8 @@ def _workbook(path: Path) -> Iterator[Any]:
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise _open_error(path, type(exc).__name__) from None
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, SyntaxError) as exc:
+        raise _open_error(path, describe(exc)) from None
     try:
         yield workbook
     finally:

@@ -7,6 +7,7 @@ import typer
 from mairie_cli import __version__
 from mairie_cli.cli import (
     asso,
+    backup,
     bundles,
     cahier,
     commune,
@@ -49,7 +50,20 @@ def root(
     current.debug = debug
 
 
-for module in (commune, cahier, saisie, entries, importing, ocr, relire, bundles, privacy, keys, asso):
+for module in (
+    commune,
+    cahier,
+    saisie,
+    entries,
+    importing,
+    ocr,
+    relire,
+    bundles,
+    privacy,
+    keys,
+    backup,
+    asso,
+):
     module.commands.add_to(app)
 
 

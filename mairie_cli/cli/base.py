@@ -19,7 +19,7 @@ import typer
 import typer.core
 from typer import _click
 
-from mairie_cli.errors import DiskError, ExitCode, MairieError, UnexpectedError
+from mairie_cli.errors import DiskError, ExitCode, InvalidValue, MairieError, UnexpectedError
 
 if TYPE_CHECKING:  # imported by the commands that open a workspace, not at start-up
     from mairie_cli.services.association.workspace import Association
@@ -129,10 +129,18 @@ class MairieGroup(typer.core.TyperGroup):
 def run_safely(call: Callable[[], Any]) -> int:
     """Run the command line and turn every failure into a French sentence and an exit code."""
     try:
+        _check_arguments()
         result = call()
     except MairieError as exc:
         report_error(exc)
         return int(exc.exit_code)
+    except UnicodeError:  # bytes that are not text, typed or given as an argument
+        unreadable = InvalidValue(
+            "Des caractères illisibles ont été tapés ou donnés (encodage inattendu) : retapez-les, ou "
+            "enregistrez le fichier en UTF-8. Rien n'a été modifié."
+        )
+        report_error(unreadable)
+        return int(unreadable.exit_code)
     except _click.exceptions.UsageError as exc:
         _report_usage_error(exc)
         return int(ExitCode.USAGE)
@@ -142,9 +150,11 @@ def run_safely(call: Callable[[], Any]) -> int:
     except OSError as exc:
         if _debug():
             raise
+        from mairie_cli.files import cause
+
         where = f" ({exc.filename})" if exc.filename else ""
         disk_error = DiskError(
-            f"Opération sur le disque impossible : {exc.strerror or exc}{where}. Vérifiez le "
+            f"Opération sur le disque impossible : {cause(exc)}{where}. Vérifiez le "
             "chemin, la place libre et vos droits sur le dossier."
         )
         report_error(disk_error)
@@ -167,6 +177,21 @@ def run_safely(call: Callable[[], Any]) -> int:
         report_error(unexpected)
         return int(unexpected.exit_code)
     return result if isinstance(result, int) else 0
+
+
+def _check_arguments() -> None:
+    """An argument holding bytes that are not UTF-8 (a file name from an old USB stick) cannot be
+    used as text: said at once, in French."""
+    for argument in sys.argv[1:]:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            from mairie_cli.textnorm import printable
+
+            raise InvalidValue(
+                f"L'argument « {printable(argument, 80)} » contient des caractères illisibles "
+                "(encodage inattendu) : renommez le fichier ou retapez l'argument."
+            ) from None
 
 
 def report_error(exc: MairieError) -> None:

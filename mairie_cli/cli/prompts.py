@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from mairie_cli.errors import EditorFailed
+from mairie_cli.files import cause
 
 _YES = {"o", "oui", "y", "yes"}
 _NO = {"n", "non", "no", ""}
@@ -81,7 +82,7 @@ def edit_text(text: str) -> str:
             completed = subprocess.run([*command, str(path)], check=False)
         except OSError as exc:
             raise EditorFailed(
-                f"Impossible de lancer l'éditeur « {command[0]} » ({exc.strerror}). Indiquez-en "
+                f"Impossible de lancer l'éditeur « {command[0]} » ({cause(exc)}). Indiquez-en "
                 "un autre dans la variable EDITOR, ou corrigez avec --texte « nouveau texte »."
             ) from None
         if completed.returncode != 0:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mairie_cli.errors import DecryptionFailed, KeyProblem
-from mairie_cli.files import disk_error
+from mairie_cli.files import disk_error, unreadable_because
 
 
 def parse_recipient(text: str) -> str:
@@ -76,7 +76,7 @@ def read_identity(path: Path) -> object:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise KeyProblem(f"Impossible de lire la clé « {path} » ({exc}).") from None
+        raise KeyProblem(f"Impossible de lire la clé « {path} » : {unreadable_because(exc)}.") from None
     for line in lines:
         if line.strip().startswith("AGE-SECRET-KEY-"):
             try:

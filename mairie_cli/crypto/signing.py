@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mairie_cli.errors import KeyProblem, SignatureInvalid
+from mairie_cli.files import unreadable_because
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ def read_public_key(path: Path) -> PublicKey:
     try:
         lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
     except (OSError, UnicodeDecodeError) as exc:
-        raise KeyProblem(f"Impossible de lire la clé publique « {path} » ({exc}).") from None
+        raise KeyProblem(
+            f"Impossible de lire la clé publique « {path} » : {unreadable_because(exc)}."
+        ) from None
     candidates = [line for line in lines if line and not line.startswith("untrusted comment:")]
     if candidates:
         return parse_public_key(candidates[0], origin=str(path))
@@ -106,8 +109,8 @@ def verify(public: PublicKey, data: bytes, signature_file: bytes) -> str:
 
     try:
         signature = minisign.Signature.from_bytes(signature_file)
-    except (minisign.Error, ValueError, UnicodeDecodeError) as exc:
-        raise SignatureInvalid(f"la signature est illisible ({exc})") from None
+    except (minisign.Error, ValueError, UnicodeDecodeError):
+        raise SignatureInvalid("la signature est illisible (ce n'est pas une signature minisign)") from None
     key = minisign.PublicKey.from_base64(public.base64)
     try:
         key.verify(data, signature)
@@ -133,7 +136,10 @@ class _secret_key:  # noqa: N801 - a context manager used like a function
                 "si elle a été perdue, contactez l'association pour en déclarer une nouvelle."
             ) from None
         except (minisign.Error, ValueError, OSError) as exc:
-            raise KeyProblem(f"La clé de signature « {self.path} » est illisible ({exc}).") from None
+            raise KeyProblem(
+                f"La clé de signature « {self.path} » est illisible : {unreadable_because(exc)}. "
+                "Restaurez-la depuis une sauvegarde (mairie restaurer)."
+            ) from None
         if self.key.is_encrypted():
             raise KeyProblem(
                 f"La clé de signature « {self.path} » est protégée par un mot de passe, ce que "

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.errors import ScanUnreadable
+from mairie_cli.files import cause
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
 PDF_SUFFIXES = {".pdf"}
@@ -43,7 +44,7 @@ def inspect(path: Path) -> ScanFile:
         with path.open("rb") as handle:
             head = handle.read(16)
     except OSError as exc:
-        raise ScanUnreadable(f"« {name} » ne peut pas être lu ({exc.strerror}).") from None
+        raise ScanUnreadable(f"« {name} » ne peut pas être lu : {cause(exc)}.") from None
     if size == 0:
         raise ScanUnreadable(f"« {name} » est vide (0 octet) : refaites le scan.")
     if head.startswith(b"%PDF"):
@@ -70,9 +71,9 @@ def _image_pages(path: Path) -> int:
         raise ScanUnreadable(
             f"« {path.name} » n'est pas une image (JPEG, PNG, TIFF) ni un PDF, malgré son nom."
         ) from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError):
         raise ScanUnreadable(
-            f"« {path.name} » est une image abîmée ou tronquée ({exc}) : refaites le scan."
+            f"« {path.name} » est une image abîmée ou tronquée : refaites le scan."
         ) from None
     return int(frames)
 
@@ -88,7 +89,7 @@ def _pdf_pages(path: Path) -> int:
                 f"« {path.name} » est un PDF protégé par un mot de passe : enregistrez-le sans "
                 "protection (ou refaites le scan) puis recommencez."
             ) from None
-        raise ScanUnreadable(f"« {path.name} » est un PDF abîmé ou tronqué ({exc}).") from None
+        raise ScanUnreadable(f"« {path.name} » est un PDF abîmé ou tronqué : refaites le scan.") from None
     try:
         return len(document)
     finally:
@@ -119,7 +120,18 @@ def _load_pdf_page(path: Path, index: int) -> tuple[Any, str | None, int]:
         text = page.get_textpage().get_text_range()
         if sum(c.isalpha() for c in text) >= TEXT_LAYER_MIN_LETTERS:
             return None, text, 0
-        bitmap = page.render(scale=PDF_DPI / 72, grayscale=True)
-        return bitmap.to_pil(), None, PDF_DPI
+        scale = render_scale(*page.get_size())
+        bitmap = page.render(scale=scale, grayscale=True)
+        return bitmap.to_pil(), None, round(scale * 72)
     finally:
         document.close()
+
+
+def render_scale(width: float, height: float) -> float:
+    """Points to pixels for a PDF page: 300 dpi, or less when the page declares a size that would
+    pass the pixel budget of images (a 200-inch page is rendered small, never in 10 GiB)."""
+    scale = PDF_DPI / 72
+    area = max(width, 1.0) * max(height, 1.0)
+    if area * scale * scale > MAX_PIXELS:
+        scale = (MAX_PIXELS / area) ** 0.5
+    return scale

@@ -60,8 +60,11 @@ def check(language: str) -> str:
     try:
         version = str(pytesseract.get_tesseract_version())
         languages = set(pytesseract.get_languages(config=""))
-    except (pytesseract.TesseractError, OSError, RuntimeError) as exc:
-        raise OcrUnavailable(f"Le programme tesseract ne répond pas correctement ({exc}).") from None
+    except (pytesseract.TesseractError, OSError, RuntimeError):
+        raise OcrUnavailable(
+            "Le programme tesseract ne répond pas correctement : réinstallez-le (avec la langue "
+            "française), ou indiquez le bon chemin dans la variable " + TESSERACT_ENV + "."
+        ) from None
     if language not in languages:
         raise OcrUnavailable(
             f"Le modèle de langue « {language} » de tesseract n'est pas installé (langues "

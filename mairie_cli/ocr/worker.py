@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.errors import MairieError
+from mairie_cli.files import cause
 from mairie_cli.models import PageStatus
 
 #: OSD is run only when the first reading looks poor: an upright page pays nothing for it.
@@ -27,16 +28,16 @@ def read_page(task: dict[str, Any]) -> dict[str, Any]:
     failed = PageStatus.FAILED.value
     try:
         result.update(_read(task))
-    except TimeoutError as exc:
-        result.update(status=failed, error=f"délai dépassé ({exc})")
+    except TimeoutError:
+        result.update(status=failed, error="délai dépassé : la page a pris trop de temps à lire")
     except MairieError as exc:
         result.update(status=failed, error=exc.message)
     except FileNotFoundError:
         result.update(status=failed, error="l'original n'est plus dans le dossier pages/ (effacé ?)")
     except OSError as exc:
-        result.update(status=failed, error=f"fichier illisible ({exc.strerror or exc})")
+        result.update(status=failed, error=f"fichier illisible ({cause(exc)})")
     except Exception as exc:  # one bad page must never stop the batch: reported, not raised
-        result.update(status=failed, error=f"erreur inattendue ({type(exc).__name__} : {exc})")
+        result.update(status=failed, error=f"erreur inattendue ({type(exc).__name__})")
     result["seconds"] = round(time.monotonic() - started, 2)
     return result
 

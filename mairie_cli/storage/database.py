@@ -193,4 +193,35 @@ def translate_sqlite_error(exc: sqlite3.Error, path: Path | None = None) -> Mair
             f"Impossible d'écrire dans la base{where} : vérifiez que le disque n'est pas plein "
             "et que vous avez le droit d'écrire dans ce dossier."
         )
-    return StorageFailed(f"La base{where} a refusé l'opération ({exc}). Rien n'a été modifié.")
+    return StorageFailed(
+        f"La base{where} a refusé l'opération (erreur SQLite {type(exc).__name__}). Rien n'a été "
+        "modifié ; si cela se reproduit, relancez avec --debug et transmettez le message à "
+        "l'association départementale."
+    )
+
+
+def backup_database(db: sqlite_utils.Database, target: Path) -> None:
+    """A consistent copy of an open database (SQLite's online backup: the WAL's pages
+    included, whatever another program writes meanwhile)."""
+    copy = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(copy)
+        # A single file, with no -wal or -shm beside it (the copy is switched back to WAL when
+        # a restored workspace is opened).
+        copy.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        copy.close()
+
+
+def check_integrity(path: Path) -> bool:
+    """Whether a database file passes SQLite's own integrity check (opened read-only)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return bool(conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()

@@ -7,12 +7,14 @@ name; a classifier never starts on a half-understood taxonomy.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mairie_cli.errors import InvalidValue
+from mairie_cli.files import cause
 
 DEFAULT = Path(__file__).with_name("taxonomie.toml")
 TO_CLASSIFY = "a_classer"
@@ -69,9 +71,16 @@ def load(path: Path | None = None) -> Taxonomy:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InvalidValue(f"La taxonomie « {path} » ne se lit pas ({exc.strerror or exc}).") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidValue(f"La taxonomie « {path.name} » est mal écrite : {exc}.") from None
+        raise InvalidValue(f"La taxonomie « {path} » ne se lit pas : {cause(exc)}.") from None
+    except UnicodeDecodeError:
+        raise InvalidValue(f"La taxonomie « {path.name} » n'est pas enregistrée en UTF-8.") from None
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        at = f" (ligne {where[1]}, colonne {where[2]})" if where else ""
+        raise InvalidValue(
+            f"La taxonomie « {path.name} » est mal écrite{at} : vérifiez les guillemets, les crochets "
+            "et les signes « = »."
+        ) from None
     return _parse(data, path.name)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import parse_recipient
 from mairie_cli.errors import KeyProblem
+from mairie_cli.files import unreadable_because
 from mairie_cli.storage.commune.exports import ExportStore
 from mairie_cli.storage.database import transaction
 from mairie_cli.workspace import Workspace
@@ -164,7 +165,7 @@ def recipients_from_file(path: Path) -> tuple[str, str | None]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise KeyProblem(f"Impossible de lire « {path} » ({exc}).") from None
+        raise KeyProblem(f"Impossible de lire « {path} » : {unreadable_because(exc)}.") from None
     keys = [line.strip() for line in lines if line.strip().startswith("age1")]
     if not keys or len(keys) > 2:
         raise KeyProblem(
