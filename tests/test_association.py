@@ -23,95 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mairie_cli.bundle.records import Pseudonyms, canonical_json, export_record, record_digest
+from mairie_cli.bundle.records import canonical_json, record_digest
 from mairie_cli.errors import ExitCode
-from mairie_cli.models import NewContribution
 from mairie_cli.services.association.reception import receive
 from mairie_cli.services.association.workspace import Association
-from mairie_cli.services.commune.export import export_bundle
-from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
-from mairie_cli.services.commune.privacy import privacy_choices
+from mairie_cli.services.commune.keys import CommuneKeys
 from mairie_cli.services.commune.register import Register
-from mairie_cli.storage.commune.exports import ExportStore
-from mairie_cli.storage.commune.pages import PageStore
-
-WORDS = (
-    "route école médecin poste gare impôt retraite essence village commune maire service "
-    "transport bus train santé hôpital pharmacie internet réseau agriculteur lait prix taxe "
-    "justice sécurité gendarmerie climat éolienne forêt eau électricité facture salaire"
-).split()
-
-
-def text(rng: random.Random, words: int = 12) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
-
-
-class Commune:
-    """A commune's real workspace that exports to the association."""
-
-    def __init__(self, root: Path, insee: str, recipients: list[str], seed: int = 0) -> None:
-        self.insee = insee
-        register, _ = Register.init(root, insee, f"Commune {insee}")
-        self.register = register
-        register.open_cahier("Cahier de doléances")
-        set_recipients(register, *recipients)
-        self.rng = random.Random(seed)
-        self.files: list[Path] = []  # every file exported, kept even if a later export reuses its name
-        self.mail = root.parent / f"courrier-{root.name}"
-        self.mail.mkdir(exist_ok=True)
-
-    def add(self, count: int, words: int = 12) -> list[str]:
-        return [
-            self.register.add(NewContribution(text=text(self.rng, words), author=f"Auteur {i % 3}")).uuid
-            for i in range(count)
-        ]
-
-    def export(self, **options) -> list[Path]:
-        result = export_bundle(self.register, **options)
-        kept = []
-        for exported in result.files:
-            copy = self.mail / f"{self.mail.name}-{len(self.files):03d}-{exported.name}"
-            shutil.copy2(exported.path, copy)
-            kept.append(copy)
-        self.files.extend(kept)
-        return kept
-
-    def public_key_file(self) -> Path:
-        return CommuneKeys.of(self.register.workspace).public
-
-    def expected(self) -> dict[tuple[str, str], tuple]:
-        """What the association must hold of this commune: every exported contribution at its
-        current version, as the export writes it."""
-        pseudonym = Pseudonyms(CommuneKeys.of(self.register.workspace).pseudonym_key())
-        pages = PageStore(self.register.db)
-        choices = privacy_choices(self.register)
-        found = {}
-        for contribution in ExportStore(self.register.db).pending(full=True):
-            scan = None
-            if contribution.page_id is not None:
-                page = pages.page(contribution.page_id)
-                scan = (f"pages/{Path(page['stored_path']).name}", page["index"] + 1)
-            text = (
-                None
-                if contribution.deleted
-                else choices.detector(contribution.uuid).mask(contribution.text)[0]
-            )
-            record = export_record(contribution, pseudonym, scan, text)
-            found[(self.insee, record["uuid"])] = (
-                record["version"],
-                record_digest(record),
-                record["text"],
-                record["deleted_at"],
-            )
-        return found
-
-
-def held(association_root: Path) -> dict[tuple[str, str], tuple]:
-    with sqlite3.connect(association_root / "association.db") as conn:
-        rows = conn.execute(
-            "SELECT insee, uuid, version, digest, text, deleted_at FROM contributions"
-        ).fetchall()
-    return {(r[0], r[1]): tuple(r[2:]) for r in rows}
+from testkit.bundles import Commune, held
 
 
 def union(*communes: Commune) -> dict:
