@@ -139,8 +139,13 @@ _ROW_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOF
 
 def describe(exc: BaseException) -> str:
     """What went wrong in a workbook, in French (the libraries' own messages are English)."""
-    name = type(exc).__name__
-    if name in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and len(chain) < 10:  # openpyxl wraps the parser's error in its own
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    names = {type(e).__name__ for e in chain}
+    if names & {"EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"}:
         return "il déclare des entités XML, ce que fait un fichier piégé, jamais Excel"
     if isinstance(exc, zipfile.BadZipFile | EOFError):
         return "l'archive du classeur est tronquée ou abîmée"

@@ -133,5 +133,5 @@ def render_scale(width: float, height: float) -> float:
     scale = PDF_DPI / 72
     area = max(width, 1.0) * max(height, 1.0)
     if area * scale * scale > MAX_PIXELS:
-        scale = (MAX_PIXELS / area) ** 0.5
+        scale = (MAX_PIXELS / area) ** 0.5 * 0.999  # rendering rounds each side up
     return scale
