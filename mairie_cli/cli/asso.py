@@ -280,12 +280,12 @@ def _reception_summary(report: "ReceptionReport") -> None:
             else ""
         )
         table.add_row(
-            output.escape(o.file), o.insee or "", envoi, _SHOWN.get(o.status, str(o.status)), counted
+            output.outside(o.file), o.insee or "", envoi, _SHOWN.get(o.status, str(o.status)), counted
         )
     err.print(table)
     for o in report.outcomes:
         if o.code and o.message:
-            err.print(f"[red]Erreur : [{o.code}][/red] {output.escape(o.message)}")
+            err.print(f"[red]Erreur : [{o.code}][/red] {output.outside(o.message, 2000)}")
     for insee, missing in report.missing.items():
         err.print(f"[yellow]Commune {insee} : il manque encore l'envoi {', '.join(missing)}.[/yellow]")
     output.info(
@@ -306,14 +306,14 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
     from rich.table import Table
 
     out = output.console()
-    out.print(f"[bold]{output.escape(name)}[/bold] — département {data['department']}")
+    out.print(f"[bold]{output.outside(name)}[/bold] — département {data['department']}")
     table = Table("Commune", "Nom", "Envoi", "Manque", "Reçu le", "Contrib.", "État")
     table.columns[4].no_wrap = True
     for c in data["communes"]:
         state_label = c["state"] + (f", {len(c['quarantined'])} en quarantaine" if c["quarantined"] else "")
         name = (c["name"] or "") + (f" (aujourd'hui {c['now_part_of']})" if c["now_part_of"] else "")
         table.add_row(
-            c["insee"], output.escape(name), str(c["last_sequence"] or "—"),
+            c["insee"], output.outside(name), str(c["last_sequence"] or "—"),
             ", ".join(c["missing"]) or "—", output.date_fr(c["last_received_at"]),
             str(c["contributions"]), state_label,
         )  # fmt: skip
@@ -328,7 +328,7 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
         if data["silent"]:
             shown = ", ".join(f"{s['insee']} {s['name'] or ''}".strip() for s in data["silent"][:20])
             more = "…" if len(data["silent"]) > 20 else ""
-            out.print(f"Sans nouvelles : {output.escape(shown)}{more}", soft_wrap=True)
+            out.print(f"Sans nouvelles : {output.outside(shown, 5000)}{more}", soft_wrap=True)
     else:
         out.print(
             f"{heard} commune(s) entendue(s). Chargez la liste du département (« mairie asso communes "
@@ -339,7 +339,7 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
         out.print(f"[red]{len(data['quarantine'])} paquet(s) en quarantaine :[/red]")
         for q in data["quarantine"]:
             out.print(
-                f"- {output.escape(q['stored_as'])} : \\[{q['code']}] {output.escape(q['reason'])}",
+                f"- {output.outside(q['stored_as'])} : \\[{q['code']}] {output.outside(q['reason'], 2000)}",
                 soft_wrap=True,
             )
 

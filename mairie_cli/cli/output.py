@@ -81,6 +81,14 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
+def outside(text: str, limit: int = 500) -> str:
+    """One line that came from outside (a file name, a commune's name, a reason quoting them):
+    control characters and terminal escape sequences neutralised, markup escaped."""
+    from mairie_cli.textnorm import printable
+
+    return escape(printable(text, limit))
+
+
 def short(text: str, width: int = 70) -> str:
     """One line of at most ``width`` characters."""
     flat = " ".join(text.split())
