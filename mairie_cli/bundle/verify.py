@@ -60,6 +60,7 @@ def verify_file(
     public_key: signing.PublicKey | None,
     identities: list[object] | None = None,
     known_exports: list[dict[str, Any]] | None = None,
+    work_root: Path | None = None,
 ) -> VerifiedBundle:
     """Verify one bundle file (``.zip`` or ``.zip.age``); raises a ``MairieError`` if anything fails.
 
@@ -68,7 +69,7 @@ def verify_file(
     """
     if is_encrypted(path) and not identities:
         return _check_against_ledger(path, known_exports or [])
-    with opened_bundle(path, identities or []) as (bag, encrypted):
+    with opened_bundle(path, identities or [], work_root=work_root) as (bag, encrypted):
         if public_key is None:
             raise KeyProblem(
                 f"Pour vérifier la signature de « {path.name} », indiquez la clé publique de la "

@@ -6,6 +6,7 @@ encrypted bundle it cannot open is still recognised as the very file it exported
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,14 @@ def verify_bundles(
     public = signing.read_public_key(key_file) if key_file else None
     identities = [read_identity(identity_file)] if identity_file else None
     known: list[dict[str, Any]] = []
+    work_root: Path | None = None
     workspace = Workspace.at(folder)
     if workspace.exists():
+        # Decrypted copies stay in the workspace (cleared each time), not in the system's
+        # temporary folder where an interruption would leave them.
+        work_root = workspace.root / ".verification"
+        shutil.rmtree(work_root, ignore_errors=True)
+        work_root.mkdir()
         with Register.open(workspace.root) as register:
             known = register.exports.exports()
             if public is None:
@@ -63,7 +70,9 @@ def verify_bundles(
     checks: list[BundleCheck] = []
     for path in paths:
         try:
-            bundle = verify_file(path, public_key=public, identities=identities, known_exports=known)
+            bundle = verify_file(
+                path, public_key=public, identities=identities, known_exports=known, work_root=work_root
+            )
         except MairieError as exc:
             checks.append(BundleCheck(path.name, error=exc))
         else:
