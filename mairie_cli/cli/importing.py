@@ -1,13 +1,16 @@
 """``mairie importer``: entries already typed in Excel or LibreOffice."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import CahierOpt, Folder, Json
+
+if TYPE_CHECKING:
+    from mairie_cli.services.commune.importer import ImportReport
 
 commands = Commands()
 
@@ -43,7 +46,7 @@ def importer(
     fichier est importé d'un coup, ou rien ; importer deux fois le même fichier n'ajoute rien.
     """
     from mairie_cli.errors import RowsRejected
-    from mairie_cli.services.commune.importer import import_file, parse_column_options
+    from mairie_cli.services.commune.importer import ImportReport, import_file, parse_column_options
 
     forced = parse_column_options(colonne)
     with open_register(ctx, dossier) as register, output.progress("Import des lignes") as progress:
@@ -53,7 +56,7 @@ def importer(
                 progress=progress,
             )  # fmt: skip
         except RowsRejected as exc:
-            if exc.report is not None and not json:
+            if isinstance(exc.report, ImportReport) and not json:
                 _print_mapping(exc.report)
             raise
     if json:
@@ -71,7 +74,7 @@ def importer(
     output.success(f"{report.imported} contribution(s) {verb} dans le cahier n° {report.cahier_id}{skipped}.")
 
 
-def _print_mapping(report: Any) -> None:
+def _print_mapping(report: "ImportReport") -> None:
     from mairie_cli.services.commune.importer import FIELDS
 
     output.info(

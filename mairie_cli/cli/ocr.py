@@ -1,13 +1,16 @@
 """``mairie ocr``: reading the scanned pages of a cahier."""
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import CahierOpt, Folder, Json
+
+if TYPE_CHECKING:
+    from mairie_cli.services.commune.ocr import OcrReport
 
 _LABELS = {"brouillon": "dactylographiée", "manuscrit": "manuscrite", "vide": "blanche", "echec": "échec"}
 
@@ -64,7 +67,7 @@ def ocr(
         )
 
 
-def _summary(report: Any) -> None:
+def _summary(report: "OcrReport") -> None:
     from rich.table import Table
 
     data = report.to_dict()

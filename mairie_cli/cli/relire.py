@@ -3,13 +3,17 @@
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import CahierOpt, Folder
+
+if TYPE_CHECKING:
+    from mairie_cli.services.commune.proofread import PageToProofread
+    from mairie_cli.services.commune.register import Register
 
 _ACTIONS = (
     "[Entrée] accepter · [m] modifier · [e] éditeur · [f] fusionner avec le précédent · "
@@ -58,7 +62,7 @@ class _Stop(Exception):
     pass
 
 
-def _proofread_page(reg: Any, page: Any, where: str) -> None:
+def _proofread_page(reg: "Register", page: "PageToProofread", where: str) -> None:
     from mairie_cli.errors import MairieError
     from mairie_cli.services.commune import proofread
 
@@ -114,7 +118,7 @@ def _proofread_page(reg: Any, page: Any, where: str) -> None:
             typer.secho(f"Erreur : [{exc.code}] {exc.message}", fg="red")
 
 
-def _transcribe(reg: Any, page: Any, where: str, *, open_image: bool) -> None:
+def _transcribe(reg: "Register", page: "PageToProofread", where: str, *, open_image: bool) -> None:
     from mairie_cli.cli.prompts import confirm
     from mairie_cli.cli.typing_session import TypingSession
     from mairie_cli.services.commune import proofread

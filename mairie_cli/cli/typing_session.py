@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +18,9 @@ from mairie_cli.cli.prompts import read_text
 from mairie_cli.dates import format_fr, parse_date
 from mairie_cli.errors import MairieError
 from mairie_cli.models import Contribution, Nature, NewContribution
+
+if TYPE_CHECKING:
+    from mairie_cli.services.commune.register import Register
 
 _NATURE_KEYS = {"d": Nature.DOLEANCE, "p": Nature.PROPOSITION, "a": Nature.AUTRE}
 _HELP = """\
@@ -40,7 +43,7 @@ class TypingSession:
     """The state of one typing session: defaults carried from entry to entry."""
 
     def __init__(
-        self, register: Any, cahier_id: int, *, single_key: bool = True, page_id: int | None = None
+        self, register: Register, cahier_id: int, *, single_key: bool = True, page_id: int | None = None
     ) -> None:
         self.register = register
         self.cahier_id = cahier_id
