@@ -125,9 +125,18 @@ def degrade(
     noise: float = 0.0,
     scale: float = 1.0,
     seed: int = 0,
+    faint: int = 0,
+    blur: float = 0.0,
 ) -> Image.Image:
-    """A scan as a copier makes it: turned (90, 180, 270), skewed (degrees), noisy, resampled."""
+    """A scan as a copier makes it: turned (90, 180, 270), skewed (degrees), noisy, resampled;
+    ``faint`` prints the ink in that grey instead of black (a tired ribbon, a pale photocopy:
+    200 is light grey) and ``blur`` softens it (pixels of Gaussian radius at 300 dpi)."""
     page = image
+    if faint:
+        array = np.asarray(page).astype(np.float32)
+        page = Image.fromarray((255 - (255 - array) * (255 - faint) / 255).astype(np.uint8))
+    if blur:
+        page = page.filter(ImageFilter.GaussianBlur(blur * page.width / 2480))
     if skew:
         page = page.rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     if rotate:

@@ -253,6 +253,40 @@ def test_jpeg_phone_photo_at_72_dpi(tmp_path):
 
 
 @needs_tesseract
+@pytest.mark.parametrize(
+    ("dpi", "changes"),
+    [
+        (300, {"faint": 170, "blur": 1.0}),
+        (300, {"faint": 200, "blur": 1.2}),
+        (300, {"faint": 215, "blur": 1.0}),
+        (150, {"faint": 200, "blur": 1.0}),
+        (300, {"faint": 200, "blur": 1.0, "skew": 3.0, "noise": 6}),
+    ],
+    ids=["gris-170", "gris-200", "gris-215", "gris-200-150dpi", "gris-200-de-travers"],
+)
+def test_faint_typed_pages_are_read_not_discarded(tmp_path, dpi, changes):
+    """A tired ribbon or a pale photocopy: once set aside as « blanche », now read as typed."""
+    if not has_accents():
+        pytest.skip("aucune police avec les accents français (paquet fonts-dejavu-core)")
+    path = tmp_path / "pale.png"
+    degrade(typed_page(TEXT, dpi=dpi), **changes).save(path)
+    result = read_page(task(path))
+    assert result["status"] == triage.TYPED, result
+    assert cer("\n".join(t for t in TEXT if t), page_text(result)) < 0.01
+
+
+@needs_tesseract
+def test_paper_grain_and_a_stain_stay_blank(tmp_path):
+    rng = __import__("numpy").random.default_rng(3)
+    grain = rng.normal(232, 7, (1754, 1240)).clip(0, 255).astype("uint8")
+    grain[600:630, 300:340] -= 60  # a small stain: ink, but nothing to read and nothing to type
+    path = tmp_path / "tache.png"
+    Image.fromarray(grain).save(path)
+    result = read_page(task(path))
+    assert result["status"] == triage.BLANK, result
+
+
+@needs_tesseract
 def test_handwriting_and_blank_pages(tmp_path):
     hand = tmp_path / "main.png"
     handwritten_page(TEXT, dpi=150).save(hand)
@@ -462,3 +496,24 @@ def _pdf(lines: list[str], encrypt: bool = False) -> bytes:
         out += f"{offset:010d} 00000 n \n".encode()
     out += f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R{extra} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+@needs_tesseract
+def test_blank_pages_are_listed_and_can_be_typed_after_all(cli, register, tmp_path):
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    degrade(Image.new("L", (1240, 1754), 255), noise=5).save(scans / "page-blanche.png")
+    result = cli("ocr", str(scans))
+    assert "page-blanche.png p. 1" in result.stderr and "--blanches" in result.stderr
+    kept = cli("relire", "--blanches", "--sans-image", input="\n")
+    assert kept.exit_code == 0 and "page trouvée blanche" in kept.stdout
+    assert register.pages.counts() == {"vide": 1}
+    typed = cli(
+        "relire", "--blanches", "--sans-image",
+        input="\n".join(["t", "19/12/2018", "d", "Une ligne au crayon, très pâle.", "", "", "", "q", "o"]) + "\n",
+    )  # fmt: skip
+    assert typed.exit_code == 0, typed.output
+    [entry] = register.contributions()
+    assert entry.text == "Une ligne au crayon, très pâle." and entry.page_id is not None
+    assert register.pages.counts() == {"relue": 1}
+    assert "Aucune page blanche." in cli("relire", "--blanches").stderr

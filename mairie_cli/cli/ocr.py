@@ -70,6 +70,8 @@ def ocr(
 def _summary(report: "OcrReport") -> None:
     from rich.table import Table
 
+    from mairie_cli.models import PageStatus
+
     data = report.to_dict()
     if report.pages:
         table = Table("Fichier", "Page", "Résultat", "Brouillons", "Détail", box=None)
@@ -82,6 +84,12 @@ def _summary(report: "OcrReport") -> None:
         output.console(stderr=True).print(table)
     for _name, reason in report.unreadable:
         output.info(f"Erreur : [E182] {reason}")
+    blank = [f"{output.escape(p.file)} p. {p.page}" for p in report.pages if p.status == PageStatus.BLANK]
+    if blank:
+        output.info(
+            f"Page(s) blanche(s), à vérifier d'un coup d'œil : {', '.join(blank)} (« mairie relire "
+            "--blanches » les montre)."
+        )
     output.info(
         f"{data['read']} page(s) lue(s) : {data['typed']} dactylographiée(s) ({data['drafts']} "
         f"brouillon(s) à relire), {data['handwritten']} manuscrite(s) à taper, {data['blank']} "

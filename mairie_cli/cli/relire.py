@@ -31,6 +31,12 @@ def relire(
     sans_image: Annotated[
         bool, typer.Option("--sans-image", help="Ne pas ouvrir l'image des pages manuscrites.")
     ] = False,
+    blanches: Annotated[
+        bool,
+        typer.Option(
+            "--blanches", help="Revoir les pages trouvées blanches (et taper celles qui ne le sont pas)."
+        ),
+    ] = False,
     dossier: Folder = None,
 ) -> None:
     """Relire les brouillons de l'OCR page par page, et taper les pages manuscrites.
@@ -41,20 +47,24 @@ def relire(
     from mairie_cli.services.commune import proofread
 
     with open_register(ctx, dossier) as reg:
-        todo = proofread.pages(reg, cahier)
+        todo = proofread.pages(reg, cahier, blank=blanches)
         if not todo:
-            output.info("Rien à relire : aucun brouillon ni page manuscrite en attente.")
+            output.info(
+                "Aucune page blanche."
+                if blanches
+                else "Rien à relire : aucun brouillon ni page manuscrite en attente."
+            )
             return
         try:
             for number, page in enumerate(todo, start=1):
                 where = f"Page {number}/{len(todo)} — {page.file_name}, page {page.index}"
-                if page.handwritten:
+                if page.handwritten or page.blank:
                     _transcribe(reg, page, where, open_image=not sans_image)
                 else:
                     _proofread_page(reg, page, where)
         except _Stop:
             pass
-        left = len(proofread.pages(reg, cahier))
+        left = 0 if blanches else len(proofread.pages(reg, cahier))
     output.info(f"Relecture interrompue : {left} page(s) restent à relire." if left else "Tout est relu.")
 
 
@@ -123,11 +133,19 @@ def _transcribe(reg: "Register", page: "PageToProofread", where: str, *, open_im
     from mairie_cli.cli.typing_session import TypingSession
     from mairie_cli.services.commune import proofread
 
-    output.console().print(f"\n[bold]{output.escape(where)}[/bold] — page manuscrite à taper")
+    what = "page trouvée blanche : la taper si elle ne l'est pas" if page.blank else "page manuscrite à taper"
+    output.console().print(f"\n[bold]{output.escape(where)}[/bold] — {what}")
     if open_image:
         _show(page.image)
     output.info(f"Image de la page : {page.image}")
-    answer = _ask("[Entrée] taper cette page · [p] passer · [q] quitter : ").strip().lower()
+    question = (
+        "[Entrée] elle est bien blanche · [t] la taper · [q] quitter : "
+        if page.blank
+        else ("[Entrée] taper cette page · [p] passer · [q] quitter : ")
+    )
+    answer = _ask(question).strip().lower()
+    if page.blank:
+        answer = "" if answer == "t" else "q" if answer == "q" else "p"
     if answer == "q":
         raise _Stop
     if answer == "p":

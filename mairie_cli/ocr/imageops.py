@@ -7,6 +7,11 @@ from PIL import Image, ImageOps
 
 #: A page whose share of dark pixels is below this is blank (see ``ink_ratio``).
 BLANK_INK_RATIO = 0.00005
+#: The least difference from the paper that counts as ink (the grain of paper, once filtered,
+#: stays under it).
+MIN_CONTRAST = 24.0
+#: Below this difference between paper and its darkest ink, a page is faint: stretched first.
+FAINT_CONTRAST = 140.0
 #: Below this width a page is upscaled before OCR (a 72-dpi phone photo of an A4 page is
 #: about 600 pixels wide; tesseract wants characters at least 20 pixels high).
 MIN_WIDTH = 1200
@@ -32,23 +37,57 @@ def reduced(grey: Image.Image, size: int) -> Image.Image:
     return grey.reduce(factor) if factor > 1 else grey.copy()
 
 
-def ink_ratio(grey: Image.Image) -> float:
-    """Share of pixels clearly darker than the paper, margins excluded.
-
-    Measured on a copy reduced to 1000 pixels and median-filtered, which erases a scanner's
-    dust and speckles but keeps even one line of small print (a noisy blank page gives 0, a
-    page of thin 1914 typescript 0.0006, a single word 0.00012).
-    """
+def _core(grey: Image.Image) -> np.ndarray:
+    """The page reduced to about 1000 pixels and median-filtered (a scanner's dust and speckles
+    erased, even one line of small print kept), without its margins."""
     from PIL import ImageFilter
 
     small = reduced(grey, 1000)
     array = np.asarray(small.filter(ImageFilter.MedianFilter(3)))
     h, w = array.shape
-    core = array[h // 20 : h - h // 20, w // 20 : w - w // 20]
+    return array[h // 20 : h - h // 20, w // 20 : w - w // 20]
+
+
+def ink_threshold(core: np.ndarray) -> tuple[float, float]:
+    """The paper's grey and how much darker a pixel must be to count as ink.
+
+    Relative to the page's own contrast: black print must be clearly darker than the paper,
+    but a light grey typewriter ribbon or a pale photocopy, whose darkest strokes are only a few
+    dozen levels below the paper, still counts (never below ``MIN_CONTRAST``, the paper's own
+    grain after filtering).
+    """
+    paper = float(np.median(core))
+    darkest = float(core.min())
+    return paper, max(MIN_CONTRAST, min(80.0, (paper - darkest) / 2))
+
+
+def ink_ratio(grey: Image.Image) -> float:
+    """Share of pixels darker than the paper by the page's ink threshold, margins excluded (a
+    noisy blank page gives 0, a page of thin 1914 typescript 0.0006, a single word 0.00012,
+    the same page printed pale grey about as much as in black)."""
+    core = _core(grey)
     if core.size == 0:
         return 0.0
-    paper = float(np.median(core))
-    return float((core < paper - 80).mean())
+    paper, threshold = ink_threshold(core)
+    return float((core < paper - threshold).mean())
+
+
+def stretch_contrast(grey: Image.Image) -> Image.Image:
+    """A faint page (its darkest strokes light grey) with its ink made black and its paper white,
+    so that tesseract reads it as well as a dark one; a page with dark ink is left as it is."""
+    core = _core(grey)
+    if core.size == 0:
+        return grey
+    paper, threshold = ink_threshold(core)
+    ink = core[core < paper - threshold]
+    if ink.size == 0:
+        return grey
+    dark = float(np.percentile(ink, 5))
+    if paper - dark >= FAINT_CONTRAST:
+        return grey
+    span = max(paper - dark, 1.0)
+    table = [int(min(255, max(0, round((value - dark) * 255 / span)))) for value in range(256)]
+    return grey.point(table)
 
 
 def upscale_if_small(grey: Image.Image) -> tuple[Image.Image, float]:

@@ -16,6 +16,9 @@ from mairie_cli.ocr.imageops import BLANK_INK_RATIO
 from mairie_cli.textnorm import fold
 
 BLANK, TYPED, HANDWRITTEN = PageStatus.BLANK, PageStatus.DRAFTS, PageStatus.HANDWRITTEN
+#: Below this share of ink, a page where nothing was read is blank (a stain, show-through), not
+#: handwriting (a handwritten page holds ten times more).
+FEW_INK = 0.001
 MIN_MEAN_CONFIDENCE = 50.0
 MIN_FRENCH_SHARE = 0.2
 MAX_UNREADABLE_SHARE = 0.45  # words below 40 of confidence (a typed table reaches 0.39)

@@ -56,12 +56,17 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
     width, height = grey.size
     ink = imageops.ink_ratio(grey)
     base = {"width": width, "height": height, "dpi": dpi, "ink_ratio": round(ink, 5)}
-    if triage.is_blank(ink):
+    # A pale page (tired ribbon, light photocopy) is read with its contrast stretched.
+    grey = imageops.stretch_contrast(grey)
+    if triage.is_blank(ink) and not _reads_something(grey, task["language"]):
+        # Blank: no ink after contrast normalisation, and nothing read either.
         return {**base, "status": triage.BLANK.value, "lines": [], "words": []}
     grey, factor = imageops.upscale_if_small(grey)
     timeout = float(task.get("timeout", 120))
     language = task["language"]
     words, verdict, skew = _read_upright(grey, language, timeout)
+    if not words and ink < triage.FEW_INK:  # a stain or show-through: nothing to read, nothing to type
+        return {**base, "status": triage.BLANK.value, "lines": [], "words": []}
     rotation = 0
     if verdict.outcome == triage.HANDWRITTEN:
         # A page scanned sideways or upside down reads as gibberish: ask OSD (on the page as
@@ -88,6 +93,15 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
         "words": [w.to_list() for w in words],
         "lines": _lines(words),
     }
+
+
+def _reads_something(grey: Any, language: str) -> bool:
+    """Whether tesseract reads a few confident letters on a page that looked blank."""
+    from mairie_cli.ocr import tesseract
+
+    words = tesseract.read_words(grey, language, timeout=30)
+    letters = sum(sum(ch.isalpha() for ch in w.text) for w in words if w.conf >= 60)
+    return letters >= 3
 
 
 def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], Any, float]:

@@ -37,9 +37,15 @@ class PageToProofread:
     def handwritten(self) -> bool:
         return self.status == PageStatus.HANDWRITTEN
 
+    @property
+    def blank(self) -> bool:
+        return self.status == PageStatus.BLANK
 
-def pages(register: Register, cahier_id: int | None = None) -> list[PageToProofread]:
-    """Pages waiting for proofreading, in scanning order."""
+
+def pages(register: Register, cahier_id: int | None = None, *, blank: bool = False) -> list[PageToProofread]:
+    """Pages waiting for proofreading, in scanning order (with ``blank``: the pages found blank,
+    for a second look)."""
+    found = register.pages.blank_pages(cahier_id) if blank else register.pages.pages_to_proofread(cahier_id)
     return [
         PageToProofread(
             p["id"],
@@ -49,7 +55,7 @@ def pages(register: Register, cahier_id: int | None = None) -> list[PageToProofr
             register.workspace.root / p["stored_path"],
             p["cahier_id"],
         )  # fmt: skip
-        for p in register.pages.pages_to_proofread(cahier_id)
+        for p in found
     ]
 
 

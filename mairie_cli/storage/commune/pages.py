@@ -88,6 +88,16 @@ class PageStore:
         ).fetchone()
         return _page(row) if row else None
 
+    def blank_pages(self, cahier_id: int | None = None) -> list[dict[str, Any]]:
+        """Pages found blank, in scanning order (for a second look)."""
+        clause = "AND p.cahier_id = ?" if cahier_id is not None else ""
+        rows = self.db.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages p JOIN originals o ON o.sha256 = p.original_sha256 "
+            f"WHERE p.status = 'vide' {clause} ORDER BY p.id",
+            [cahier_id] if cahier_id is not None else [],
+        ).fetchall()
+        return [_page(r) for r in rows]
+
     def pages_to_proofread(self, cahier_id: int | None = None) -> list[dict[str, Any]]:
         """Pages with drafts to proofread or handwriting to type, in scanning order."""
         clause = "AND p.cahier_id = ?" if cahier_id is not None else ""
