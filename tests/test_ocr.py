@@ -334,7 +334,18 @@ def test_batch_stores_originals_and_resumes(register, tmp_path):
         assert stored.read_bytes() == original.read_bytes()
     drafts = [c for c in register.contributions() if c.source.value == "ocr"]
     assert {c.status for c in drafts} == {"brouillon"} and all(c.page_id for c in drafts)
-    assert drafts[0].text.startswith("Le 12/12/2018\nNous demandons")
+    # Each draft is a structured contribution: its date line and signature leave the text.
+    first = drafts[0]
+    assert first.text == (
+        "Nous demandons le maintien du bureau de poste du village, ouvert seulement deux matinées par semaine."
+    )
+    assert (first.written_on, first.author, first.page_number) == ("2018-12-12", "Jean Martin", 1)
+    assert (drafts[1].written_on, drafts[1].author, drafts[1].nature.value) == (
+        "2018-12-13",
+        "Marie Durand",
+        "proposition",  # « il faut rouvrir »
+    )
+    assert drafts[1].region["cue"] == "il faut"
     again = run_ocr(register, [scans])
     assert (len(again.pages), again.skipped) == (0, 4)
     # The same page under another name is recognised by its content.
@@ -378,8 +389,8 @@ def test_pdf_with_and_without_text_layer(register, tmp_path):
     )
     report = run_ocr(register, [image_pdf, text_pdf], jobs=1)
     assert [p.status for p in report.pages] == ["brouillon", "brouillon"]
-    texts = [c.text for c in register.contributions()]
-    assert any(t.startswith("Le 12/12/2018\nNous demandons le maintien de la poste") for t in texts)
+    found = {c.text: (c.written_on, c.author) for c in register.contributions()}
+    assert found["Nous demandons le maintien de la poste du village."] == ("2018-12-12", "Jean")
     row = register.db.execute(
         "SELECT engine FROM pages p JOIN originals o ON o.sha256 = p.original_sha256 WHERE o.file_name = 'texte.pdf'"
     ).fetchone()
@@ -423,8 +434,8 @@ def test_relire_accept_edit_merge_split_delete_and_transcribe(cli, register, tmp
     assert len(drafts) == 3  # p1: two entries; p2: one
     keys = "\n".join(
         [
-            "c", "2",  # p1, draft 1: cut before line 2
-            "",  # accept its first half (« Le 12/12/2018 »)
+            "c", "2",  # p1, draft 1 (two paragraphs once split): cut before its second
+            "",  # accept its first half
             "f",  # merge the second half back into it
             "m", "Texte corrigé de la seconde contribution.", "",  # p1, draft 2: edit
             "s",  # p2: delete its only draft
@@ -433,12 +444,14 @@ def test_relire_accept_edit_merge_split_delete_and_transcribe(cli, register, tmp
             "q", "o",  # end of typing; the page is fully typed
         ]
     )  # fmt: skip
+    first = register.contributions().__next__()
+    register.correct(first.uuid, text="Nous demandons le maintien du bureau de poste.\nOuvert deux matinées.")
     result = cli("relire", "--sans-image", input=keys + "\n")
     assert result.exit_code == 0, result.output
     assert "Tout est relu." in result.stderr
     live = list(register.contributions())
     assert [c.status for c in live] == ["relue"] * 3
-    assert live[0].text.startswith("Le 12/12/2018\nNous demandons")
+    assert live[0].text.startswith("Nous demandons le maintien du bureau de poste.\nOuvert")
     assert live[1].text == "Texte corrigé de la seconde contribution."
     typed = live[2]
     assert typed.text == "Garder l'école du village." and typed.page_id is not None
@@ -517,3 +530,33 @@ def test_blank_pages_are_listed_and_can_be_typed_after_all(cli, register, tmp_pa
     assert entry.text == "Une ligne au crayon, très pâle." and entry.page_id is not None
     assert register.pages.counts() == {"relue": 1}
     assert "Aucune page blanche." in cli("relire", "--blanches").stderr
+
+
+@needs_tesseract
+def test_relire_shows_and_changes_fields_and_joins_over_pages(cli, register, tmp_path):
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    typed_page(
+        ["Le 12/12/2018", "Nous demandons le maintien du bureau de poste du village et"], dpi=150
+    ).save(scans / "p1.png")
+    typed_page(
+        ["de la trésorerie, qui ferme elle aussi le samedi matin.", "Signé : Jean Martin"], dpi=150
+    ).save(scans / "p2.png")
+    run_ocr(register, [scans], jobs=1)
+    keys = ["d", "13/12/2018", "a", "Famille Roux", "n", "p", "g", "7", "", "j"]
+    result = cli("relire", "--sans-image", input="\n".join(keys) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Date : 12/12/2018 · Auteur : — · Page : 1 · Nature : doléance" in result.stdout
+    assert "Tout est relu." in result.stderr
+    [entry] = register.contributions()
+    assert (entry.written_on, entry.author, entry.nature.value, entry.page_number) == (
+        "2018-12-13",
+        "Famille Roux",
+        "proposition",
+        7,
+    )
+    assert entry.text == (
+        "Nous demandons le maintien du bureau de poste du village et\n"
+        "de la trésorerie, qui ferme elle aussi le samedi matin."
+    )
+    assert entry.status.value == "relue"

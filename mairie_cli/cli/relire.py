@@ -2,6 +2,7 @@
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,12 +13,14 @@ from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import CahierOpt, Folder
 
 if TYPE_CHECKING:
+    from mairie_cli.models import Contribution
     from mairie_cli.services.commune.proofread import PageToProofread
     from mairie_cli.services.commune.register import Register
 
 _ACTIONS = (
-    "[Entrée] accepter · [m] modifier · [e] éditeur · [f] fusionner avec le précédent · "
-    "[c] couper · [s] supprimer · [p] passer · [q] quitter"
+    "[Entrée] accepter · [m] modifier · [e] éditeur · [d] date · [a] auteur · [n] nature · [g] page · "
+    "[f] fusionner avec le précédent · [j] joindre à la page précédente · [c] couper · [s] supprimer · "
+    "[p] passer · [q] quitter"
 )
 
 
@@ -78,7 +81,7 @@ def _proofread_page(reg: "Register", page: "PageToProofread", where: str) -> Non
 
     out = output.console()
     index = 0
-    previous = None
+    previous: Contribution | None = None
     while True:
         drafts = proofread.drafts(reg, page.id)
         if index >= len(drafts):
@@ -86,46 +89,156 @@ def _proofread_page(reg: "Register", page: "PageToProofread", where: str) -> Non
         draft = drafts[index]
         out.print(f"\n[bold]{output.escape(where)}[/bold] — brouillon {index + 1}/{len(drafts)}")
         out.print(_highlighted(draft.text, proofread.marked_words(reg, draft)))
+        out.print(f"[cyan]{output.escape(_fields(draft))}[/cyan]")
         out.print(f"[dim]{output.escape(_ACTIONS)}[/dim]")
         choice = _ask("Choix : ").strip().lower()
+        if choice == "q":
+            raise _Stop
+        if choice == "p":
+            index += 1  # only « passer » moves on: any other action changes the list
+            continue
+        action = _BY_KEY.get(choice)
+        if action is None:
+            output.info("Choix inconnu.")
+            continue
         try:
-            # A draft that is accepted, edited, merged or deleted leaves the list: the next
-            # one takes its place. Only « passer » moves on.
-            if choice in ("", "a"):
-                previous = proofread.accept(reg, draft)
-            elif choice == "m":
-                text = _ask_lines("Nouveau texte (une ligne vide pour terminer) :")
-                if text.strip():
-                    previous = proofread.edit(reg, draft, text)
-            elif choice == "e":
-                from mairie_cli.cli.prompts import edit_text
-
-                previous = proofread.edit(reg, draft, edit_text(draft.text))
-            elif choice == "f":
-                if previous is None or previous.page_id != page.id:
-                    output.info("Pas de brouillon précédent sur cette page.")
-                else:
-                    previous = proofread.merge_with_previous(reg, draft, previous)
-                    output.success("Fusionné avec le précédent.")
-            elif choice == "c":
-                lines = draft.text.split("\n")
-                for number, line in enumerate(lines, start=1):
-                    out.print(f"  {number:>2} {output.escape(line)}")
-                answer = _ask("Couper avant la ligne n° : ").strip()
-                if answer.isdigit():
-                    proofread.split(reg, draft, int(answer))
-                    output.success("Brouillon coupé en deux.")
-            elif choice == "s":
-                reg.delete(draft.uuid)
-                output.success("Brouillon supprimé.")
-            elif choice == "p":
-                index += 1
-            elif choice == "q":
-                raise _Stop
-            else:
-                output.info("Choix inconnu.")
+            previous = action(reg, page, draft, previous)
         except MairieError as exc:
             typer.secho(f"Erreur : [{exc.code}] {exc.message}", fg="red")
+
+
+def _fields(draft: "Contribution") -> str:
+    """The structured fields of a draft, on one line, with the cue of its nature."""
+    from mairie_cli.dates import format_fr
+
+    cue = (draft.region or {}).get("cue")
+    nature = draft.nature.label + (f" (« {cue} »)" if cue else "")
+    return (
+        f"Date : {format_fr(draft.written_on) or '—'} · Auteur : {draft.author or '—'} · "
+        f"Page : {draft.page_number or '—'} · Nature : {nature}"
+    )
+
+
+Action = Callable[
+    ["Register", "PageToProofread", "Contribution", "Contribution | None"], "Contribution | None"
+]
+
+
+def _accept(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    from mairie_cli.services.commune import proofread
+
+    return proofread.accept(reg, draft)
+
+
+def _modify(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    from mairie_cli.services.commune import proofread
+
+    text = _ask_lines("Nouveau texte (une ligne vide pour terminer) :")
+    return proofread.edit(reg, draft, text) if text.strip() else previous
+
+
+def _editor(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    from mairie_cli.cli.prompts import edit_text
+    from mairie_cli.services.commune import proofread
+
+    return proofread.edit(reg, draft, edit_text(draft.text))
+
+
+def _merge(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    from mairie_cli.services.commune import proofread
+
+    if previous is None or previous.page_id != page.id:
+        output.info("Pas de brouillon précédent sur cette page.")
+        return previous
+    merged = proofread.merge_with_previous(reg, draft, previous)
+    output.success("Fusionné avec le précédent.")
+    return merged
+
+
+def _join_previous_page(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: Any
+) -> Any:
+    from mairie_cli.services.commune import proofread
+
+    joined = proofread.join_previous_page(reg, draft)
+    output.success(f"Joint à la dernière contribution de la page précédente ({joined.short_id}).")
+    return previous
+
+
+def _cut(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    from mairie_cli.services.commune import proofread
+
+    for number, line in enumerate(draft.text.split("\n"), start=1):
+        output.console().print(f"  {number:>2} {output.escape(line)}")
+    answer = _ask("Couper avant la ligne n° : ").strip()
+    if answer.isdigit():
+        proofread.split(reg, draft, int(answer))
+        output.success("Brouillon coupé en deux.")
+    return previous
+
+
+def _delete(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    reg.delete(draft.uuid)
+    output.success("Brouillon supprimé.")
+    return previous
+
+
+def _date(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    from mairie_cli.dates import parse_date
+
+    answer = _ask("Date (JJ/MM/AAAA, vide pour aucune) : ").strip()
+    reg.correct(draft.uuid, written_on=parse_date(answer) if answer else None)
+    return previous
+
+
+def _author(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    answer = _ask("Auteur tel qu'il a signé (vide pour aucun) : ").strip()
+    reg.correct(draft.uuid, author=answer or None)
+    return previous
+
+
+def _nature(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    from mairie_cli.models import Nature
+
+    answer = _ask("Nature : [d] doléance · [p] proposition · [a] autre : ").strip()
+    reg.correct(draft.uuid, nature=Nature.parse(answer))
+    return previous
+
+
+def _page_number(
+    reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
+) -> "Contribution | None":
+    from mairie_cli.errors import InvalidValue
+
+    answer = _ask("Numéro de page du cahier : ").strip()
+    if not answer.isdigit():
+        raise InvalidValue(f"« {answer} » n'est pas un numéro de page.")
+    reg.correct(draft.uuid, page_number=int(answer))
+    return previous
+
+
+_BY_KEY: dict[str, Action] = {
+    "": _accept, "m": _modify, "e": _editor, "f": _merge, "j": _join_previous_page, "c": _cut,
+    "s": _delete, "d": _date, "a": _author, "n": _nature, "g": _page_number,
+}  # fmt: skip
 
 
 def _transcribe(reg: "Register", page: "PageToProofread", where: str, *, open_image: bool) -> None:

@@ -1,10 +1,11 @@
 """Splitting a typed page into draft contributions at the boundaries a register shows.
 
-A new entry starts at a line that is only a date (« Le 12/12/2018 »), at a salutation
+Running headers, footers and page numbers (``margins``) are left out of the drafts (they stay
+in the page's text). A new entry starts at a line that is only a date (« Le 12/12/2018 »), at a salutation
 (« Monsieur le Maire, »), at explicit numbering (« 3. », « N° 12 »), after a closing or a
 signature (« Signé : … », « Cordialement »), after a rule (« ------ ») and after a blank
 gap. Bullets (« - », « • ») never cut, and a draft shorter than ``MIN_CHARS`` is kept with
-the next one. Joining the drafts of a page with line breaks gives its text back exactly.
+the next one. Joining the drafts of a page with line breaks gives its lines back exactly.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ _CLOSING = re.compile(
 _RULE = re.compile(r"^[\s\-_=*~—–.·]{4,}$")
 _NUMBERED = re.compile(r"^(?:n\s*[°o]\s*\d+|\d{1,3}\s*[.)]|\(\d{1,3}\))\s*\S")
 _BULLET = re.compile(r"^[\-–—•*·>]\s")
+#: A page number alone: « 12 », « - 12 - », « Page 12 », « p. 12 », « 12/40 ».
+_PAGE_NUMBER = re.compile(r"^(?:page|p\.?)?\s*[\-–—(]?\s*(\d{1,4})\s*(?:/\s*\d{1,4})?\s*[\-–—)]?$")
+#: A register's running header: its title, the commune's name, the national debate's.
+_RUNNING_HEADER = re.compile(
+    r"^(?:cahier\s+(?:de\s+)?(?:doleances|citoyen|d'expression)|registre\b|commune\s+d[eu']|"
+    r"mairie\s+d[eu']|ville\s+d[eu']|grand\s+debat|departement\s+d)"
+)
+MARGIN_LINES = 2  # lines looked at, at the top and at the bottom of a page
 
 
 @dataclass
@@ -53,8 +62,43 @@ class Draft:
     lines: list[Line] = field(default_factory=list)
 
 
-def split(lines: list[Line]) -> list[Draft]:
-    """Cut a page's lines into drafts (see the module's description)."""
+def margin_key(text: str) -> str:
+    """A margin line as compared across pages (folded, numbers and punctuation left out)."""
+    return re.sub(r"[\W\d_]+", " ", fold(text)).strip()
+
+
+def margins(lines: list[Line], seen: set[str] | frozenset[str] = frozenset()) -> tuple[set[int], int | None]:
+    """The running headers, footers and page numbers of a page (indexes of its lines), and the
+    page number written on it. A margin line is a page number alone, a register's title or
+    commune heading, or a line already met in the margin of another page (``seen``)."""
+    found: set[int] = set()
+    number = None
+    candidates = [
+        *range(min(MARGIN_LINES, len(lines))),
+        *range(max(0, len(lines) - MARGIN_LINES), len(lines)),
+    ]
+    for index in dict.fromkeys(candidates):
+        text = fold(lines[index].text.strip())
+        if not text:
+            continue
+        page = _PAGE_NUMBER.match(text)
+        if page:
+            found.add(index)
+            number = number or int(page[1])
+        elif _RUNNING_HEADER.match(text) or (margin_key(text) and margin_key(text) in seen):
+            found.add(index)
+    return found, number
+
+
+def split(lines: list[Line], skip: set[int] | frozenset[int] = frozenset()) -> list[Draft]:
+    """Cut a page's lines into drafts (see the module's description), leaving out the lines
+    ``skip`` names (running headers, page numbers): draft line numbers stay those of the page."""
+    if skip:
+        remaining = [i for i in range(len(lines)) if i not in skip]
+        drafts = split([lines[i] for i in remaining])
+        for draft in drafts:
+            draft.first, draft.last = remaining[draft.first], remaining[draft.last]
+        return drafts
     if not lines:
         return []
     gaps = _gap_lines(lines)

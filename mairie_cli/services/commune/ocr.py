@@ -20,9 +20,10 @@ from mairie_cli.clock import now_iso
 from mairie_cli.errors import MairieError, ScanUnreadable
 from mairie_cli.files import copy_durably, sha256_file
 from mairie_cli.models import EntryStatus, NewContribution, PageStatus, Source
-from mairie_cli.ocr import segment, sources, tesseract, triage
+from mairie_cli.ocr import fields, segment, sources, tesseract, triage
 from mairie_cli.ocr.worker import read_page
 from mairie_cli.services.commune.register import Register
+from mairie_cli.services.commune.rows import MAX_PAGE_NUMBER
 from mairie_cli.storage.commune.pages import PageStore
 from mairie_cli.storage.database import transaction
 
@@ -135,8 +136,11 @@ def run_ocr(
         for t in tasks
     ]  # fmt: skip
     names = {t["id"]: (t["file_name"], t["index"] + 1) for t in tasks}
+    # Lines met at the top or bottom of the cahier's pages: a line met again there is a running
+    # header or footer, never a contribution.
+    margins = _Margins(store.texts_of_cahier(cahier.id))
     for done, result in enumerate(_map(work, jobs), start=1):
-        outcome = _save(register, store, result, cahier.id, names[result["page_id"]])
+        outcome = _save(register, store, result, cahier.id, names[result["page_id"]], margins)
         report.pages.append(outcome)
         if progress:
             progress(done, len(work), outcome)
@@ -183,25 +187,65 @@ def _map(work: list[dict[str, Any]], jobs: int | None) -> Iterable[dict[str, Any
             raise
 
 
+class _Margins:
+    """The top and bottom lines of the pages read so far, as ``segment.margin_key`` gives them."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.seen: set[str] = set()
+        for text in texts:
+            self.note([segment.Line(line) for line in text.split("\n")])
+
+    def note(self, lines: list[segment.Line]) -> None:
+        edge = segment.MARGIN_LINES
+        for line in [*lines[:edge], *lines[-edge:]]:
+            key = segment.margin_key(line.text)
+            # Long enough to be a heading, not a date line (« Le 12/12/2018 » repeats too).
+            if len(key) >= 12 and fields.find_date(line.text)[0] is None:
+                self.seen.add(key)
+
+
 def _save(
-    register: Register, store: PageStore, result: dict[str, Any], cahier_id: int, name: tuple[str, int]
-) -> PageOutcome:
-    """Commit one page's result and its drafts together."""
+    register: Register, store: PageStore, result: dict[str, Any], cahier_id: int, name: tuple[str, int],
+    margins: _Margins,
+) -> PageOutcome:  # fmt: skip
+    """Commit one page's result and its drafts together: each draft a structured contribution
+    (date, author, nature, the cahier's page number), running headers and page numbers left out."""
     status = result["status"]
     lines = [segment.Line(text, tuple(box) if box else None) for text, box in result.get("lines", [])]
     result["text"] = "\n".join(line.text for line in lines) if lines else None
-    drafts = segment.split(lines) if status == triage.TYPED else []
+    entries = _entries(lines, margins, result["page_id"], name[1]) if status == triage.TYPED else []
     now = now_iso()
     with transaction(register.db):
         store.save_result(result["page_id"], result, now)
-        entries = [
-            NewContribution(
-                text=draft.text, source=Source.OCR, page_id=result["page_id"], status=EntryStatus.DRAFT,
-                region={"box": list(draft.box) if draft.box else None, "lines": [draft.first, draft.last]},
-            )
-            for draft in drafts
-            if draft.text.strip()
-        ]  # fmt: skip
         if entries:
             register.add_many(entries, cahier_id, at=now)
     return PageOutcome(name[0], name[1], status, len(entries), result.get("error"), result.get("seconds"))
+
+
+def _entries(lines: list[segment.Line], margins: _Margins, page_id: int, index: int) -> list[NewContribution]:
+    skip, written_number = segment.margins(lines, margins.seen)
+    margins.note(lines)
+    page_number = written_number if written_number and written_number <= MAX_PAGE_NUMBER else index
+    entries = []
+    for draft in segment.split(lines, skip):
+        found = fields.structure([line.text for line in draft.lines])
+        if not found.text.strip():
+            continue
+        region = {
+            "box": list(draft.box) if draft.box else None, "lines": [draft.first, draft.last],
+            "cue": found.cue, "removed": [draft.first + i for i in found.removed],
+        }  # fmt: skip
+        entries.append(
+            NewContribution(
+                text=found.text,
+                nature=found.nature,
+                written_on=found.written_on,
+                author=found.author,
+                page_number=page_number,
+                source=Source.OCR,
+                page_id=page_id,
+                status=EntryStatus.DRAFT,
+                region=region,
+            )  # fmt: skip
+        )
+    return entries

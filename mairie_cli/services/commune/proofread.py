@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.clock import now_iso
+from mairie_cli.dates import parse_iso
 from mairie_cli.errors import InvalidValue
 from mairie_cli.models import Contribution, EntryStatus, NewContribution, PageStatus
 from mairie_cli.services.commune.register import Register
@@ -101,6 +102,23 @@ def merge_with_previous(register: Register, draft: Contribution, previous: Contr
     merged = register.correct(previous.uuid, text=f"{previous.text}\n{draft.text}", region=region)
     register.delete(draft.uuid)
     return merged or register.get(previous.uuid)
+
+
+def join_previous_page(register: Register, draft: Contribution) -> Contribution:
+    """Append a draft to the last contribution of the page scanned before its own (an entry that
+    goes on over the page); the draft is then deleted."""
+    previous = register.pages.previous_page(draft.page_id) if draft.page_id is not None else None
+    last = register.last_of_page(previous) if previous is not None else None
+    if last is None:
+        raise InvalidValue("La page précédente n'a aucune contribution à laquelle joindre ce brouillon.")
+    # As « merge_with_previous »: the text joined first, so that an interruption loses nothing.
+    # The signature is often on the second page: what the first part lacks is taken from it.
+    joined = register.correct(
+        last.uuid, text=f"{last.text}\n{draft.text}", author=last.author or draft.author,
+        written_on=parse_iso(last.written_on or draft.written_on),
+    ) or last  # fmt: skip
+    register.delete(draft.uuid)
+    return joined
 
 
 def split(register: Register, draft: Contribution, before_line: int) -> tuple[Contribution, Contribution]:

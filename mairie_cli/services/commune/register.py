@@ -10,7 +10,6 @@ Usable from Python without the command line::
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -21,12 +20,10 @@ import sqlite_utils
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.dates import check_plausible, format_fr
 from mairie_cli.errors import (
-    AmbiguousId,
     DeletedContribution,
     EmptyText,
     InvalidValue,
     UnknownCahier,
-    UnknownContribution,
     WorkspaceConflict,
 )
 from mairie_cli.insee import department_of, normalize_insee
@@ -39,6 +36,7 @@ from mairie_cli.services.commune.rows import (
     journal_view,
     new_row,
     pick,
+    resolve_prefix,
 )
 from mairie_cli.storage.commune import open_commune_database
 from mairie_cli.storage.commune.exports import ExportStore
@@ -49,9 +47,6 @@ from mairie_cli.storage.commune.search import build_fts_query
 from mairie_cli.storage.database import transaction
 from mairie_cli.textnorm import clean_text
 from mairie_cli.workspace import Workspace
-
-#: Shortest abbreviation of an ID accepted, as git does.
-MIN_ID_PREFIX = 4
 
 _KEEP: Any = object()
 
@@ -248,25 +243,7 @@ class Register:
 
     def resolve_id(self, ident: str) -> str:
         """The full UUID for an ID or an unambiguous abbreviation of it (at least 4 characters)."""
-        prefix = ident.strip().lower()
-        if len(prefix) < MIN_ID_PREFIX or not re.fullmatch(r"[0-9a-f-]+", prefix):
-            raise UnknownContribution(
-                f"« {ident} » n'est pas un identifiant de contribution : donnez au moins "
-                f"{MIN_ID_PREFIX} caractères de l'identifiant affiché par « mairie liste »."
-            )
-        matches = self.store.uuids_with_prefix(prefix)
-        if not matches:
-            raise UnknownContribution(
-                f"Aucune contribution n'a l'identifiant « {ident} ». « mairie liste » ou "
-                "« mairie chercher » vous aideront à la retrouver."
-            )
-        if len(matches) > 1:
-            shown = ", ".join(m[:12] for m in matches)
-            raise AmbiguousId(
-                f"L'identifiant « {ident} » désigne plusieurs contributions ({shown}…) : "
-                "tapez quelques caractères de plus."
-            )
-        return matches[0]
+        return resolve_prefix(ident, self.store.uuids_with_prefix)
 
     def get(self, ident: str) -> Contribution:
         """One contribution by ID or abbreviation, tombstones included."""
@@ -379,6 +356,10 @@ class Register:
     def next_position(self, cahier_id: int) -> int:
         """The position the next entry of a cahier will take."""
         return self.store.next_position(cahier_id)
+
+    def last_of_page(self, page_id: int) -> Contribution | None:
+        """The last live contribution taken from a scanned page."""
+        return self.store.last_of_page(page_id)
 
     def last_in(self, cahier_id: int) -> Contribution | None:
         """The latest live entry of a cahier (the one « corriger la précédente » fixes)."""

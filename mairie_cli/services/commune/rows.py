@@ -4,18 +4,22 @@ journal, and the results ``Register`` returns."""
 from __future__ import annotations
 
 import json
+import re
 import uuid as uuid_module
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from mairie_cli.dates import check_plausible
-from mairie_cli.errors import EmptyText, InvalidValue
+from mairie_cli.errors import AmbiguousId, EmptyText, InvalidValue, UnknownContribution
 from mairie_cli.models import Commune, Contribution, EntryStatus, NewContribution
 from mairie_cli.storage.commune.register import JOURNAL_FIELDS
 from mairie_cli.textnorm import clean_text
 from mairie_cli.workspace import Workspace
 
 MAX_PAGE_NUMBER = 9999
+#: Shortest abbreviation of an ID accepted, as git does.
+MIN_ID_PREFIX = 4
 
 
 @dataclass(frozen=True)
@@ -86,3 +90,27 @@ def pick(row: dict[str, Any]) -> dict[str, Any]:
 def journal_view(contribution: Contribution) -> dict[str, Any]:
     data = contribution.to_dict()
     return {k: data[k] for k in JOURNAL_FIELDS}
+
+
+def resolve_prefix(ident: str, matching: Callable[[str], list[str]]) -> str:
+    """The full UUID for an ID or an unambiguous abbreviation of it (at least 4 characters),
+    ``matching`` giving the UUIDs that start with a prefix."""
+    prefix = ident.strip().lower()
+    if len(prefix) < MIN_ID_PREFIX or not re.fullmatch(r"[0-9a-f-]+", prefix):
+        raise UnknownContribution(
+            f"« {ident} » n'est pas un identifiant de contribution : donnez au moins "
+            f"{MIN_ID_PREFIX} caractères de l'identifiant affiché par « mairie liste »."
+        )
+    matches = matching(prefix)
+    if not matches:
+        raise UnknownContribution(
+            f"Aucune contribution n'a l'identifiant « {ident} ». « mairie liste » ou "
+            "« mairie chercher » vous aideront à la retrouver."
+        )
+    if len(matches) > 1:
+        shown = ", ".join(m[:12] for m in matches)
+        raise AmbiguousId(
+            f"L'identifiant « {ident} » désigne plusieurs contributions ({shown}…) : "
+            "tapez quelques caractères de plus."
+        )
+    return matches[0]

@@ -88,6 +88,22 @@ class PageStore:
         ).fetchone()
         return _page(row) if row else None
 
+    def previous_page(self, page_id: int) -> int | None:
+        """The page scanned just before this one in the same cahier, if any."""
+        row = self.db.execute(
+            "SELECT id FROM pages WHERE cahier_id = (SELECT cahier_id FROM pages WHERE id = ?) AND id < ? "
+            "ORDER BY id DESC LIMIT 1",
+            [page_id, page_id],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def texts_of_cahier(self, cahier_id: int) -> list[str]:
+        """The OCR text of every page of a cahier read so far."""
+        rows = self.db.execute(
+            "SELECT text FROM pages WHERE cahier_id = ? AND text IS NOT NULL ORDER BY id", [cahier_id]
+        )
+        return [str(row[0]) for row in rows]
+
     def blank_pages(self, cahier_id: int | None = None) -> list[dict[str, Any]]:
         """Pages found blank, in scanning order (for a second look)."""
         clause = "AND p.cahier_id = ?" if cahier_id is not None else ""

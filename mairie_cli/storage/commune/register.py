@@ -161,6 +161,15 @@ class RegisterStore:
         for row in self.db.execute(sql, params):
             yield contribution_from_row(row)
 
+    def last_of_page(self, page_id: int) -> Contribution | None:
+        """The last live contribution taken from a scanned page, in register order."""
+        row = self.db.execute(
+            f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} "
+            "WHERE c.page_id = ? AND c.deleted_at IS NULL ORDER BY c.position DESC LIMIT 1",
+            [page_id],
+        ).fetchone()
+        return contribution_from_row(row) if row else None
+
     def last_contribution(self, cahier_id: int) -> Contribution | None:
         row = self.db.execute(
             f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} "
