@@ -27,6 +27,7 @@ _WRITTEN_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er)?\s+([a-z]{3,9})\.?\s+(\d{4})
 _AROUND_DATE = re.compile(
     rf"^(?:(?:fait|ecrit|redige)\s+(?:a\s+[^,]{{1,40}},?\s*)?)?(?:le\s+)?(?:{_WEEKDAY}\s+)?$"
 )
+_DECORATION = re.compile(r"^[\W_]{3,}$")
 _SIGNED = re.compile(r"^(?:sign[ée]e?|signature|sign)\s*[:.]?\s*(?:par\s+)?(?P<name>.*)$", re.IGNORECASE)
 _TITLE = r"(?:m\.|mr\.?|mme|mlle|monsieur|madame|mademoiselle|dr|docteur|famille|les|le couple|veuve)"
 _NAME_WORD = r"[A-ZÀ-Ý][\w'’\-]*\.?"
@@ -163,8 +164,11 @@ def structure(lines: list[str], today: date | None = None) -> Fields:
         if found is not None and alone:
             written_on = found
             removed.add(index)
+    for index, line in enumerate(lines):
+        if line.strip() and _DECORATION.match(line.strip()):
+            removed.add(index)  # a rule drawn between entries, not text
     author = None
-    for index in range(len(lines) - 1, max(-1, len(lines) - 4), -1):
+    for index in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
         if index in removed or not lines[index].strip():
             continue
         author = signature(lines[index])

@@ -40,6 +40,7 @@ _RUNNING_HEADER = re.compile(
     r"^(?:cahier\s+(?:de\s+)?(?:doleances|citoyen|d'expression)|registre\b|commune\s+d[eu']|"
     r"mairie\s+d[eu']|ville\s+d[eu']|grand\s+debat|departement\s+d)"
 )
+_OCR_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1"})
 MARGIN_LINES = 2  # lines looked at, at the top and at the bottom of a page
 
 
@@ -62,6 +63,17 @@ class Draft:
     lines: list[Line] = field(default_factory=list)
 
 
+def _page_number(text: str) -> int | None:
+    """The number of a page-number line, OCR's confusions allowed (« - 24 - » read « “O4 »)."""
+    match = _PAGE_NUMBER.match(text)
+    if match:
+        return int(match[1])
+    if len(text) > 12:
+        return None
+    digits = re.sub(r"[^\w]", "", text).translate(_OCR_DIGITS)
+    return int(digits) if digits.isdigit() and len(digits) <= 4 and any(c.isdigit() for c in text) else None
+
+
 def margin_key(text: str) -> str:
     """A margin line as compared across pages (folded, numbers and punctuation left out)."""
     return re.sub(r"[\W\d_]+", " ", fold(text)).strip()
@@ -81,10 +93,10 @@ def margins(lines: list[Line], seen: set[str] | frozenset[str] = frozenset()) ->
         text = fold(lines[index].text.strip())
         if not text:
             continue
-        page = _PAGE_NUMBER.match(text)
-        if page:
+        page = _page_number(text)
+        if page is not None:
             found.add(index)
-            number = number or int(page[1])
+            number = number or page
         elif _RUNNING_HEADER.match(text) or (margin_key(text) and margin_key(text) in seen):
             found.add(index)
     return found, number
@@ -110,6 +122,8 @@ def split(lines: list[Line], skip: set[int] | frozenset[int] = frozenset()) -> l
     kept: list[int] = []
     for start in starts:
         if kept and _draft_size(lines, kept[-1], start) < MIN_CHARS:
+            if len(kept) > 1 and _is_tail(lines[kept[-1] : start]):
+                kept[-1] = start  # a signature cut off by a gap: it ends the previous draft
             continue  # the previous draft is too short: extend it instead of cutting here
         kept.append(start)
     if len(kept) > 1 and _draft_size(lines, kept[-1], len(lines)) < MIN_CHARS:
@@ -122,6 +136,14 @@ def split(lines: list[Line], skip: set[int] | frozenset[int] = frozenset()) -> l
     return drafts
 
 
+def _is_tail(piece: list[Line]) -> bool:
+    """Whether a short piece is the end of an entry: a closing or a signature."""
+    from mairie_cli.ocr.fields import signature
+
+    texts = [line.text.strip() for line in piece if line.text.strip()]
+    return bool(texts) and all(signature(t) is not None or _CLOSING.match(fold(t)) for t in texts)
+
+
 def _draft_size(lines: list[Line], start: int, end: int) -> int:
     return sum(len(line.text.strip()) for line in lines[start:end])
 
@@ -132,7 +154,7 @@ def _starts_entry(lines: list[Line], index: int, gaps: set[int]) -> bool:
     if _BULLET.match(lines[index].text.strip()):
         return False
     if index in gaps or not previous:
-        return True
+        return not _is_tail([lines[index]])  # a signature after a blank still ends its entry
     if _DATE_LINE.match(line) or _SALUTATION.match(line) or _NUMBERED.match(line):
         return True
     signed = previous.startswith(("signe", "signature")) and _CLOSING.match(previous)

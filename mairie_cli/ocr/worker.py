@@ -116,15 +116,36 @@ def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], 
 
 
 def _lines(words: list[Any]) -> list[list[Any]]:
-    """Words grouped into lines, in reading order, with each line's box."""
-    lines: dict[tuple[int, int, int], list[Any]] = {}
+    """Words grouped into lines, in reading order, with each line's box.
+
+    Tesseract may file a short line standing apart (a signature after a gap) with the block
+    below it: on a page in one column, lines are put in the order of their position on the
+    page; a page where two lines sit side by side (columns, a table) keeps tesseract's order.
+    """
+    grouped: dict[tuple[int, int, int], list[Any]] = {}
     for word in words:
-        lines.setdefault(word.line, []).append(word)
-    result = []
-    for members in lines.values():
+        grouped.setdefault(word.line, []).append(word)
+    result: list[list[Any]] = []
+    for members in grouped.values():
         box = [
             min(w.left for w in members), min(w.top for w in members),
             max(w.left + w.width for w in members), max(w.top + w.height for w in members),
         ]  # fmt: skip
         result.append([" ".join(w.text for w in members), box])
+    if _one_column([line[1] for line in result]):
+        result.sort(key=lambda line: (line[1][1] + line[1][3]) / 2)
     return result
+
+
+def _one_column(boxes: list[list[int]]) -> bool:
+    """No two lines side by side: none shares the height of another while apart from it."""
+    ordered = sorted(boxes, key=lambda box: box[1])
+    for index, box in enumerate(ordered):
+        for other in ordered[index + 1 :]:
+            if other[1] >= box[3]:
+                break
+            overlap = min(box[3], other[3]) - max(box[1], other[1])
+            side_by_side = other[0] >= box[2] or box[0] >= other[2]
+            if side_by_side and overlap > 0.5 * min(box[3] - box[1], other[3] - other[1]):
+                return False
+    return True
