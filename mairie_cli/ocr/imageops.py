@@ -10,6 +10,9 @@ BLANK_INK_RATIO = 0.00005
 #: The least difference from the paper that counts as ink (the grain of paper, once filtered,
 #: stays under it).
 MIN_CONTRAST = 24.0
+#: A page whose column profile is this much sharper than its row profile is turned sideways
+#: (typed pages give about 1.7 turned, 0.6 upright).
+SIDEWAYS_RATIO = 1.3
 #: Below this difference between paper and its darkest ink, a page is faint: stretched first.
 FAINT_CONTRAST = 140.0
 #: Below this width a page is upscaled before OCR (a 72-dpi phone photo of an A4 page is
@@ -121,6 +124,18 @@ def skew_angle(grey: Image.Image, limit: float = 6.0) -> float:
     best = max(np.arange(-limit, limit + 0.01, 1.0), key=score)
     fine = max(np.arange(best - 1.0, best + 1.01, 0.25), key=score)
     return round(float(fine), 2)
+
+
+def looks_sideways(grey: Image.Image) -> bool:
+    """Whether the text lines run down the page (scanned a quarter turn off): the ink's column
+    profile is then much sharper than its row profile (upright text: the reverse)."""
+    array = np.asarray(reduced(grey, 800))
+    ink = array < min(160, int(np.percentile(array, 99)) - 50)
+    if ink.mean() < 0.002:  # too little ink to tell
+        return False
+    rows = float(np.var(ink.sum(axis=1, dtype=np.float64))) / ink.shape[1]
+    columns = float(np.var(ink.sum(axis=0, dtype=np.float64))) / ink.shape[0]
+    return bool(columns > SIDEWAYS_RATIO * rows)
 
 
 def speckled(grey: Image.Image) -> bool:

@@ -64,15 +64,20 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
     grey, factor = imageops.upscale_if_small(grey)
     timeout = float(task.get("timeout", 120))
     language = task["language"]
+    rotation = 0
+    if imageops.looks_sideways(grey):
+        # Text lines running down the page: OSD says which way, before any reading is wasted.
+        turn, confidence = _orientation(grey, timeout)
+        if turn in (90, 270) and confidence >= ORIENTATION_MIN_CONFIDENCE:
+            grey, rotation = grey.rotate(-turn, expand=True), turn
     words, verdict, skew = _read_upright(grey, language, timeout)
     if not words and ink < triage.FEW_INK:  # a stain or show-through: nothing to read, nothing to type
         return {**base, "status": triage.BLANK.value, "lines": [], "words": []}
-    rotation = 0
-    if verdict.outcome == triage.HANDWRITTEN:
-        # A page scanned sideways or upside down reads as gibberish: ask OSD (on the page as
-        # scanned: a deskew computed on sideways text only blurs it), and keep the turned
-        # reading only if it is better.
-        turn, confidence = tesseract.orientation(grey, timeout=timeout)
+    if verdict.outcome == triage.HANDWRITTEN and not rotation:
+        # A page scanned upside down reads as gibberish: ask OSD (on the page as scanned: a
+        # deskew computed on turned text only blurs it), and keep the turned reading only if
+        # it is better.
+        turn, confidence = _orientation(grey, timeout)
         if turn and confidence >= ORIENTATION_MIN_CONFIDENCE:
             again, second, second_skew = _read_upright(grey.rotate(-turn, expand=True), language, timeout)
             if (second.mean_confidence or 0) > (verdict.mean_confidence or 0):
@@ -93,6 +98,13 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
         "words": [w.to_list() for w in words],
         "lines": _lines(words),
     }
+
+
+def _orientation(grey: Any, timeout: float) -> tuple[int, float]:
+    """Tesseract's orientation of the page, asked on a half-size copy (as sure, twice as fast)."""
+    from mairie_cli.ocr import tesseract
+
+    return tesseract.orientation(grey.reduce(2) if grey.width >= 2000 else grey, timeout=timeout)
 
 
 def _reads_something(grey: Any, language: str) -> bool:
