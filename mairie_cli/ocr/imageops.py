@@ -126,6 +126,27 @@ def skew_angle(grey: Image.Image, limit: float = 6.0) -> float:
     return round(float(fine), 2)
 
 
+def ink_box(grey: Image.Image) -> tuple[int, int, int, int]:
+    """The part of the page that holds ink, with a margin (the whole page when it holds none):
+    left, top, right, bottom in the page's pixels."""
+    from PIL import ImageFilter
+
+    small = reduced(grey, 1000)
+    factor = grey.width / small.width
+    array = np.asarray(small.filter(ImageFilter.MedianFilter(3)))  # dust and speckles are not ink
+    paper = float(np.median(array))
+    ink = array < paper - max(MIN_CONTRAST, min(80.0, (paper - float(array.min())) / 2))
+    rows, columns = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if rows.size == 0 or columns.size == 0:
+        return 0, 0, grey.width, grey.height
+    pad = round(grey.width / 40)  # about 5 mm: tesseract wants a little white around the text
+    return (
+        max(0, round(columns[0] * factor) - pad), max(0, round(rows[0] * factor) - pad),
+        min(grey.width, round((columns[-1] + 1) * factor) + pad),
+        min(grey.height, round((rows[-1] + 1) * factor) + pad),
+    )  # fmt: skip
+
+
 def looks_sideways(grey: Image.Image) -> bool:
     """Whether the text lines run down the page (scanned a quarter turn off): the ink's column
     profile is then much sharper than its row profile (upright text: the reverse)."""

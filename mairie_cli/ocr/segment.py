@@ -113,7 +113,7 @@ def split(lines: list[Line], skip: set[int] | frozenset[int] = frozenset()) -> l
         return drafts
     if not lines:
         return []
-    gaps = _gap_lines(lines)
+    gaps = _gap_lines(lines) | _indented_starts(lines)
     starts = [0]
     for index in range(1, len(lines)):
         if _starts_entry(lines, index, gaps):
@@ -196,6 +196,27 @@ def _gap_lines(lines: list[Line]) -> set[int]:
         for i in range(1, len(boxes))
         if boxes[i][1] - boxes[i - 1][3] > max(1.6 * usual - heights, 1.2 * heights)  # type: ignore[index]
     }
+
+
+def _indented_starts(lines: list[Line]) -> set[int]:
+    """Lines opening an indented paragraph after a finished sentence (a typed register where each
+    entry is a paragraph): the first line set in from the margin, nearly full, the line before
+    it ending a sentence. A signature set to the right is short: it is not one."""
+    boxes = [line.box for line in lines]
+    if len(lines) < 3 or any(box is None for box in boxes):
+        return set()
+    lefts = sorted(box[0] for box in boxes)  # type: ignore[index]
+    margin = lefts[len(lefts) // 4]
+    height = statistics.median(box[3] - box[1] for box in boxes)  # type: ignore[index]
+    width = max(box[2] for box in boxes) - margin  # type: ignore[index]
+    found = set()
+    for index in range(1, len(lines)):
+        left, _, right, _ = boxes[index]  # type: ignore[misc]
+        indent = left - margin
+        finished = lines[index - 1].text.rstrip().endswith((".", "!", "?", "»", ":"))
+        if finished and 1.2 * height < indent < 0.3 * width and right - left > 0.5 * width:
+            found.add(index)
+    return found
 
 
 def _union(lines: list[Line]) -> tuple[int, int, int, int] | None:

@@ -8,6 +8,7 @@ status « echec » and a French reason, so that one bad page never stops a batch
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +74,10 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
     words, verdict, skew = _read_upright(grey, language, timeout)
     if not words and ink < triage.FEW_INK:  # a stain or show-through: nothing to read, nothing to type
         return {**base, "status": triage.BLANK.value, "lines": [], "words": []}
-    if verdict.outcome == triage.HANDWRITTEN and not rotation:
-        # A page scanned upside down reads as gibberish: ask OSD (on the page as scanned: a
-        # deskew computed on turned text only blurs it), and keep the turned reading only if
-        # it is better.
+    if _maybe_upside_down(verdict) and not rotation:
+        # A page scanned upside down reads as gibberish (taken for handwriting, or for typing
+        # with hardly a French word): ask OSD (on the page as scanned: a deskew computed on
+        # turned text only blurs it), and keep the turned reading only if it is better.
         turn, confidence = _orientation(grey, timeout)
         if turn and confidence >= ORIENTATION_MIN_CONFIDENCE:
             again, second, second_skew = _read_upright(grey.rotate(-turn, expand=True), language, timeout)
@@ -98,6 +99,13 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
         "words": [w.to_list() for w in words],
         "lines": _lines(words),
     }
+
+
+def _maybe_upside_down(verdict: Any) -> bool:
+    from mairie_cli.ocr import triage
+
+    few_words = verdict.french_share is not None and verdict.french_share < triage.MIN_FRENCH_SHARE
+    return bool(verdict.outcome == triage.HANDWRITTEN or few_words)
 
 
 def _orientation(grey: Any, timeout: float) -> tuple[int, float]:
@@ -123,7 +131,13 @@ def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], 
     skew = imageops.skew_angle(grey)
     if abs(skew) >= MIN_SKEW:
         grey = imageops.rotate(grey, skew)
-    words = tesseract.read_words(imageops.despeckle(grey), language, timeout=timeout)
+    # Tesseract is handed the written part of the page only (its margins cost a fifth of its
+    # time); the boxes it gives are put back in the page's frame.
+    left, top, right, bottom = imageops.ink_box(grey)
+    found = tesseract.read_words(
+        imageops.despeckle(grey.crop((left, top, right, bottom))), language, timeout=timeout
+    )
+    words = [replace(w, left=w.left + left, top=w.top + top) for w in found] if left or top else found
     return words, triage.classify([(w.text, w.conf) for w in words]), skew
 
 
