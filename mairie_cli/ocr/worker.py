@@ -22,6 +22,11 @@ ORIENTATION_MIN_CONFIDENCE = 1.5
 MIN_SKEW = 0.5
 
 
+def warm_up() -> None:
+    """Import in a new worker what reading a page needs (while the batch is being prepared)."""
+    from mairie_cli.ocr import imageops, sources, tesseract, triage  # noqa: F401
+
+
 def read_page(task: dict[str, Any]) -> dict[str, Any]:
     """OCR one page of a stored original; returns everything the page row and drafts need."""
     started = time.monotonic()

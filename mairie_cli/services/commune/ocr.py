@@ -21,7 +21,7 @@ from mairie_cli.errors import MairieError, ScanUnreadable
 from mairie_cli.files import copy_durably, sha256_file
 from mairie_cli.models import EntryStatus, NewContribution, PageStatus, Source
 from mairie_cli.ocr import fields, segment, sources, tesseract, triage
-from mairie_cli.ocr.worker import read_page
+from mairie_cli.ocr.worker import read_page, warm_up
 from mairie_cli.services.commune.register import Register
 from mairie_cli.services.commune.rows import MAX_PAGE_NUMBER
 from mairie_cli.storage.commune.pages import PageStore
@@ -116,30 +116,37 @@ def run_ocr(
     store = register.pages
     report = OcrReport(engine=f"tesseract {engine}")
     files = scan_files(paths or [register.workspace.scans_dir])
-    originals: list[str] = []
-    for path in files:
-        try:
-            sha = _store_original(register, store, path, cahier.id)
-        except MairieError as exc:
-            report.unreadable.append((path.name, exc.message))
-            continue
-        originals.append(sha)
-    tasks = store.to_read(originals)
-    total_pages = sum((store.original(sha) or {"pages": 0})["pages"] for sha in set(originals))
-    report.skipped = total_pages - len(tasks)
-    work = [
-        {
-            "page_id": t["id"], "path": str(register.workspace.root / t["stored_path"]),
-            "kind": t["kind"], "index": t["index"], "language": language, "timeout": timeout,
-            "engine_version": engine,
-        }
-        for t in tasks
-    ]  # fmt: skip
+    # The workers start (and import what they need) while this process copies the originals.
+    pool = _start_pool(jobs, files)
+    try:
+        originals: list[str] = []
+        for path in files:
+            try:
+                sha = _store_original(register, store, path, cahier.id)
+            except MairieError as exc:
+                report.unreadable.append((path.name, exc.message))
+                continue
+            originals.append(sha)
+        tasks = store.to_read(originals)
+        total_pages = sum((store.original(sha) or {"pages": 0})["pages"] for sha in set(originals))
+        report.skipped = total_pages - len(tasks)
+        work = [
+            {
+                "page_id": t["id"], "path": str(register.workspace.root / t["stored_path"]),
+                "kind": t["kind"], "index": t["index"], "language": language, "timeout": timeout,
+                "engine_version": engine,
+            }
+            for t in tasks
+        ]  # fmt: skip
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
     names = {t["id"]: (t["file_name"], t["index"] + 1) for t in tasks}
     # Lines met at the top or bottom of the cahier's pages: a line met again there is a running
     # header or footer, never a contribution.
     margins = _Margins(store.texts_of_cahier(cahier.id))
-    for done, result in enumerate(_map(work, jobs), start=1):
+    for done, result in enumerate(_map(work, pool), start=1):
         outcome = _save(register, store, result, cahier.id, names[result["page_id"]], margins)
         report.pages.append(outcome)
         if progress:
@@ -168,15 +175,27 @@ def _store_original(register: Register, store: PageStore, path: Path, cahier_id:
     return sha
 
 
-def _map(work: list[dict[str, Any]], jobs: int | None) -> Iterable[dict[str, Any]]:
-    """Results as pages finish, one worker process per core (in this process with one job)."""
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
+def _start_pool(jobs: int | None, files: list[Path]) -> ProcessPoolExecutor | None:
+    """Worker processes, one per core, started at once (None for one job or a single image)."""
+    single_page = len(files) == 1 and files[0].suffix.lower() not in (".pdf", ".tif", ".tiff")
+    workers = 1 if single_page or not files else max(1, jobs or os.cpu_count() or 1)
     if workers == 1:
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(warm_up)
+    return pool
+
+
+def _map(work: list[dict[str, Any]], pool: ProcessPoolExecutor | None) -> Iterable[dict[str, Any]]:
+    """Results as pages finish, from the worker processes (in this process without any)."""
+    if pool is None or len(work) <= 1:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         for task in work:
             yield read_page(task)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with pool:
         futures = [pool.submit(read_page, task) for task in work]
         try:
             for future in as_completed(futures):
