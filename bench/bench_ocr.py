@@ -51,11 +51,20 @@ def baseline_tools():
 
 
 def ours(path: Path) -> tuple[str, str, float]:
+    text, status, seconds, _ = ours_with_drafts(path)
+    return text, status, seconds
+
+
+def ours_with_drafts(path: Path) -> tuple[str, str, float, int]:
+    """mairie's reading of a page: its text, triage, time, and how many drafts it is cut into."""
     kind = "pdf" if path.suffix.lower() == ".pdf" else "image"
     started = time.perf_counter()
     result = read_page({"page_id": 0, "path": str(path), "kind": kind, "index": 0, "language": "fra"})
-    text = "\n".join(line for line, _ in result.get("lines", []))
-    return text, result["status"], time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    lines = [segment.Line(text, tuple(box) if box else None) for text, box in result.get("lines", [])]
+    skip, _ = segment.margins(lines)
+    drafts = len(segment.split(lines, skip)) if result["status"] == triage.TYPED else 0
+    return "\n".join(line.text for line in lines), result["status"], seconds, drafts
 
 
 def plain(path: Path, tmp: Path, tools) -> tuple[str, float]:
@@ -77,7 +86,7 @@ def real_corpus() -> None:
     tools = baseline_tools()
     pages = tools.find_pages(CORPUS)
     print(f"1. Real pages ({len(pages)}), CER after the normalisation of BASELINE.md")
-    row("page", "tesseract", "mairie", "triage", "expected")
+    row("page", "tesseract", "mairie", "triage", "expected", "cut into")
     totals: dict[str, list[float]] = {"plain": [0, 0], "ours": [0, 0]}
     confusion: Counter[tuple[str, str]] = Counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,7 +94,7 @@ def real_corpus() -> None:
             group = image.parent.name
             gt = gt_path.read_text(encoding="utf-8")
             plain_text, _ = plain(image, Path(tmp), tools)
-            our_text, status, _ = ours(image)
+            our_text, status, _, drafts = ours_with_drafts(image)
             expected = "typed" if group in TYPED_GROUPS else "handwritten"
             got = {"brouillon": "typed", "manuscrit": "handwritten"}.get(status, status)
             confusion[(expected, got)] += 1
@@ -96,7 +105,8 @@ def real_corpus() -> None:
                 totals["ours"][0] += mine["cer"] * mine["gt_chars"]
                 totals["ours"][1] += mine["gt_chars"]
             shown = f"{mine['cer']:.1%}" if expected == "typed" else "(not OCR'd)"
-            row(f"{group}/{image.name[:34]}", f"{base['cer']:.1%}", shown, got, expected)
+            cut = f"{drafts} draft(s)" if drafts else ""
+            row(f"{group}/{image.name[:34]}", f"{base['cer']:.1%}", shown, got, expected, cut)
     plain_cer = totals["plain"][0] / max(totals["plain"][1], 1)
     our_cer = totals["ours"][0] / max(totals["ours"][1], 1)
     row("TYPED SET (char-weighted CER)", f"{plain_cer:.1%}", f"{our_cer:.1%}", "", "(≤ 14.6 %)")
