@@ -29,7 +29,7 @@ _MONTHS = {
 
 _NUMERIC = re.compile(r"^(\d{1,2})(?:[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ].*)?$")
-_WRITTEN = re.compile(r"^(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})$")
+_WRITTEN = re.compile(r"^(\d{1,2})(?:er)?\s+([a-z]+)\.?(?:\s+(\d{4}))?$")
 _PREFIX = re.compile(r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?")
 
 
@@ -45,7 +45,7 @@ def parse_date(value: str, *, default: date | None = None, today: date | None = 
     if text.startswith("le "):
         text = text[3:].strip()
     text = _PREFIX.sub("", text)
-    parsed = _parse_iso(text) or _parse_written(raw, text) or _parse_numeric(raw, text, default)
+    parsed = _parse_iso(text) or _parse_written(raw, text, default) or _parse_numeric(raw, text, default)
     if parsed is None:
         raise InvalidDate(
             f"La date « {raw} » n'est pas comprise : écrivez-la sous la forme JJ/MM/AAAA, "
@@ -113,14 +113,19 @@ def _parse_iso(text: str) -> date | None:
     return _build(int(match[1]), int(match[2]), int(match[3]), text)
 
 
-def _parse_written(raw: str, text: str) -> date | None:
+def _parse_written(raw: str, text: str, default: date | None) -> date | None:
+    """« 12 décembre 2018 », « 15 déc. 2018 »; without its year (« 18 déc. »), the year of the
+    previous entry, as « 18/12 » (never guessed without one: an import must say its year)."""
     match = _WRITTEN.match(text)
     if not match:
         return None
     month = _MONTHS.get(match[2])
     if month is None:
         raise InvalidDate(f"Le mois de la date « {raw} » n'est pas reconnu.")
-    return _build(int(match[3]), month, int(match[1]), raw)
+    day = int(match[1])
+    if match[3] is not None:
+        return _build(int(match[3]), month, day, raw)
+    return _build(default.year, month, day, raw) if default is not None else None
 
 
 def _parse_numeric(raw: str, text: str, default: date | None) -> date | None:

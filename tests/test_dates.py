@@ -33,9 +33,28 @@ def test_partial_date_completed_from_previous_entry():
     assert parse_date("3/1", default=previous, today=TODAY) == date(2018, 1, 3)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("18 déc.", date(2018, 12, 18)),
+        ("18 décembre", date(2018, 12, 18)),
+        ("18 decembre", date(2018, 12, 18)),
+        ("lundi 17 décembre", date(2018, 12, 17)),
+        ("le 1er déc.", date(2018, 12, 1)),
+        ("17.12.18", date(2018, 12, 17)),
+        ("17-12-2018", date(2018, 12, 17)),
+    ],
+)
+def test_written_dates_without_their_year_as_typed(text, expected):
+    """The year (and, for « 18 », the month) of the previous entry, as for « 18/12 »."""
+    assert parse_date(text, default=date(2018, 12, 12), today=TODAY) == expected
+
+
 def test_partial_date_without_default_is_refused():
     with pytest.raises(InvalidDate):
         parse_date("13", today=TODAY)
+    with pytest.raises(InvalidDate):  # an import must say its year: never guessed
+        parse_date("18 décembre", today=TODAY)
 
 
 @pytest.mark.parametrize(
