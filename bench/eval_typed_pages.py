@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from mairie_cli.services.commune.ocr import run_ocr  # noqa: E402
 from mairie_cli.services.commune.register import Register  # noqa: E402
 from mairie_cli.textnorm import fold  # noqa: E402
+from testkit.metrics import cer  # noqa: E402
 from testkit.register_pages import Page, corpus_texts, fits, make_page, render  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "texts"
@@ -36,21 +37,6 @@ SETS = {
 #: --montrer : print the misses of the dev set (never of the unseen one, not to tune on it).
 SHOW_MISSES = False
 CONDITIONS = [(300, 0), (150, 0), (300, 190), (300, 0), (150, 205), (300, 215)]
-
-
-def levenshtein(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
-def cer(expected: str, got: str) -> float:
-    a, b = " ".join(expected.split()), " ".join(got.split())
-    return levenshtein(a, b) / max(len(a), 1)
 
 
 def build(name: str, count: int, folder: Path) -> list[tuple[Path, Page]]:
