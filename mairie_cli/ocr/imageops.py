@@ -10,6 +10,8 @@ BLANK_INK_RATIO = 0.00005
 #: The least difference from the paper that counts as ink (the grain of paper, once filtered,
 #: stays under it).
 MIN_CONTRAST = 24.0
+#: White kept around the written part of a page handed to tesseract (a share of its width).
+CROP_MARGIN = 1 / 40
 #: A page whose column profile is this much sharper than its row profile is turned sideways
 #: (typed pages give about 1.7 turned, 0.6 upright).
 SIDEWAYS_RATIO = 1.3
@@ -139,7 +141,7 @@ def ink_box(grey: Image.Image) -> tuple[int, int, int, int]:
     rows, columns = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
     if rows.size == 0 or columns.size == 0:
         return 0, 0, grey.width, grey.height
-    pad = round(grey.width / 40)  # about 5 mm: tesseract wants a little white around the text
+    pad = round(grey.width * CROP_MARGIN)  # tesseract wants some white around the text
     return (
         max(0, round(columns[0] * factor) - pad), max(0, round(rows[0] * factor) - pad),
         min(grey.width, round((columns[-1] + 1) * factor) + pad),

@@ -20,6 +20,9 @@ from mairie_cli.models import PageStatus
 ORIENTATION_MIN_CONFIDENCE = 1.5
 #: Tesseract copes with less skew than this by itself; rotating a page costs a tenth of a second.
 MIN_SKEW = 0.5
+#: The written part is handed alone to tesseract when it covers less than this share of the page
+#: (wide margins are time lost; a tight scan is read whole, as it always was).
+CROP_WHEN_BELOW = 0.6
 
 
 def warm_up() -> None:
@@ -139,6 +142,8 @@ def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], 
     # Tesseract is handed the written part of the page only (its margins cost a fifth of its
     # time); the boxes it gives are put back in the page's frame.
     left, top, right, bottom = imageops.ink_box(grey)
+    if (right - left) * (bottom - top) > CROP_WHEN_BELOW * grey.width * grey.height:
+        left, top, right, bottom = 0, 0, grey.width, grey.height  # little to gain: the page as read
     found = tesseract.read_words(
         imageops.despeckle(grey.crop((left, top, right, bottom))), language, timeout=timeout
     )
