@@ -12,7 +12,8 @@ from mairie_cli.textnorm import fold
 #: and anything far older is a typing slip (« 1019 » for « 2019 »).
 MIN_DATE = date(2000, 1, 1)
 
-_MONTHS = {
+#: Month names and the abbreviations people write, folded (no accents).
+MONTHS = {
     "janvier": 1, "janv": 1, "jan": 1,
     "fevrier": 2, "fevr": 2, "fev": 2,
     "mars": 3, "mar": 3,
@@ -30,7 +31,9 @@ _MONTHS = {
 _NUMERIC = re.compile(r"^(\d{1,2})(?:[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ].*)?$")
 _WRITTEN = re.compile(r"^(\d{1,2})(?:er)?\s+([a-z]+)\.?(?:\s+(\d{4}))?$")
-_PREFIX = re.compile(r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?")
+#: A weekday written before a date (folded).
+WEEKDAY = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+_PREFIX = re.compile(rf"^(?:{WEEKDAY}\s+)?")
 
 
 def parse_date(value: str, *, default: date | None = None, today: date | None = None) -> date:
@@ -119,7 +122,7 @@ def _parse_written(raw: str, text: str, default: date | None) -> date | None:
     match = _WRITTEN.match(text)
     if not match:
         return None
-    month = _MONTHS.get(match[2])
+    month = MONTHS.get(match[2])
     if month is None:
         raise InvalidDate(f"Le mois de la date « {raw} » n'est pas reconnu.")
     day = int(match[1])

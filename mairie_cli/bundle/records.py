@@ -218,18 +218,15 @@ def record_problem(record: object) -> str | None:
 def _valid(spec: Field, value: object) -> bool:
     kind = spec.kind
     if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool) and spec.low <= value <= spec.high
-    if not isinstance(value, (str, dict)):
-        return False  # a list, a number or a boolean where text belongs
+        return _integer(value, spec.low, spec.high)
     if kind == "scan":
         return (
             isinstance(value, dict) and set(value) == {"file", "page"}
             and isinstance(value["file"], str) and bool(_SCAN_FILE.fullmatch(value["file"]))
-            and isinstance(value["page"], int) and not isinstance(value["page"], bool)
-            and 1 <= value["page"] <= MAX_PAGE
+            and _integer(value["page"], 1, MAX_PAGE)
         )  # fmt: skip
     if not isinstance(value, str):
-        return False
+        return False  # a list, a number or a boolean where text belongs
     if kind == "text":
         return len(value) <= spec.high
     if kind == "uuid":
@@ -239,6 +236,11 @@ def _valid(spec: Field, value: object) -> bool:
     if kind == "source":
         return value in _SOURCES
     return plausible_date(value) if kind == "date" else plausible_stamp(value)
+
+
+def _integer(value: object, low: int, high: int) -> bool:
+    """A JSON integer (not a boolean) within bounds."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def plausible_date(value: str) -> bool:
@@ -303,7 +305,7 @@ def _cahier_ok(cahier: object) -> bool:
     dates = [cahier.get("opened_on"), cahier.get("closed_on")]
     notes = cahier.get("notes")
     return (
-        isinstance(identifier, int) and not isinstance(identifier, bool) and 0 <= identifier <= 10**6
+        _integer(identifier, 0, 10**6)
         and isinstance(title, str) and 0 < len(title) <= 500
         and all(d is None or (isinstance(d, str) and plausible_date(d)) for d in dates)
         and (notes is None or (isinstance(notes, str) and len(notes) <= 10_000))
@@ -315,7 +317,7 @@ def state_problem(state: object) -> str | None:
     if not isinstance(state, dict) or set(state) != {"contributions", "tombstones", "digest"}:
         return "n'a pas les champs attendus"
     counts = [state["contributions"], state["tombstones"]]
-    if not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 10**9 for c in counts):
+    if not all(_integer(c, 0, 10**9) for c in counts):
         return "a des nombres invalides"
     if not isinstance(state["digest"], str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", state["digest"]):
         return "a une empreinte invalide"

@@ -11,21 +11,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from mairie_cli.dates import MIN_DATE
+from mairie_cli.dates import MIN_DATE, MONTHS, WEEKDAY
 from mairie_cli.models import Nature
 from mairie_cli.textnorm import fold
 
-_MONTHS = {
-    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4,
-    "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9,
-    "sep": 9, "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
-}  # fmt: skip
-_WEEKDAY = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.\-]\s?(\d{1,2})\s?[/.\-]\s?(\d{4}|\d{2})(?!\d)")
 _WRITTEN_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er)?\s+([a-z]{3,9})\.?\s+(\d{4})(?!\d)")
 #: What may surround a date on a line that is only a date: « Le », « Fait à Bourg, le », a weekday.
 _AROUND_DATE = re.compile(
-    rf"^(?:(?:fait|ecrit|redige)\s+(?:a\s+[^,]{{1,40}},?\s*)?)?(?:le\s+)?(?:{_WEEKDAY}\s+)?$"
+    rf"^(?:(?:fait|ecrit|redige)\s+(?:a\s+[^,]{{1,40}},?\s*)?)?(?:le\s+)?(?:{WEEKDAY}\s+)?$"
 )
 _DECORATION = re.compile(r"^[\W_]{3,}$")
 _SIGNED = re.compile(r"^(?:sign[ée]e?|signature|sign)\s*[:.]?\s*(?:par\s+)?(?P<name>.*)$", re.IGNORECASE)
@@ -94,18 +88,17 @@ def find_date(line: str, today: date | None = None) -> tuple[date | None, bool]:
     le », a weekday around it). Implausible dates (future, before 2000) are not dates."""
     folded = fold(line).strip(" .,;:")
     found: date | None = None
-    span = None
-    for match in _NUMERIC_DATE.finditer(folded):
-        year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
-        found, span = _plausible(year, int(match[2]), int(match[1]), today), match.span()
-        break
+    numeric = _NUMERIC_DATE.search(folded)
+    if numeric:
+        year = int(numeric[3]) + (2000 if len(numeric[3]) == 2 else 0)
+        found, span = _plausible(year, int(numeric[2]), int(numeric[1]), today), numeric.span()
     if found is None:
-        for match in _WRITTEN_DATE.finditer(folded):
-            month = _MONTHS.get(match[2])
+        for match in _WRITTEN_DATE.finditer(folded):  # the first with a real month name
+            month = MONTHS.get(match[2])
             if month is not None:
                 found, span = _plausible(int(match[3]), month, int(match[1]), today), match.span()
                 break
-    if found is None or span is None:
+    if found is None:
         return None, False
     before, after = folded[: span[0]].strip(), folded[span[1] :].strip(" .,;:")
     return found, not after and bool(_AROUND_DATE.match(before + (" " if before else "")))
@@ -132,10 +125,9 @@ def signature(line: str) -> str | None:
         return None
     if fold(words[0]).strip(".,") in _NOT_NAMES or not _SIGNATURE_LINE.match(text):
         return None
-    titled = re.match(rf"(?i:{_TITLE})\b", text) is not None
     if len(words) == 1 and not text.isupper():
         return None  # one capitalised word is a sentence's start more often than a signature
-    return text.rstrip(" .") if titled or len(words) >= 2 or text.isupper() else None
+    return text.rstrip(" .")
 
 
 def nature_of(text: str) -> tuple[Nature, str | None]:
@@ -177,7 +169,7 @@ def structure(lines: list[str], today: date | None = None) -> Fields:
         break
     kept = [line for i, line in enumerate(lines) if i not in removed]
     if not any(line.strip() for line in kept):  # nothing but a date or a name: keep it all
-        kept, removed, written_on, author = list(lines), set(), written_on, author
+        kept, removed = list(lines), set()
     text = reflow(kept)
     nature, cue = nature_of(text)
     return Fields(text, written_on, author, nature, cue, tuple(sorted(removed)))

@@ -12,6 +12,9 @@ BLANK_INK_RATIO = 0.00005
 MIN_CONTRAST = 24.0
 #: White kept around the written part of a page handed to tesseract (a share of its width).
 CROP_MARGIN = 1 / 40
+#: The written part is handed alone to tesseract when it covers less than this share of the page
+#: (wide margins are time lost; a tight scan is read whole, as it always was).
+CROP_WHEN_BELOW = 0.6
 #: A page whose column profile is this much sharper than its row profile is turned sideways
 #: (typed pages give about 1.7 turned, 0.6 upright).
 SIDEWAYS_RATIO = 1.3
@@ -42,13 +45,17 @@ def reduced(grey: Image.Image, size: int) -> Image.Image:
     return grey.reduce(factor) if factor > 1 else grey.copy()
 
 
-def _core(grey: Image.Image) -> np.ndarray:
-    """The page reduced to about 1000 pixels and median-filtered (a scanner's dust and speckles
-    erased, even one line of small print kept), without its margins."""
+def _filtered(grey: Image.Image) -> np.ndarray:
+    """The page reduced to about 1000 pixels and median-filtered: a scanner's dust and speckles
+    erased, even one line of small print kept."""
     from PIL import ImageFilter
 
-    small = reduced(grey, 1000)
-    array = np.asarray(small.filter(ImageFilter.MedianFilter(3)))
+    return np.asarray(reduced(grey, 1000).filter(ImageFilter.MedianFilter(3)))
+
+
+def core(grey: Image.Image) -> np.ndarray:
+    """``_filtered`` without the page's margins: what ink is measured on."""
+    array = _filtered(grey)
     h, w = array.shape
     return array[h // 20 : h - h // 20, w // 20 : w - w // 20]
 
@@ -66,25 +73,27 @@ def ink_threshold(core: np.ndarray) -> tuple[float, float]:
     return paper, max(MIN_CONTRAST, min(80.0, (paper - darkest) / 2))
 
 
-def ink_ratio(grey: Image.Image) -> float:
+def ink_ratio(grey: Image.Image, measured: np.ndarray | None = None) -> float:
     """Share of pixels darker than the paper by the page's ink threshold, margins excluded (a
     noisy blank page gives 0, a page of thin 1914 typescript 0.0006, a single word 0.00012,
-    the same page printed pale grey about as much as in black)."""
-    core = _core(grey)
-    if core.size == 0:
+    the same page printed pale grey about as much as in black). ``measured`` is ``core(grey)``
+    when the caller has it already."""
+    array = core(grey) if measured is None else measured
+    if array.size == 0:
         return 0.0
-    paper, threshold = ink_threshold(core)
-    return float((core < paper - threshold).mean())
+    paper, threshold = ink_threshold(array)
+    return float((array < paper - threshold).mean())
 
 
-def stretch_contrast(grey: Image.Image) -> Image.Image:
+def stretch_contrast(grey: Image.Image, measured: np.ndarray | None = None) -> Image.Image:
     """A faint page (its darkest strokes light grey) with its ink made black and its paper white,
-    so that tesseract reads it as well as a dark one; a page with dark ink is left as it is."""
-    core = _core(grey)
-    if core.size == 0:
+    so that tesseract reads it as well as a dark one; a page with dark ink is left as it is.
+    ``measured`` is ``core(grey)`` when the caller has it already."""
+    array = core(grey) if measured is None else measured
+    if array.size == 0:
         return grey
-    paper, threshold = ink_threshold(core)
-    ink = core[core < paper - threshold]
+    paper, threshold = ink_threshold(array)
+    ink = array[array < paper - threshold]
     if ink.size == 0:
         return grey
     dark = float(np.percentile(ink, 5))
@@ -111,8 +120,7 @@ def skew_angle(grey: Image.Image, limit: float = 6.0) -> float:
     computed on the rotated image, and the angle whose profile is sharpest (highest variance)
     wins: text lines then fall exactly on rows.
     """
-    array = np.asarray(reduced(grey, 800))
-    ink = (array < min(160, int(np.percentile(array, 99)) - 50)).astype(np.uint8) * 255
+    ink = _dark(np.asarray(reduced(grey, 800))).astype(np.uint8) * 255
     if ink.mean() < 0.5:  # almost nothing on the page
         return 0.0
     binary = Image.fromarray(ink)
@@ -128,32 +136,37 @@ def skew_angle(grey: Image.Image, limit: float = 6.0) -> float:
     return round(float(fine), 2)
 
 
-def ink_box(grey: Image.Image) -> tuple[int, int, int, int]:
-    """The part of the page that holds ink, with a margin (the whole page when it holds none):
-    left, top, right, bottom in the page's pixels."""
-    from PIL import ImageFilter
+def _dark(array: np.ndarray) -> np.ndarray:
+    """Clearly dark pixels of a reduced page, for the profiles of skew and orientation."""
+    return array < min(160, int(np.percentile(array, 99)) - 50)
 
-    small = reduced(grey, 1000)
-    factor = grey.width / small.width
-    array = np.asarray(small.filter(ImageFilter.MedianFilter(3)))  # dust and speckles are not ink
-    paper = float(np.median(array))
-    ink = array < paper - max(MIN_CONTRAST, min(80.0, (paper - float(array.min())) / 2))
+
+def reading_box(grey: Image.Image) -> tuple[int, int, int, int]:
+    """The part of the page to hand to tesseract: where the ink is, with a margin, when the
+    margins are wide (they are time lost); else, or on a page without ink, the whole page.
+    Left, top, right, bottom in the page's pixels."""
+    array = _filtered(grey)  # dust and speckles are not ink
+    factor = grey.width / array.shape[1]
+    paper, threshold = ink_threshold(array)
+    ink = array < paper - threshold
     rows, columns = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    whole = (0, 0, grey.width, grey.height)
     if rows.size == 0 or columns.size == 0:
-        return 0, 0, grey.width, grey.height
+        return whole
     pad = round(grey.width * CROP_MARGIN)  # tesseract wants some white around the text
-    return (
+    box = (
         max(0, round(columns[0] * factor) - pad), max(0, round(rows[0] * factor) - pad),
         min(grey.width, round((columns[-1] + 1) * factor) + pad),
         min(grey.height, round((rows[-1] + 1) * factor) + pad),
     )  # fmt: skip
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return box if area <= CROP_WHEN_BELOW * grey.width * grey.height else whole
 
 
 def looks_sideways(grey: Image.Image) -> bool:
     """Whether the text lines run down the page (scanned a quarter turn off): the ink's column
     profile is then much sharper than its row profile (upright text: the reverse)."""
-    array = np.asarray(reduced(grey, 800))
-    ink = array < min(160, int(np.percentile(array, 99)) - 50)
+    ink = _dark(np.asarray(reduced(grey, 800)))
     if ink.mean() < 0.002:  # too little ink to tell
         return False
     rows = float(np.var(ink.sum(axis=1, dtype=np.float64))) / ink.shape[1]

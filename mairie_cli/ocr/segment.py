@@ -14,6 +14,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from mairie_cli.ocr.fields import signature
 from mairie_cli.textnorm import fold
 
 MIN_CHARS = 40
@@ -138,8 +139,6 @@ def split(lines: list[Line], skip: set[int] | frozenset[int] = frozenset()) -> l
 
 def _is_tail(piece: list[Line]) -> bool:
     """Whether a short piece is the end of an entry: a closing or a signature."""
-    from mairie_cli.ocr.fields import signature
-
     texts = [line.text.strip() for line in piece if line.text.strip()]
     return bool(texts) and all(signature(t) is not None or _CLOSING.match(fold(t)) for t in texts)
 

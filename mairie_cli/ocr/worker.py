@@ -20,9 +20,6 @@ from mairie_cli.models import PageStatus
 ORIENTATION_MIN_CONFIDENCE = 1.5
 #: Tesseract copes with less skew than this by itself; rotating a page costs a tenth of a second.
 MIN_SKEW = 0.5
-#: The written part is handed alone to tesseract when it covers less than this share of the page
-#: (wide margins are time lost; a tight scan is read whole, as it always was).
-CROP_WHEN_BELOW = 0.6
 
 
 def warm_up() -> None:
@@ -45,8 +42,8 @@ def read_page(task: dict[str, Any]) -> dict[str, Any]:
         result.update(status=failed, error="l'original n'est plus dans le dossier pages/ (effacé ?)")
     except OSError as exc:
         result.update(status=failed, error=f"fichier illisible ({cause(exc)})")
-    except Exception as exc:  # one bad page must never stop the batch: reported, not raised
-        result.update(status=failed, error=f"erreur inattendue ({type(exc).__name__})")
+    except Exception:  # one bad page must never stop the batch: reported, not raised
+        result.update(status=failed, error="erreur inattendue en lisant la page : relancez « mairie ocr »")
     result["seconds"] = round(time.monotonic() - started, 2)
     return result
 
@@ -63,10 +60,11 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
         return {"status": triage.TYPED.value, "engine": "pdf", "lines": lines, "words": [], "dpi": 0}
     grey = imageops.normalise(image)
     width, height = grey.size
-    ink = imageops.ink_ratio(grey)
+    measured = imageops.core(grey)
+    ink = imageops.ink_ratio(grey, measured)
     base = {"width": width, "height": height, "dpi": dpi, "ink_ratio": round(ink, 5)}
     # A pale page (tired ribbon, light photocopy) is read with its contrast stretched.
-    grey = imageops.stretch_contrast(grey)
+    grey = imageops.stretch_contrast(grey, measured)
     if triage.is_blank(ink) and not _reads_something(grey, task["language"]):
         # Blank: no ink after contrast normalisation, and nothing read either.
         return {**base, "status": triage.BLANK.value, "lines": [], "words": []}
@@ -141,9 +139,7 @@ def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], 
         grey = imageops.rotate(grey, skew)
     # Tesseract is handed the written part of the page only (its margins cost a fifth of its
     # time); the boxes it gives are put back in the page's frame.
-    left, top, right, bottom = imageops.ink_box(grey)
-    if (right - left) * (bottom - top) > CROP_WHEN_BELOW * grey.width * grey.height:
-        left, top, right, bottom = 0, 0, grey.width, grey.height  # little to gain: the page as read
+    left, top, right, bottom = imageops.reading_box(grey)
     found = tesseract.read_words(
         imageops.despeckle(grey.crop((left, top, right, bottom))), language, timeout=timeout
     )

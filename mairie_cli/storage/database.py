@@ -194,7 +194,7 @@ def translate_sqlite_error(exc: sqlite3.Error, path: Path | None = None) -> Mair
             "et que vous avez le droit d'écrire dans ce dossier."
         )
     return StorageFailed(
-        f"La base{where} a refusé l'opération (erreur SQLite {type(exc).__name__}). Rien n'a été "
+        f"La base{where} a refusé l'opération. Rien n'a été "
         "modifié ; si cela se reproduit, relancez avec --debug et transmettez le message à "
         "l'association départementale."
     )

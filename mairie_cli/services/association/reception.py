@@ -220,9 +220,9 @@ class _Receiver:
             raise disk_error(exc, f"recevoir « {label} »") from None
         except (MairieError, sqlite3.Error):
             raise
-        except Exception as exc:  # content no check foresaw: the file, not the batch, is refused
+        except Exception:  # content no check foresaw: the file, not the batch, is refused
             refused = BundleInvalid(
-                f"« {label} » a un contenu inattendu ({type(exc).__name__}) : paquet refusé, rien n'en a "
+                f"« {label} » a un contenu qu'aucune vérification ne prévoyait : paquet refusé, rien n'en a "
                 "été appliqué."
             )
             return self._quarantine(path, label, sha256, refused, context)
@@ -246,7 +246,7 @@ class _Receiver:
         key_id = info.get("Mairie-Key-Id", "")
         key = self.association.trusted_key(insee, key_id)
         if key is None:
-            raise self._untrusted(label, insee, key_id, bag, context)
+            raise untrusted_key_error(self.association, label, insee, key_id, bag, context)
         verified = check_bag(bag, label, key, read_records=False)
         context.update(sequence=verified.sequence, part=verified.part)
         records = _read_records(bag, label, insee, verified.sequence)
@@ -333,11 +333,6 @@ class _Receiver:
         if not target.exists():
             copy_durably(path, target)
         return target.relative_to(self.association.workspace.root).as_posix()
-
-    def _untrusted(
-        self, label: str, insee: str, key_id: str, bag: OpenedBag, context: dict[str, Any]
-    ) -> MairieError:
-        return untrusted_key_error(self.association, label, insee, key_id, bag, context)
 
     def _quarantine(
         self, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]
