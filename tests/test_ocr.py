@@ -409,10 +409,10 @@ def test_relire_accept_edit_merge_split_delete_and_transcribe(cli, register, tmp
             "c", "2",  # p1, draft 1 (two paragraphs once split): cut before its second
             "",  # accept its first half
             "f",  # merge the second half back into it
-            "m", "Texte corrigé de la seconde contribution.", "",  # p1, draft 2: edit
+            "m", "Texte corrigé de la seconde contribution.", ".",  # p1, draft 2: edit
             "s",  # p2: delete its only draft
             "",  # p3 (handwritten): start typing it
-            "19/12/2018", "d", "Garder l'école du village.", "", "", "",
+            "19/12/2018", "d", "Garder l'école du village.", ".", "", "",
             "q", "o",  # end of typing; the page is fully typed
         ]
     )  # fmt: skip
@@ -420,7 +420,7 @@ def test_relire_accept_edit_merge_split_delete_and_transcribe(cli, register, tmp
     register.correct(first.uuid, text="Nous demandons le maintien du bureau de poste.\nOuvert deux matinées.")
     result = cli("relire", "--sans-image", input=keys + "\n")
     assert result.exit_code == 0, result.output
-    assert "Tout est relu." in result.stderr
+    assert "Relecture terminée : tout est relu." in result.stderr
     live = list(register.contributions())
     assert [c.status for c in live] == ["relue"] * 3
     assert live[0].text.startswith("Nous demandons le maintien du bureau de poste.\nOuvert")
@@ -495,7 +495,7 @@ def test_blank_pages_are_listed_and_can_be_typed_after_all(cli, register, tmp_pa
     assert register.pages.counts() == {"vide": 1}
     typed = cli(
         "relire", "--blanches", "--sans-image",
-        input="\n".join(["t", "19/12/2018", "d", "Une ligne au crayon, très pâle.", "", "", "", "q", "o"]) + "\n",
+        input="\n".join(["t", "19/12/2018", "d", "Une ligne au crayon, très pâle.", ".", "", "", "q", "o"]) + "\n",
     )  # fmt: skip
     assert typed.exit_code == 0, typed.output
     [entry] = register.contributions()
@@ -519,7 +519,7 @@ def test_relire_shows_and_changes_fields_and_joins_over_pages(cli, register, tmp
     result = cli("relire", "--sans-image", input="\n".join(keys) + "\n")
     assert result.exit_code == 0, result.output
     assert "Date : 12/12/2018 · Auteur : — · Page : 1 · Nature : doléance" in result.stdout
-    assert "Tout est relu." in result.stderr
+    assert "Relecture terminée : tout est relu." in result.stderr
     [entry] = register.contributions()
     assert (entry.written_on, entry.author, entry.nature.value, entry.page_number) == (
         "2018-12-13",

@@ -19,9 +19,9 @@ def entries(cli):
 def test_typing_three_entries_with_defaults(cli):
     typed = "\n".join(
         [
-            "12/12/2018", "d", "Plus de médecins", "à la campagne.", "", "Mme Martin", "3",
-            "", "p", "Un bus le samedi.", "", "", "",          # same date, same page
-            "13", "", "Garder la poste.", "", "", "-",          # day only; nature kept; no page
+            "12/12/2018", "d", "Plus de médecins", "à la campagne.", ".", "Mme Martin", "3",
+            "", "p", "Un bus le samedi.", ".", "", "",          # same date, same page
+            "13", "", "Garder la poste.", ".", "", "-",          # day only; nature kept; no page
             "q",
         ]
     )  # fmt: skip
@@ -39,14 +39,14 @@ def test_typing_three_entries_with_defaults(cli):
 
 
 def test_wrong_date_is_asked_again_and_nothing_lost(cli):
-    typed = "31/02/2019\n12/02/2019\nd\nRéparer le pont.\n\n\n\nq\n"
+    typed = "31/02/2019\n12/02/2019\nd\nRéparer le pont.\n.\n\n\nq\n"
     result = cli("saisir", input=typed)
     assert "[E112] La date « 31/02/2019 » n'existe pas dans le calendrier" in result.stdout
     assert [r["written_on"] for r in entries(cli)] == ["2019-02-12"]
 
 
 def test_empty_text_abandons_only_that_entry(cli):
-    typed = "12/12/2018\nd\n\n\nd\nDeuxième essai.\n\n\n\nq\n"
+    typed = "12/12/2018\nd\n.\n\nd\nDeuxième essai.\n.\n\n\nq\n"
     result = cli("saisir", input=typed)
     assert "Texte vide : contribution abandonnée." in result.stdout
     assert [r["text"] for r in entries(cli)] == ["Deuxième essai."]
@@ -55,8 +55,8 @@ def test_empty_text_abandons_only_that_entry(cli):
 def test_correct_the_previous_entry(cli):
     typed = "\n".join(
         [
-            "12/12/2018", "d", "Fermeture de la trésorerie", "", "", "2",
-            "c", "14/12/2018", "p", "Rouvrir la trésorerie.", "", "M. Petit", "",
+            "12/12/2018", "d", "Fermeture de la trésorerie", ".", "", "2",
+            "c", "14/12/2018", "p", "Rouvrir la trésorerie.", ".", "M. Petit", "",
             "q",
         ]
     )  # fmt: skip
@@ -70,14 +70,14 @@ def test_correct_the_previous_entry(cli):
 
 
 def test_end_of_input_ends_the_session(cli):
-    result = cli("saisir", input="12/12/2018\nd\nUn texte.\n\n\n\n")
+    result = cli("saisir", input="12/12/2018\nd\nUn texte.\n.\n\n\n")
     assert result.exit_code == 0
     assert len(entries(cli)) == 1
 
 
 def test_help_and_named_cahier(cli):
     cli("cahier", "ouvrir", "Second cahier")
-    result = cli("saisir", "--cahier", "1", input="?\n\nd\nTexte.\n\n\n\nq\n")
+    result = cli("saisir", "--cahier", "1", input="?\n\nd\nTexte.\n.\n\n\nq\n")
     assert "corriger la contribution précédente" in result.stdout
     assert [r["cahier_id"] for r in entries(cli)] == [1]
 
@@ -92,7 +92,7 @@ def test_killed_session_keeps_every_confirmed_entry(folder: Path):
     )  # fmt: skip
     assert process.stdin and process.stdout
     for i in range(5):
-        process.stdin.write(f"12/12/2018\nd\nContribution numéro {i}\n\nAuteur {i}\n\n".encode())
+        process.stdin.write(f"12/12/2018\nd\nContribution numéro {i}\n.\nAuteur {i}\n\n".encode())
         process.stdin.flush()
         deadline = time.monotonic() + 30
         line = b""

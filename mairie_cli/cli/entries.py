@@ -191,7 +191,10 @@ def corriger(
     page: PageOpt = None,
     dossier: Folder = None,
 ) -> None:
-    """Corriger une contribution ; sans option, le texte s'ouvre dans votre éditeur.
+    """Corriger une contribution ; sans option, son texte s'affiche pour être corrigé sur place.
+
+    Le texte se corrige à l'écran (flèches, Ctrl+F pour chercher un mot, Tab pour terminer), ou
+    dans l'éditeur indiqué par la variable EDITOR quand elle existe.
 
     La correction crée une nouvelle version ; l'ancienne reste dans le journal.
     """
@@ -214,8 +217,11 @@ def corriger(
         if not changes:
             from mairie_cli.cli.prompts import edit_text
 
-            changes["text"] = edit_text(current.text)
-        saved = register.correct(current.uuid, **changes)
+            try:
+                changes["text"] = edit_text(current.text)
+            except (EOFError, KeyboardInterrupt):
+                changes.clear()
+        saved = register.correct(current.uuid, **changes) if changes else None
     if saved is None:
         output.info("Aucune modification : la contribution est inchangée.")
     else:

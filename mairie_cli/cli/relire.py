@@ -58,6 +58,7 @@ def relire(
                 else "Rien à relire : aucun brouillon ni page manuscrite en attente."
             )
             return
+        stopped = False
         try:
             for number, page in enumerate(todo, start=1):
                 where = f"Page {number}/{len(todo)} — {page.file_name}, page {page.index}"
@@ -66,9 +67,10 @@ def relire(
                 else:
                     _proofread_page(reg, page, where)
         except _Stop:
-            pass
+            stopped = True
         left = 0 if blanches else len(proofread.pages(reg, cahier))
-    output.info(f"Relecture interrompue : {left} page(s) restent à relire." if left else "Tout est relu.")
+    ending = "Relecture interrompue" if stopped else "Relecture terminée"
+    output.success(f"{ending} : {left} page(s) restent à relire." if left else f"{ending} : tout est relu.")
 
 
 class _Stop(Exception):
@@ -80,31 +82,31 @@ def _proofread_page(reg: "Register", page: "PageToProofread", where: str) -> Non
     from mairie_cli.services.commune import proofread
 
     out = output.console()
-    index = 0
+    index = done = 0  # done: drafts of this page already accepted, deleted, merged or joined
     previous: Contribution | None = None
     while True:
         drafts = proofread.drafts(reg, page.id)
         if index >= len(drafts):
             return
         draft = drafts[index]
-        out.print(f"\n[bold]{output.escape(where)}[/bold] — brouillon {index + 1}/{len(drafts)}")
+        out.print(
+            f"\n[bold]{output.escape(where)}[/bold] — brouillon {done + index + 1}/{done + len(drafts)}"
+        )
         out.print(_highlighted(draft.text, proofread.marked_words(reg, draft)))
         out.print(f"[cyan]{output.escape(_fields(draft))}[/cyan]")
         out.print(f"[dim]{output.escape(_ACTIONS)}[/dim]")
-        choice = _ask("Choix : ").strip().lower()
+        choice = _ask_key("Choix : ", "medangfjcspq")
         if choice == "q":
             raise _Stop
         if choice == "p":
+            output.info("Brouillon passé : il reste à relire.")
             index += 1  # only « passer » moves on: any other action changes the list
             continue
-        action = _BY_KEY.get(choice)
-        if action is None:
-            output.info("Choix inconnu.")
-            continue
         try:
-            previous = action(reg, page, draft, previous)
+            previous = _BY_KEY[choice](reg, page, draft, previous)
         except MairieError as exc:
             typer.secho(f"Erreur : [{exc.code}] {exc.message}", fg="red")
+        done += max(0, len(drafts) - len(proofread.drafts(reg, page.id)))
 
 
 def _fields(draft: "Contribution") -> str:
@@ -129,16 +131,25 @@ def _accept(
 ) -> "Contribution | None":
     from mairie_cli.services.commune import proofread
 
-    return proofread.accept(reg, draft)
+    accepted = proofread.accept(reg, draft)
+    output.success(f"Accepté : contribution n° {accepted.position} ({accepted.short_id}).")
+    return accepted
 
 
 def _modify(
     reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
 ) -> "Contribution | None":
+    from mairie_cli.cli.prompts import TEXT_HELP
     from mairie_cli.services.commune import proofread
 
-    text = _ask_lines("Nouveau texte (une ligne vide pour terminer) :")
-    return proofread.edit(reg, draft, text) if text.strip() else previous
+    typer.echo(f"Corrigez le texte sur place ({TEXT_HELP}) :")
+    text = _ask_text(draft.text)
+    if not text.strip() or text == draft.text:
+        output.info("Texte inchangé.")
+        return previous
+    edited = proofread.edit(reg, draft, text)
+    output.success(f"Texte corrigé et accepté : contribution n° {edited.position} ({edited.short_id}).")
+    return edited
 
 
 def _editor(
@@ -147,7 +158,16 @@ def _editor(
     from mairie_cli.cli.prompts import edit_text
     from mairie_cli.services.commune import proofread
 
-    return proofread.edit(reg, draft, edit_text(draft.text))
+    try:
+        text = edit_text(draft.text)
+    except (EOFError, KeyboardInterrupt):
+        raise _Stop from None
+    if not text.strip() or text.strip() == draft.text:
+        output.info("Texte inchangé.")
+        return previous
+    edited = proofread.edit(reg, draft, text)
+    output.success(f"Texte corrigé et accepté : contribution n° {edited.position} ({edited.short_id}).")
+    return edited
 
 
 def _merge(
@@ -183,7 +203,9 @@ def _cut(
     answer = _ask("Couper avant la ligne n° : ").strip()
     if answer.isdigit():
         proofread.split(reg, draft, int(answer))
-        output.success("Brouillon coupé en deux.")
+        output.success(f"Brouillon coupé en deux avant la ligne {answer}.")
+    else:
+        output.info("Rien n'est coupé.")
     return previous
 
 
@@ -198,18 +220,22 @@ def _delete(
 def _date(
     reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
 ) -> "Contribution | None":
-    from mairie_cli.dates import parse_date
+    from mairie_cli.dates import format_fr, parse_date
 
-    answer = _ask("Date (JJ/MM/AAAA, vide pour aucune) : ").strip()
-    reg.correct(draft.uuid, written_on=parse_date(answer) if answer else None)
+    answer = _ask("Date (« - » pour aucune) : ", format_fr(draft.written_on) or "").strip()
+    written = parse_date(answer) if answer not in ("", "-") else None
+    reg.correct(draft.uuid, written_on=written)
+    output.success(f"Date : {format_fr(written) or 'aucune'}.")
     return previous
 
 
 def _author(
     reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
 ) -> "Contribution | None":
-    answer = _ask("Auteur tel qu'il a signé (vide pour aucun) : ").strip()
+    answer = _ask("Auteur tel qu'il a signé (« - » pour aucun) : ", draft.author or "").strip()
+    answer = "" if answer == "-" else answer
     reg.correct(draft.uuid, author=answer or None)
+    output.success(f"Auteur : {answer or 'aucun'}.")
     return previous
 
 
@@ -218,8 +244,13 @@ def _nature(
 ) -> "Contribution | None":
     from mairie_cli.models import Nature
 
-    answer = _ask("Nature : [d] doléance · [p] proposition · [a] autre : ").strip()
-    reg.correct(draft.uuid, nature=Nature.parse(answer))
+    answer = _ask_key("Nature : [d] doléance · [p] proposition · [a] autre : ", "dpa")
+    if not answer:
+        output.info("Nature inchangée.")
+        return previous
+    nature = Nature.parse(answer)
+    reg.correct(draft.uuid, nature=nature)
+    output.success(f"Nature : {nature.label}.")
     return previous
 
 
@@ -228,10 +259,11 @@ def _page_number(
 ) -> "Contribution | None":
     from mairie_cli.errors import InvalidValue
 
-    answer = _ask("Numéro de page du cahier : ").strip()
+    answer = _ask("Numéro de page du cahier : ", str(draft.page_number or "")).strip()
     if not answer.isdigit():
         raise InvalidValue(f"« {answer} » n'est pas un numéro de page.")
     reg.correct(draft.uuid, page_number=int(answer))
+    output.success(f"Page du cahier : {answer}.")
     return previous
 
 
@@ -250,13 +282,11 @@ def _transcribe(reg: "Register", page: "PageToProofread", where: str, *, open_im
     output.console().print(f"\n[bold]{output.escape(where)}[/bold] — {what}")
     if open_image:
         _show(page.image)
-    output.info(f"Image de la page : {page.image}")
-    question = (
-        "[Entrée] elle est bien blanche · [t] la taper · [q] quitter : "
-        if page.blank
-        else ("[Entrée] taper cette page · [p] passer · [q] quitter : ")
-    )
-    answer = _ask(question).strip().lower()
+    output.info(f"Image de la page ({page.file_name}, page {page.index}) : {page.image}")
+    if page.blank:
+        answer = _ask_key("[Entrée] elle est bien blanche · [t] la taper · [q] quitter : ", "tq")
+    else:
+        answer = _ask_key("[Entrée] taper cette page · [p] passer · [q] quitter : ", "pq")
     if page.blank:
         answer = "" if answer == "t" else "q" if answer == "q" else "p"
     if answer == "q":
@@ -273,15 +303,23 @@ def _show(image: Path) -> None:
     """Open the page in the system's image viewer; never blocks, never fails the command."""
     import subprocess
 
+    failed = "La visionneuse d'images n'a pas pu s'ouvrir : ouvrez vous-même le fichier indiqué ci-dessous."
     try:
         if os.name == "nt":
             os.startfile(image)  # type: ignore[attr-defined]
-        elif sys.platform == "darwin":
-            subprocess.Popen(["open", str(image)])
-        else:
-            subprocess.Popen(["xdg-open", str(image)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return
+        opener = "open" if sys.platform == "darwin" else "xdg-open"
+        process = subprocess.Popen(
+            [opener, str(image)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )  # fmt: skip
     except OSError:
-        output.info("La visionneuse d'images n'a pas pu s'ouvrir : ouvrez le fichier indiqué ci-dessous.")
+        output.info(failed)
+        return
+    try:
+        if process.wait(timeout=1.5) != 0:  # the opener hands over to the viewer and ends
+            output.info(failed)
+    except subprocess.TimeoutExpired:
+        pass  # still opening: the viewer is there
 
 
 def _highlighted(text: str, words: list[tuple[str, float]]) -> Any:
@@ -301,20 +339,28 @@ def _highlighted(text: str, words: list[tuple[str, float]]) -> Any:
     return result
 
 
-def _ask(prompt: str) -> str:
+def _ask(prompt: str, default: str = "") -> str:
     from mairie_cli.cli.prompts import read_line
 
     try:
-        return read_line(prompt)
-    except EOFError:
+        return read_line(prompt, default=default, history=prompt)
+    except (EOFError, KeyboardInterrupt):
         raise _Stop from None
 
 
-def _ask_lines(prompt: str) -> str:
+def _ask_key(prompt: str, keys: str) -> str:
+    from mairie_cli.cli.prompts import read_key
+
+    try:
+        return read_key(prompt, keys)
+    except (EOFError, KeyboardInterrupt):
+        raise _Stop from None
+
+
+def _ask_text(current: str) -> str:
     from mairie_cli.cli.prompts import read_text
 
-    typer.echo(prompt)
     try:
-        return read_text()
-    except EOFError:
+        return read_text(default=current)
+    except (EOFError, KeyboardInterrupt):
         raise _Stop from None
