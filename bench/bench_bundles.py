@@ -29,7 +29,7 @@ def build_workspace(folder: Path, rows: int) -> None:
 
     rng = random.Random(3)
     text = text_source(rng)
-    register, _ = Register.init(folder, "01001", "Commune de mesure")
+    register, _ = Register.init(folder, "01001")
     with register:
         register.open_cahier("Cahier de doléances")
         entries = (
@@ -55,7 +55,7 @@ def build_scanned(folder: Path, pages: int) -> None:
     from mairie_cli.storage.database import transaction
     from testkit.synthetic import degrade, typed_page
 
-    register, _ = Register.init(folder, "01001", "Commune de mesure")
+    register, _ = Register.init(folder, "01001")
     with register:
         register.open_cahier("Cahier de doléances")
         store = PageStore(register.db)

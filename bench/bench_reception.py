@@ -39,7 +39,7 @@ def build_commune(args: tuple[Path, str, int, list[str], Path]) -> Path:
     seed = int(insee)
     rng = random.Random(seed)
     text = text_source(rng)
-    register, _ = Register.init(folder, insee, f"Commune {insee}")
+    register, _ = Register.init(folder, insee)
     with register:
         register.open_cahier("Cahier de doléances")
         entries = (

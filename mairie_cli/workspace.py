@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mairie_cli.errors import WorkspaceNotFound
+from mairie_cli.errors import WorkspaceConflict, WorkspaceNotFound
 
 DB_NAME = "mairie.db"
 ENV_VAR = "MAIRIE_DOSSIER"
@@ -23,6 +23,12 @@ class Workspace:
         """The workspace named by ``folder``, else ``MAIRIE_DOSSIER``, else the current folder."""
         chosen = folder if folder not in (None, "") else os.environ.get(ENV_VAR) or Path.cwd()
         return cls(Path(chosen).expanduser().resolve())
+
+    @classmethod
+    def find(cls, folder: Path | str | None = None) -> Workspace:
+        """The workspace holding ``folder`` (or the current folder): itself or the nearest parent
+        with a ``mairie.db``, as git finds its repository; else ``folder`` itself."""
+        return cls(_holder(cls.at(folder).root, DB_NAME))
 
     @property
     def db_path(self) -> Path:
@@ -74,6 +80,11 @@ class AssociationWorkspace:
     def at(cls, folder: Path | str | None = None) -> AssociationWorkspace:
         return cls(Workspace.at(folder).root)
 
+    @classmethod
+    def find(cls, folder: Path | str | None = None) -> AssociationWorkspace:
+        """The association workspace holding ``folder``: itself or the nearest parent."""
+        return cls(_holder(Workspace.at(folder).root, ASSOCIATION_DB_NAME))
+
     @property
     def db_path(self) -> Path:
         return self.root / ASSOCIATION_DB_NAME
@@ -107,3 +118,22 @@ class AssociationWorkspace:
     def create_folders(self) -> None:
         for folder in (self.root, self.keys_dir, self.received_dir, self.quarantine_dir, self.syntheses_dir):
             folder.mkdir(parents=True, exist_ok=True)
+
+
+def _holder(start: Path, db_name: str) -> Path:
+    for candidate in (start, *start.parents):
+        if (candidate / db_name).is_file():
+            return candidate
+    return start
+
+
+def refuse_nested(root: Path) -> None:
+    """A workspace is never created inside another one (a sub-folder such as ``scans/``)."""
+    for parent in root.parents:
+        for db_name, whose in ((DB_NAME, "d'une commune"), (ASSOCIATION_DB_NAME, "d'une association")):
+            if (parent / db_name).is_file():
+                raise WorkspaceConflict(
+                    f"« {root} » est à l'intérieur de l'espace de travail {whose} (« {parent} ») : "
+                    "mairie n'en crée pas un second dedans. Les commandes lancées depuis ce dossier "
+                    "utilisent déjà celui-là ; pour une autre commune, choisissez un dossier à part."
+                )

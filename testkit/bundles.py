@@ -40,7 +40,7 @@ class Commune:
 
     def __init__(self, root: Path, insee: str, recipients: list[str], seed: int = 0) -> None:
         self.insee = insee
-        register, _ = Register.init(root, insee, f"Commune {insee}")
+        register, _ = Register.init(root, insee)
         self.register = register
         register.open_cahier("Cahier de doléances")
         set_recipients(register, *recipients)

@@ -505,8 +505,17 @@ def test_export_command_to_usb(cli, filled, tmp_path):
     assert result.exit_code == 0, result.output
     assert "vous pouvez retirer la clé USB" in result.stderr
     assert (stick / "doleances-01001-000001.zip").is_file()
+    # The association needs the commune's public key the first time: it travels beside the bundle.
+    assert "clé publique de la commune est copiée à côté (commune-01001.pub)" in result.stderr
+    key = (stick / "commune-01001.pub").read_text(encoding="utf-8")
+    assert key == (filled.workspace.root / "cles" / "commune.pub").read_text(encoding="utf-8")
     again = cli("exporter", "--sans-chiffrement")
     assert "Rien de nouveau depuis le dernier paquet n° 1" in again.stderr
+    cli("ajouter", "--texte", "Un second envoi.")
+    (stick / "commune-01001.pub").unlink()
+    second = cli("exporter", "--sans-chiffrement", "--vers", str(stick))
+    assert second.exit_code == 0 and "clé publique" not in second.stderr  # once
+    assert not (stick / "commune-01001.pub").exists()
     missing = cli("exporter", "--sans-chiffrement", "--tout", "--vers", str(tmp_path / "absente"))
     assert missing.exit_code == ExitCode.EXPORT_FAILED
     assert "la clé USB est-elle branchée" in missing.stderr

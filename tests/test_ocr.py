@@ -443,6 +443,7 @@ def test_drafts_are_not_exported_until_proofread(register, tmp_path):
     proofread.accept(register, first)
     result = export_bundle(register, encrypt=False)
     assert (result.sequence, result.contributions) == (1, 1)
+    assert result.pages_to_type == 1  # the handwritten page: the command warns about it
 
 
 # -- a PDF written by hand, with a text layer (and an encrypted variant) ------------------------

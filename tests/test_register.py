@@ -33,7 +33,7 @@ def test_init_creates_layout_and_is_idempotent(tmp_path: Path):
     again, result = Register.init(folder, "01001")
     with again:
         assert not result.created
-        assert again.commune.name == "L'Abergement"
+        assert again.commune.name == "L'Abergement-Clémenciat"  # the official name, filled in
         assert [c.text for c in again.contributions()] == ["Garder l'école."]
 
 
@@ -41,6 +41,7 @@ def test_init_refuses_another_commune(folder: Path):
     with pytest.raises(WorkspaceConflict) as error:
         Register.init(folder, "01002")
     assert "appartient déjà à la commune 01001" in error.value.message
+    assert "mairie config commune 01002" in error.value.message
 
 
 def test_open_missing_workspace(tmp_path: Path):

@@ -52,7 +52,7 @@ def received(tmp_path):
     listing.write_text("COM;LIBELLE;PMUN\n01001;Abergement;300\n01002;Ambérieu;14000\n01003;Ambutrix;800\n")
     association.load_communes(listing)
     for insee, entries in TEXTS.items():
-        register, _ = Register.init(tmp_path / insee, insee, f"Commune {insee}")
+        register, _ = Register.init(tmp_path / insee, insee)
         with register:
             register.open_cahier("Cahier de doléances")
             for text, nature in entries:

@@ -238,3 +238,36 @@ def test_help_does_not_load_the_line_editor():
     )
     assert shown.returncode == 0 and "saisir" in shown.stdout
     assert "prompt_toolkit" not in shown.stderr
+
+
+@pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="tesseract absent")
+def test_relire_takes_single_keys_confirms_and_counts(folder, tmp_path):
+    from mairie_cli.services.commune.ocr import run_ocr
+    from testkit.synthetic import typed_page
+
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    lines = [
+        "Le 12/12/2018", "Nous demandons le maintien du bureau de poste.", "Signé : Jean Martin", "",
+        "Le 13/12/2018", "Il faut un medecin au village.", "Signé : Anne Roux",
+    ]  # fmt: skip
+    typed_page(lines, dpi=150).save(scans / "registre-1.png")
+    with Register.open(folder) as register:
+        run_ocr(register, [scans], jobs=1)
+    screen = Terminal(folder, "relire", "--sans-image")
+    shown = screen.expect("Choix")
+    assert "registre-1.png, page 1" in shown and "brouillon 1/2" in shown
+    screen.press("Entrée")  # accept: one key, no Entrée after it
+    shown = screen.expect("Choix")
+    assert "Accepté : contribution n° 1" in shown and "brouillon 2/2" in shown
+    screen.press("m")
+    screen.expect("Corrigez le texte")
+    screen.press("Ctrl+F")
+    screen.typed("mede")
+    screen.press("Entrée", "→", "Suppr", "é", "Tab")
+    out = screen.finish()
+    assert "Texte corrigé et accepté : contribution n° 2" in out
+    assert "Relecture terminée : tout est relu." in out
+    rows = entries(folder)
+    assert [r.status.value for r in rows] == ["relue", "relue"]
+    assert "un médecin au village" in rows[1].text

@@ -74,13 +74,27 @@ def _french_help_option(command: Any, ctx: _click.Context) -> Any:
 
 
 class FrenchHelpFormatter(_click.HelpFormatter):
-    """Click's help layout with French words and typography (« Options : »)."""
+    """Click's help layout with French words and typography (« Options : »), without the
+    programmer's notations Typer adds (``{ID}``, ``<list[Path]>``, ``[x>=1]``)."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        args = re.sub(r"\{([^{}]+)\}", r"\1", args)
         super().write_usage(prog, args, prefix="Utilisation : " if prefix is None else prefix)
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        plain = [(re.sub(r"\s+<[^<>]*>$", "", term), _plain_ranges(text)) for term, text in rows]
+        super().write_dl(plain, col_max, col_spacing)
 
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{heading} :\n")
+
+
+def _plain_ranges(text: str) -> str:
+    """Click's « x>=1 », « 1<=x<=9 » as « au moins 1 », « de 1 à 9 »."""
+    text = re.sub(r"(\S+)<=x<=(\S+?)(?=[;\]])", r"de \1 à \2", text)
+    text = re.sub(r"x>=(\S+?)(?=[;\]])", r"au moins \1", text)
+    text = re.sub(r"x<=(\S+?)(?=[;\]])", r"au plus \1", text)
+    return re.sub(r"\[[^\[\]]*\]$", lambda extra: extra[0].replace("; ", " ; "), text)
 
 
 class FrenchContext(typer.Context):
@@ -141,6 +155,9 @@ def run_safely(call: Callable[[], Any]) -> int:
         )
         report_error(unreadable)
         return int(unreadable.exit_code)
+    except _click.exceptions.NoArgsIsHelpError as exc:  # « mairie » alone: its help, once
+        typer.echo(exc.ctx.get_help())
+        return 0
     except _click.exceptions.UsageError as exc:
         _report_usage_error(exc)
         return int(ExitCode.USAGE)
@@ -227,9 +244,19 @@ def _usage_message(exc: _click.exceptions.UsageError) -> str:
         name = _param_name(exc.param) if exc.param is not None else ""
         return f"valeur refusée pour « {name} » : {_value_message(exc.message)}"
     message = exc.format_message()
-    if message.startswith("Got unexpected extra argument"):
-        extra = message.partition("(")[2].rstrip(")")
-        return f"argument(s) en trop : {extra}."
+    suggested = re.match(r"^(.*?)\.? Did you mean (.*)\?$", message)
+    if suggested:
+        names = " ou ".join(f"« {name} »" for name in re.findall(r"'([^']+)'", suggested[2]))
+        return f"{suggested[1].rstrip('.')}. Vouliez-vous dire {names} ?"
+    extra = re.match(r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", message, re.DOTALL)
+    if extra:
+        hint = (
+            " Un titre de plusieurs mots s'écrit entre guillemets droits, par exemple "
+            '"Cahier de doléances".'
+            if any(mark in extra[1] for mark in "«»“”")
+            else ""
+        )
+        return f"argument(s) en trop : {extra[1]}.{hint}"
     if message.startswith("Option") and "requires" in message:
         return f"l'option {message.split()[1]} attend une valeur."
     return _translate(message)

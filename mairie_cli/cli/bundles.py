@@ -106,9 +106,19 @@ def exporter(
             f"{result.pages_left_out} page(s) manuscrite(s) non jointe(s) : leur écriture n'a pas pu être "
             "lue, rien n'a donc pu y être masqué. Pour les joindre telles quelles : --avec-manuscrits."
         )
+    if result.key_copied is not None:
+        output.info(
+            f"La clé publique de la commune est copiée à côté ({result.key_copied.name}) : l'association "
+            "en a besoin la première fois, pour reconnaître vos paquets."
+        )
     if result.copied_to is not None:
         output.success(
             f"Copié sur « {result.copied_to} » et relu sans erreur : vous pouvez retirer la clé USB."
+        )
+    if result.pages_to_type:
+        output.warning(
+            f"Attention : {result.pages_to_type} page(s) manuscrite(s) scannée(s) ne sont pas encore "
+            "tapées : leurs contributions ne sont pas dans ce paquet (« mairie relire » pour les taper)."
         )
 
 

@@ -15,7 +15,13 @@ cahier = commands.group("cahier", "Ouvrir, lister et fermer les cahiers (registr
 @cahier.command("ouvrir")
 def ouvrir(
     ctx: typer.Context,
-    titre: Annotated[str, typer.Argument(metavar="TITRE", help="Titre du cahier.")],
+    titre: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="TITRE",
+            help='Titre du cahier, par exemple "Cahier de doléances 2019" (guillemets facultatifs).',
+        ),
+    ],
     ouvert_le: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--ouvert-le", metavar="JJ/MM/AAAA", help="Date d'ouverture du cahier."),
@@ -32,7 +38,7 @@ def ouvrir(
 
     opened = parse_date(ouvert_le) if ouvert_le else None
     with open_register(ctx, dossier) as register:
-        cahier = register.open_cahier(titre, opened, notes)
+        cahier = register.open_cahier(" ".join(titre).strip(" «»“”\"'"), opened, notes)
     if json:
         output.print_json(cahier.to_dict())
     else:

@@ -20,11 +20,16 @@ def init(
     ],
     nom: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--nom", metavar="NOM", help="Nom de la commune."),
+        typer.Option("--nom", metavar="NOM", help="Nom de la commune (par défaut : le nom officiel)."),
     ] = None,
     dossier: Folder = None,
 ) -> None:
-    """Créer l'espace de travail de la commune (sans rien effacer s'il existe déjà)."""
+    """Créer l'espace de travail de la commune (sans rien effacer s'il existe déjà).
+
+    Le code INSEE est vérifié dans le Code officiel géographique (communes fusionnées depuis 2019
+    comprises) et le nom officiel de la commune en est repris. Un code ou un nom faux se corrige
+    avant le premier envoi avec « mairie config commune ».
+    """
     from mairie_cli.services.commune.register import Register
 
     register, result = Register.init(dossier or state(ctx).folder, commune, nom)
@@ -38,6 +43,8 @@ def init(
                 f"L'espace de travail de la commune {result.commune.insee}{name} existe déjà : "
                 "rien n'a été effacé."
             )
+        if result.note:
+            output.info(f"Ce code est celui de {result.note}.")
         output.info(f"Dossier : {where}")
         if not register.cahiers():
             output.info(

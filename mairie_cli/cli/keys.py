@@ -10,7 +10,9 @@ from mairie_cli.cli.base import Commands, open_register
 from mairie_cli.cli.options import Folder, Json
 
 commands = Commands()
-config = commands.group("config", "Réglages de la commune : la clé de chiffrement de l'association.")
+config = commands.group(
+    "config", "Réglages de la commune : son code INSEE et son nom, la clé de chiffrement de l'association."
+)
 
 
 @commands.command("cle")
@@ -88,6 +90,35 @@ def destinataire(
         output.info(f"Clé de secours enregistrée ({backup[:16]}…{backup[-6:]}).")
 
 
+@config.command("commune")
+def commune(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(metavar="CODE_INSEE", help="Le bon code INSEE de la commune.")],
+    nom: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--nom", metavar="NOM", help="Nom de la commune (par défaut : le nom officiel)."),
+    ] = None,
+    dossier: Folder = None,
+) -> None:
+    """Corriger le code INSEE ou le nom de la commune, tant qu'aucun paquet n'est parti.
+
+    Le code est vérifié dans le Code officiel géographique de l'INSEE et le nom officiel repris.
+    """
+    from mairie_cli.services.commune.identity import change_commune
+
+    with open_register(ctx, dossier) as register:
+        change = change_commune(register, code, nom)
+    after, before = change.after, change.before
+    if change.note:
+        output.info(f"Ce code est celui de {change.note}.")
+    if not change.changed:
+        output.info(f"Rien à changer : la commune est déjà {after.insee} ({after.name}).")
+        return
+    output.success(
+        f"Commune corrigée : {before.insee} ({before.name or 'sans nom'}) → {after.insee} ({after.name})."
+    )
+
+
 @config.command("voir")
 def voir(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
     """Afficher les réglages de la commune."""
@@ -98,5 +129,6 @@ def voir(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
     if json:
         output.print_json(data)
         return
+    output.console().print(f"Commune : {data['commune']}")
     output.console().print(f"Clé de l'association : {data['destinataire'] or '(non configurée)'}")
     output.console().print(f"Clé de secours : {data['destinataire_secours'] or '(aucune)'}")

@@ -69,6 +69,11 @@ def success(message: str) -> None:
     console(stderr=True).print(f"[green]✔[/green] {escape(message)}")
 
 
+def warning(message: str) -> None:
+    """Something the person should act on, on stderr, in yellow."""
+    console(stderr=True).print(f"[yellow]{escape(message)}[/yellow]")
+
+
 def info(message: str) -> None:
     """A neutral message on stderr."""
     console(stderr=True).print(escape(message))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mairie_cli.services.association.workspace import Association
 from mairie_cli.services.backup import ASSOCIATION, BackupResult, back_up, restore
-from mairie_cli.workspace import AssociationWorkspace
+from mairie_cli.workspace import AssociationWorkspace, refuse_nested
 
 
 def back_up_association(association: Association, destination: Path) -> BackupResult:
@@ -22,6 +22,7 @@ def restore_association(
 ) -> BackupResult:
     """Restore an association's backup into its workspace folder (checked before and after)."""
     workspace = AssociationWorkspace.at(folder)
+    refuse_nested(workspace.root)
     result = restore(backup, workspace.root, ASSOCIATION, replace=replace)
     workspace.create_folders()
     Association.open(result.folder).close()

@@ -23,7 +23,7 @@ from mairie_cli.storage.association import open_association_database
 from mairie_cli.storage.association.store import AssociationStore
 from mairie_cli.storage.association.synthesis import SynthesisStore
 from mairie_cli.storage.database import transaction
-from mairie_cli.workspace import AssociationWorkspace
+from mairie_cli.workspace import AssociationWorkspace, refuse_nested
 
 DEPARTMENT = "departement"
 NAME = "nom"
@@ -52,7 +52,7 @@ class Association:
 
     @classmethod
     def open(cls, folder: Path | str | None = None) -> Association:
-        workspace = AssociationWorkspace.at(folder).require()
+        workspace = AssociationWorkspace.find(folder).require()
         return cls(workspace, open_association_database(workspace.db_path))
 
     @classmethod
@@ -62,6 +62,7 @@ class Association:
         """Create the workspace and its key, or reopen it: running it twice destroys nothing."""
         code = normalize_department(department)
         workspace = AssociationWorkspace.at(folder)
+        refuse_nested(workspace.root)
         if (workspace.root / "mairie.db").exists():
             raise WorkspaceConflict(
                 f"« {workspace.root} » est l'espace de travail d'une commune : créez celui de "

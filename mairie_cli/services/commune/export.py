@@ -34,13 +34,14 @@ from mairie_cli.files import copy_durably, place_durably, sha256_file
 from mairie_cli.models import Contribution, PageStatus
 from mairie_cli.privacy.detect import KINDS
 from mairie_cli.privacy.masking import Choices, mask_stream
-from mairie_cli.services.commune.keys import CommuneKeys, recipients
+from mairie_cli.services.commune.keys import CommuneKeys, publish_public_key, recipients
 from mairie_cli.services.commune.privacy import privacy_choices
 from mairie_cli.services.commune.register import Register
 from mairie_cli.services.commune.scans import PageMasker, ScanIndex
 from mairie_cli.storage.database import transaction
 
 Progress = Callable[[int, int], None]
+KEY_DELIVERED = "cle_publique_remise"  # the key id last copied beside a bundle
 
 
 @dataclass
@@ -71,6 +72,8 @@ class ExportResult:
     last_sequence: int | None = None
     masked: dict[str, int] = field(default_factory=dict)  # kind -> spans masked
     pages_left_out: int = 0  # handwritten pages not joined (nothing could be blacked out on them)
+    pages_to_type: int = 0  # handwritten pages scanned and not typed yet: not in this bundle
+    key_copied: Path | None = None  # the commune's public key, copied beside the first bundle
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,7 +81,8 @@ class ExportResult:
             "tombstones": self.tombstones, "encrypted": self.encrypted, "digest": self.digest,
             "files": [f.to_dict() for f in self.files],
             "copied_to": str(self.copied_to) if self.copied_to else None, "masked": self.masked,
-            "pages_left_out": self.pages_left_out,
+            "pages_left_out": self.pages_left_out, "pages_to_type": self.pages_to_type,
+            "key_copied": str(self.key_copied) if self.key_copied else None,
         }  # fmt: skip
 
 
@@ -147,6 +151,7 @@ def export_bundle(
         )  # fmt: skip
         files, digest = _seal(register, keys, written.parts, header, targets, Path(work), max_size)
     copied_to = _copy_to(destination, files) if destination is not None else None
+    key_copied = _copy_key(register, destination) if destination is not None else None
     with transaction(register.db):
         store.record_export(
             {
@@ -160,7 +165,7 @@ def export_bundle(
         sequence=sequence, contributions=written.counts["contributions"],
         tombstones=written.counts["tombstones"], encrypted=bool(targets), digest=digest, files=files,
         copied_to=copied_to, masked={k: written.masked[k] for k in KINDS if written.masked[k]},
-        pages_left_out=written.pages_left_out,
+        pages_left_out=written.pages_left_out, pages_to_type=header.pages_to_type or 0, key_copied=key_copied,
     )  # fmt: skip
 
 
@@ -285,6 +290,18 @@ def _copy_to(destination: Path, files: list[ExportedFile]) -> Path:
                 "recommencez l'export ou utilisez une autre clé."
             )
     return destination
+
+
+def _copy_key(register: Register, destination: Path) -> Path | None:
+    """The commune's public key beside its first bundle on a USB stick (and after a new key):
+    the association needs it once, to recognise the commune."""
+    public = CommuneKeys.of(register.workspace).public_key()
+    if register.exports.get_config(KEY_DELIVERED) == public.key_id:
+        return None
+    published = publish_public_key(register, destination)
+    with transaction(register.db):
+        register.exports.set_config(KEY_DELIVERED, public.key_id)
+    return published.file
 
 
 def _masked(

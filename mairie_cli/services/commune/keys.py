@@ -72,6 +72,11 @@ class CommuneKeys:
             key = signing.public_key_of(self.secret)
             self.public.write_text(key.file_text(f"clé publique de la commune {insee}"), encoding="utf-8")
 
+    def relabel(self, insee: str) -> None:
+        """Write the public key file again with the commune's (corrected) code in its comment."""
+        key = signing.public_key_of(self.secret)
+        self.public.write_text(key.file_text(f"clé publique de la commune {insee}"), encoding="utf-8")
+
     def ensure(self, insee: str) -> bool:
         """Create the missing keys; existing ones are never replaced. True if created. Only for
         a new workspace, or when the secretary asks for new keys (``mairie cle --nouvelle``)."""
@@ -178,7 +183,9 @@ def recipients_from_file(path: Path) -> tuple[str, str | None]:
 def settings(register: Register) -> dict[str, str | None]:
     """The commune's settings, by their French names (``mairie config voir``)."""
     store = register.exports
+    commune = register.commune
     return {
+        "commune": f"{commune.insee} {commune.name or ''}".strip(),
         "destinataire": store.get_config(RECIPIENT),
         "destinataire_secours": store.get_config(BACKUP_RECIPIENT),
     }

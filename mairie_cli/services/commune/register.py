@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from mairie_cli.clock import current_actor, now_iso
+from mairie_cli.communes import CURRENT, check_commune, describe
 from mairie_cli.dates import check_plausible, format_fr
 from mairie_cli.errors import (
     DeletedContribution,
@@ -26,7 +27,7 @@ from mairie_cli.errors import (
     UnknownCahier,
     WorkspaceConflict,
 )
-from mairie_cli.insee import department_of, normalize_insee
+from mairie_cli.insee import department_of
 from mairie_cli.models import Cahier, Commune, Contribution, Nature, NewContribution, Source
 from mairie_cli.services.commune.rows import (
     InitResult,
@@ -46,7 +47,7 @@ from mairie_cli.storage.commune.register import RegisterStore, journal_row
 from mairie_cli.storage.commune.search import build_fts_query
 from mairie_cli.storage.database import transaction
 from mairie_cli.textnorm import clean_text
-from mairie_cli.workspace import Workspace
+from mairie_cli.workspace import Workspace, refuse_nested
 
 _KEEP: Any = object()
 
@@ -68,7 +69,7 @@ class Register:
     @classmethod
     def open(cls, folder: Path | str | None = None) -> Register:
         """Open an existing workspace (``folder``, ``MAIRIE_DOSSIER`` or the current folder)."""
-        workspace = Workspace.at(folder).require()
+        workspace = Workspace.find(folder).require()
         return cls(workspace, open_commune_database(workspace.db_path))
 
     @classmethod
@@ -76,9 +77,11 @@ class Register:
         cls, folder: Path | str | None, insee: str, name: str | None = None
     ) -> tuple[Register, InitResult]:
         """Create a commune's workspace, or reopen it: running it twice destroys nothing."""
-        code = normalize_insee(insee)
-        name = name.strip() if name and name.strip() else None
+        official = check_commune(insee, name)
+        code = official.code
+        name = official.name or (name.strip() if name and name.strip() else None)
         workspace = Workspace.at(folder)
+        refuse_nested(workspace.root)
         workspace.create_folders()
         register = cls(workspace, open_commune_database(workspace.db_path))
         existing = register.store.get_commune()
@@ -86,8 +89,9 @@ class Register:
             register.close()
             raise WorkspaceConflict(
                 f"Ce dossier appartient déjà à la commune {existing.insee}"
-                f"{' (' + existing.name + ')' if existing.name else ''}. Rien n'a été modifié ; "
-                "choisissez un autre dossier pour la commune " + code + "."
+                f"{' (' + existing.name + ')' if existing.name else ''}. Rien n'a été modifié. "
+                f"Pour une autre commune, choisissez un autre dossier ; si le code était faux, "
+                f"corrigez-le avant le premier envoi avec « mairie config commune {code} »."
             )
         created = existing is None
         from mairie_cli.services.commune.keys import CommuneKeys
@@ -111,7 +115,8 @@ class Register:
             if keys_created:
                 public = CommuneKeys.of(workspace).public_key()
                 register.record_event("keys", "commune", code, after={"key_id": public.key_id})
-        return register, InitResult(register.commune, created, workspace)
+        note = None if official.kind == CURRENT else describe(official)
+        return register, InitResult(register.commune, created, workspace, note)
 
     def close(self) -> None:
         """Close the database file."""
@@ -176,7 +181,7 @@ class Register:
                 return still_open[-1]
             raise UnknownCahier(
                 "Aucun cahier n'est ouvert. Ouvrez d'abord le cahier, par exemple : "
-                "mairie cahier ouvrir « Cahier de doléances »."
+                'mairie cahier ouvrir "Cahier de doléances".'
             )
         for cahier in cahiers:
             if cahier.id == cahier_id:

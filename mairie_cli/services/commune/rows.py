@@ -29,6 +29,7 @@ class InitResult:
     commune: Commune
     created: bool
     workspace: Workspace
+    note: str | None = None  # a code that is not a current commune's: what it is
 
 
 @dataclass

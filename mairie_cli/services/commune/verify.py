@@ -56,7 +56,7 @@ def verify_bundles(
     identities = [read_identity(identity_file)] if identity_file else None
     known: list[dict[str, Any]] = []
     work_root: Path | None = None
-    workspace = Workspace.at(folder)
+    workspace = Workspace.find(folder)
     if workspace.exists():
         # Decrypted copies stay in the workspace (cleared each time), not in the system's
         # temporary folder where an interruption would leave them.

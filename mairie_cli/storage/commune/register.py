@@ -65,6 +65,12 @@ class RegisterStore:
     def update_commune_name(self, name: str) -> None:
         self.db.execute("UPDATE commune SET name = ?", [name])
 
+    def update_commune(self, commune: Commune) -> None:
+        self.db.execute(
+            "UPDATE commune SET insee = ?, name = ?, department = ?",
+            [commune.insee, commune.name, commune.department],
+        )
+
     # -- cahiers -------------------------------------------------------------------------
 
     def insert_cahier(self, title: str, opened_on: str | None, notes: str | None, now: str) -> int:
