@@ -136,6 +136,7 @@ class Contribution:
     page_id: int | None = None
     status: EntryStatus = EntryStatus.PROOFREAD  # DRAFT for an OCR draft not yet proofread
     region: dict[str, Any] | None = None  # where an OCR draft lies on its page
+    note: str | None = None  # the town hall's note beside the text (not the citizen's words)
 
     @property
     def short_id(self) -> str:
@@ -170,3 +171,4 @@ class NewContribution:
     page_id: int | None = None
     status: EntryStatus = EntryStatus.PROOFREAD
     region: dict[str, Any] | None = None
+    note: str | None = None

@@ -65,6 +65,9 @@ SCHEMA: dict[str, Field] = {
     "uuid": Field("uuid"),
     "version": Field("int", low=1, high=10**6),
 }
+#: Fields written only when they hold something: records without them stay as older versions
+#: wrote them (same digests), and older bundles are still read.
+OPTIONAL: dict[str, Field] = {"note": Field("text", nullable=True, high=MAX_TEXT)}
 RECORD_KEYS = frozenset(SCHEMA)
 _NATURES = frozenset(n.value for n in Nature)
 _SOURCES = frozenset(s.value for s in Source)
@@ -98,17 +101,19 @@ def export_record(
     pseudonym: Pseudonyms,
     scan: tuple[str, int] | None = None,
     text: str | None = None,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """The exported form of a contribution; a tombstone carries no text.
+    """The exported form of a contribution; a tombstone carries no text and no note.
 
     ``scan`` names the scanned original the entry comes from, as ``(file, page)``: the file
     is ``pages/<sha256>.<ext>`` in a bundle exported with its scans. ``text`` is the text as
-    it leaves the commune (personal data masked); by default, the text as written.
+    it leaves the commune (personal data masked); by default, the text as written; ``note``
+    likewise for the town hall's note.
     """
     c = contribution
     deleted = c.deleted_at is not None
     # Keys already in sorted order: canonical_json then has nothing to sort.
-    return {
+    record = {
         "author": None if deleted else pseudonym(c.author),
         "cahier": c.cahier_id,
         "created_at": c.created_at,
@@ -124,6 +129,10 @@ def export_record(
         "uuid": c.uuid,
         "version": c.version,
     }
+    kept_note = None if deleted else (c.note if note is None else note)
+    if kept_note:
+        record["note"] = kept_note
+    return record
 
 
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -196,8 +205,11 @@ def csv_row(record: dict[str, Any]) -> list[str]:
 
 def record_problem(record: object) -> str | None:
     """Why a received record cannot be merged (a French clause), or None."""
-    if not isinstance(record, dict) or set(record) != RECORD_KEYS:
+    if not isinstance(record, dict) or set(record) - OPTIONAL.keys() != RECORD_KEYS:
         return "n'a pas les champs attendus"
+    for name, spec in OPTIONAL.items():
+        if record.get(name) is not None and not _valid(spec, record[name]):
+            return f"a un champ « {name} » invalide"
     for name, spec in SCHEMA.items():
         value = record[name]
         if value is None:

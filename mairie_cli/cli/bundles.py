@@ -1,13 +1,16 @@
 """``mairie exporter`` and ``mairie verifier``: the bundles that leave the town hall."""
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_register, report_error, state
 from mairie_cli.cli.options import Folder, Json
+
+if TYPE_CHECKING:
+    from mairie_cli.services.commune.export import ExportResult
 
 commands = Commands()
 
@@ -80,7 +83,11 @@ def exporter(
         )  # fmt: skip
     if json:
         output.print_json(result.to_dict())
-        return
+    else:
+        _report_export(result)
+
+
+def _report_export(result: "ExportResult") -> None:
     if result.sequence is None:
         last = f" n° {result.last_sequence}" if result.last_sequence else ""
         output.info(

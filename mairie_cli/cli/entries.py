@@ -165,6 +165,7 @@ def voir(ctx: typer.Context, ident: Ident, dossier: Folder = None, json: Json = 
         "",
         output.escape(c.text),
         "",
+        *([f"[cyan]Note de la mairie :[/cyan] {output.escape(c.note)}", ""] if c.note else []),
         "[bold]Historique[/bold]",
     ]
     actions = {"create": "création", "update": "correction", "delete": "suppression"}

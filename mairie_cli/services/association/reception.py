@@ -372,6 +372,7 @@ def _read_records(bag: OpenedBag, label: str, insee: str, sequence: int) -> _Rec
             "author": _clean(record["author"]), "source": record["source"], "scan_file": scan.get("file"),
             "scan_page": scan.get("page"), "created_at": record["created_at"],
             "updated_at": record["updated_at"], "deleted_at": record["deleted_at"], "sequence": sequence,
+            "note": _clean(record.get("note")),
         })  # fmt: skip
     return _Records(rows, counts[0], counts[1])
 

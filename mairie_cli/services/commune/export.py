@@ -223,7 +223,8 @@ class _PartsWriter:
         for contribution, text, found in _masked(pending, choices, total):
             masked.update(found)
             scan = scans.of(contribution.page_id)
-            record = export_record(contribution, pseudonym, scan[:2] if scan else None, text)
+            text, note = _text_and_note(contribution, text)
+            record = export_record(contribution, pseudonym, scan[:2] if scan else None, text, note)
             line = canonical_json(record)
             image = None
             if scan and with_scans and not contribution.deleted:
@@ -312,9 +313,25 @@ def _masked(
         for contribution in contributions:
             yield contribution, None, Counter()
         return
-    yield from mask_stream(
-        contributions, lambda c: (c.uuid, None if c.deleted else c.text), choices=choices, total=total
-    )
+    yield from mask_stream(contributions, _maskable, choices=choices, total=total)
+
+
+_NOTE_MARK = "\n\x1e\n"  # a control character: never in a stored text (clean_text drops them)
+
+
+def _maskable(contribution: Contribution) -> tuple[str, str | None]:
+    """The words to mask: the text, and the town hall's note after it (masked the same way)."""
+    if contribution.deleted:
+        return contribution.uuid, None
+    note = f"{_NOTE_MARK}{contribution.note}" if contribution.note else ""
+    return contribution.uuid, contribution.text + note
+
+
+def _text_and_note(contribution: Contribution, masked: str | None) -> tuple[str | None, str | None]:
+    if masked is None or _NOTE_MARK not in masked:
+        return masked, None
+    text, _, note = masked.partition(_NOTE_MARK)
+    return text, note
 
 
 def _signer(secret: Path, comment: str) -> Callable[[bytes], bytes]:

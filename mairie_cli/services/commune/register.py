@@ -267,6 +267,7 @@ class Register:
         page_number: int | None = _KEEP,
         status: str = _KEEP,
         region: dict[str, Any] | None = _KEEP,
+        note: str | None = _KEEP,
     ) -> Contribution | None:
         """Save a new version with the given fields changed; ``None`` when nothing changed.
 
@@ -294,6 +295,8 @@ class Register:
             changes["page_number"] = check_page(page_number)
         if status is not _KEEP:
             changes["status"] = status
+        if note is not _KEEP:
+            changes["note"] = clean_text(note) or None if note else None
         before = journal_view(current)
         changes = {k: v for k, v in changes.items() if before.get(k) != v}
         if region is not _KEEP and region != current.region:

@@ -71,6 +71,7 @@ def new_row(entry: NewContribution, cahier_id: int, position: int, stamp: str) -
         "page_id": entry.page_id,
         "status": EntryStatus(entry.status).value,
         "region": json.dumps(entry.region) if entry.region else None,
+        "note": clean_text(entry.note) or None if entry.note else None,
     }
 
 

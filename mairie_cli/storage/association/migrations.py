@@ -184,6 +184,11 @@ def m003_merged_communes(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_association, m002_synthesis, m003_merged_communes]
+def m004_notes(db: sqlite_utils.Database) -> None:
+    """The town hall's note beside a contribution's text, as the commune sent it."""
+    db.execute("ALTER TABLE contributions ADD COLUMN note TEXT")
+
+
+MIGRATIONS: list[Migration] = [m001_association, m002_synthesis, m003_merged_communes, m004_notes]
 
 ASSOCIATION = Schema(APPLICATION_ID, MIGRATIONS, "la base d'une association")

@@ -12,7 +12,7 @@ import sqlite_utils
 CONTRIBUTION_FIELDS = (
     "insee", "uuid", "version", "digest", "cahier_id", "position", "page_number", "written_on",
     "nature", "text", "author", "source", "scan_file", "scan_page", "created_at", "updated_at",
-    "deleted_at", "sequence",
+    "deleted_at", "sequence", "note",
 )  # fmt: skip
 _UPDATED = [f for f in CONTRIBUTION_FIELDS if f not in ("insee", "uuid")]
 # The highest version wins; two different records of the same version (which a commune never

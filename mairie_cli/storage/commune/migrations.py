@@ -187,6 +187,11 @@ def m004_privacy(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_register, m002_exports, m003_pages, m004_privacy]
+def m005_notes(db: sqlite_utils.Database) -> None:
+    """A note beside the citizen's text (a spreadsheet's « Observations » column kept at import)."""
+    db.execute("ALTER TABLE contributions ADD COLUMN note TEXT")
+
+
+MIGRATIONS: list[Migration] = [m001_register, m002_exports, m003_pages, m004_privacy, m005_notes]
 
 COMMUNE = Schema(APPLICATION_ID, MIGRATIONS, "la base d'une commune")

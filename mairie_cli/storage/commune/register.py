@@ -13,14 +13,14 @@ from mairie_cli.models import Cahier, Commune, Contribution, EntryStatus, Nature
 CONTRIBUTION_COLUMNS = (
     "c.uuid, c.version, c.cahier_id, c.position, c.page_number, c.written_on, c.nature, "
     "c.text, c.author, c.source, c.created_at, c.updated_at, c.deleted_at, "
-    "k.title AS cahier_title, c.page_id, c.status, c.region"
+    "k.title AS cahier_title, c.page_id, c.status, c.region, c.note"
 )
 FROM_CONTRIBUTIONS = "FROM contributions c JOIN cahiers k ON k.id = c.cahier_id"
 
 #: Fields of a contribution copied into the journal, before and after each change.
 JOURNAL_FIELDS = (
     "uuid", "version", "cahier_id", "position", "page_number", "written_on", "nature",
-    "text", "author", "source", "deleted_at", "page_id", "status",
+    "text", "author", "source", "deleted_at", "page_id", "status", "note",
 )  # fmt: skip
 
 
@@ -28,7 +28,7 @@ JOURNAL_FIELDS = (
 INSERT_COLUMNS = (
     "uuid", "version", "cahier_id", "position", "page_number", "written_on", "nature",
     "text", "author", "source", "import_key", "created_at", "updated_at", "page_id", "status",
-    "region",
+    "region", "note",
 )  # fmt: skip
 _INSERT_SQL = (
     f"INSERT INTO contributions ({', '.join(INSERT_COLUMNS)}) "
@@ -316,6 +316,7 @@ def contribution_from_row(row: tuple[Any, ...]) -> Contribution:
         page_id=row[14],
         status=EntryStatus(row[15]),
         region=json.loads(row[16]) if row[16] else None,
+        note=row[17],
     )
 
 
