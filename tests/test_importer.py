@@ -65,9 +65,9 @@ def test_csv_variants(register, tmp_path, delimiter, encoding, bom):
     assert report.imported == 3
     assert report.mapping == {
         "date": "Date", "nature": "Nature", "text": "Texte de la contribution",
-        "author": "Nom et prénom", "page": "Page",
+        "author": "Nom et prénom", "page": "Page", "ident": "N°",
     }  # fmt: skip
-    assert report.ignored_columns == ["N°"]
+    assert report.ignored_columns == []
     rows = list(register.contributions())
     assert [c.text for c in rows] == [r[3] for r in ROWS]
     assert rows[0].author == "Martine" and rows[1].author is None

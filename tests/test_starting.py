@@ -35,14 +35,18 @@ def test_a_postcode_typed_for_the_insee_code_is_recognised(bare_cli, tmp_path):
     assert "01470 est un code postal, pas un code INSEE" in result.stderr
     assert "Seillonnaz (01400)" in result.stderr
     # 01400 is both an INSEE code (Seillonnaz) and L'Abergement-Clémenciat's postcode.
-    named = bare_cli("init", "--commune", "01400", "--nom", "L'Abergement-Clémenciat", "--dossier", str(tmp_path / "c"))
+    named = bare_cli(
+        "init", "--commune", "01400", "--nom", "L'Abergement-Clémenciat", "--dossier", str(tmp_path / "c")
+    )
     assert named.exit_code == ExitCode.INVALID_INSEE
     assert "01400 est le code postal de L'Abergement-Clémenciat, dont le code INSEE est 01001" in named.stderr
 
 
 def test_init_fills_the_official_name_and_accepts_close_spellings(bare_cli, tmp_path):
     assert bare_cli("init", "--commune", "01001", "--dossier", str(tmp_path / "a")).exit_code == 0
-    close = bare_cli("init", "--commune", "01002", "--nom", "abergement de varey", "--dossier", str(tmp_path / "b"))
+    close = bare_cli(
+        "init", "--commune", "01002", "--nom", "abergement de varey", "--dossier", str(tmp_path / "b")
+    )
     assert close.exit_code == 0, close.stderr
     for folder, name in (("a", "L'Abergement-Clémenciat"), ("b", "L'Abergement-de-Varey")):
         with Register.open(tmp_path / folder) as register:
@@ -121,7 +125,9 @@ def test_a_mistyped_command_gets_a_french_suggestion(bare_cli):
     assert "La commande « exportr » n'existe pas. Vouliez-vous dire « exporter »" in result.stderr
 
 
-@pytest.mark.parametrize("words", [["«", "Cahier", "de", "doléances", "»"], ["Cahier de doléances"], ["Cahier", "de", "doléances"]])
+@pytest.mark.parametrize(
+    "words", [["«", "Cahier", "de", "doléances", "»"], ["Cahier de doléances"], ["Cahier", "de", "doléances"]]
+)
 def test_the_readme_example_works_when_copied_literally(cli, words):
     result = cli("cahier", "ouvrir", *words, "--json")
     assert result.exit_code == 0, result.stderr

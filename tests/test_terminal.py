@@ -15,7 +15,9 @@ from testkit.terminal import Terminal
 
 pytestmark = pytest.mark.slow
 
-TWO_PARAGRAPHS = "Premier paragraphe : la poste ferme.\n\nSecond paragraphe, après une ligne vide.\nEt sa suite."
+TWO_PARAGRAPHS = (
+    "Premier paragraphe : la poste ferme.\n\nSecond paragraphe, après une ligne vide.\nEt sa suite."
+)
 
 
 def entries(folder):
@@ -205,7 +207,17 @@ def test_correcting_the_previous_entry_in_saisir_keeps_every_answer_prefilled(fo
 
 
 def test_a_restarted_session_says_what_the_cahier_holds(folder, cli):
-    cli("ajouter", "--texte", "Rouvrir la poste.", "--date", "14/12/2018", "--page", "6", "--auteur", "Mme Roux")
+    cli(
+        "ajouter",
+        "--texte",
+        "Rouvrir la poste.",
+        "--date",
+        "14/12/2018",
+        "--page",
+        "6",
+        "--auteur",
+        "Mme Roux",
+    )
     screen = Terminal(folder, "saisir")
     shown = screen.expect(r"Date \[14/12/2018\]")
     assert "Ce cahier contient déjà 1 contribution(s)" in shown

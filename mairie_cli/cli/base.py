@@ -251,8 +251,7 @@ def _usage_message(exc: _click.exceptions.UsageError) -> str:
     extra = re.match(r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", message, re.DOTALL)
     if extra:
         hint = (
-            " Un titre de plusieurs mots s'écrit entre guillemets droits, par exemple "
-            '"Cahier de doléances".'
+            ' Un titre de plusieurs mots s\'écrit entre guillemets droits, par exemple "Cahier de doléances".'
             if any(mark in extra[1] for mark in "«»“”")
             else ""
         )

@@ -1,104 +1,66 @@
 """Importing contributions already typed in Excel or LibreOffice.
 
-The header row is found among the first rows, columns are recognised by their French names
-(with or without accents), every row is checked, and the whole file is applied in one
-transaction: either every valid row is imported, or nothing is. Each imported row carries a
-key derived from its content, so importing the same file again adds nothing.
+The header is found among the first rows (see ``sheet_layout``), every row is checked (see
+``sheet_rows``), and the whole file is applied in one transaction: either every valid row is
+imported, or nothing is. Importing the same file again adds nothing:
+
+- a sheet with its own row numbers (« N° ») is matched row by row: a row corrected in the
+  spreadsheet becomes a new version of the same contribution;
+- without them, each row carries a key derived from its content; a new row that differs
+  slightly from an imported one (a typo fixed in the sheet) is held back as a probable
+  correction, not silently added: ``corrections="appliquer"`` makes it a new version,
+  ``"ajouter"`` a new contribution.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 from mairie_cli.clock import now_iso
-from mairie_cli.dates import from_spreadsheet
-from mairie_cli.errors import InvalidValue, MairieError, NoTextColumn, RowsRejected
+from mairie_cli.errors import DeletedContribution, InvalidValue, RowsRejected
 from mairie_cli.files import sha256_file
 from mairie_cli.models import Nature, NewContribution, Source
 from mairie_cli.services.commune.register import Register
-from mairie_cli.services.commune.rows import MAX_PAGE_NUMBER
+from mairie_cli.services.commune.sheet_layout import FIELDS, Layout, find_layout, parse_column_options
+from mairie_cli.services.commune.sheet_rows import check_rows
 from mairie_cli.storage.database import bulk_load, transaction
-from mairie_cli.tabular import Sheet, open_sheets
-from mairie_cli.textnorm import clean_text, words_key
+from mairie_cli.tabular import open_sheets
+from mairie_cli.textnorm import words_key
 
-#: Fields a column can feed, with their French names for messages.
-FIELDS = {
-    "text": "texte",
-    "date": "date",
-    "nature": "nature",
-    "author": "auteur",
-    "page": "page",
-}
-
-_EXACT: dict[str, str] = {
-    **dict.fromkeys(
-        [
-            "texte", "contribution", "contributions", "doleance", "doleances", "contenu",
-            "message", "observation", "observations", "remarque", "remarques", "commentaire",
-            "commentaires", "expression", "description", "avis", "texte de la contribution",
-            "votre contribution", "votre message", "doleances et propositions",
-            "texte integral", "contribution citoyenne", "texte de la doleance",
-        ],
-        "text",
-    ),
-    **dict.fromkeys(
-        ["date", "le", "jour", "date ecrite", "date de la contribution", "date de depot"],
-        "date",
-    ),
-    **dict.fromkeys(
-        ["nature", "type", "categorie", "genre", "type de contribution"], "nature"
-    ),
-    **dict.fromkeys(
-        [
-            "auteur", "auteurs", "nom", "nom prenom", "prenom nom", "nom et prenom",
-            "prenom et nom", "signataire", "signature", "redacteur", "identite", "citoyen",
-            "nom du signataire", "auteur e",
-        ],
-        "author",
-    ),
-    **dict.fromkeys(
-        ["page", "n page", "no page", "num page", "numero de page", "page du cahier", "folio"],
-        "page",
-    ),
-}  # fmt: skip
-
-# When no exact name matches, the first field one of whose words appears in the header wins,
-# in this order: « Nature de la contribution » is a nature, « Date de la doléance » a date.
-_KEYWORDS: list[tuple[str, set[str]]] = [
-    ("nature", {"nature", "type", "categorie"}),
-    ("date", {"date"}),
-    ("page", {"page", "folio"}),
-    ("author", {"auteur", "nom", "prenom", "signataire", "signature", "redacteur"}),
-    ("text", {"texte", "contribution", "doleance", "doleances", "contenu", "message",
-              "observation", "observations", "commentaire", "remarque"}),
-]  # fmt: skip
-
-_HEADER_SEARCH_ROWS = 10
 #: Files from this size on are loaded with ``bulk_load``.
 BULK_MIN_BYTES = 1 << 20
-_MAX_HEADER_WORDS = 6
 _BATCH = 1000
 _MAX_LISTED = 50
-_PAGE = re.compile(r"^(?:p(?:age)?\.?\s*)?(\d{1,9})(?:\.0+)?$", re.IGNORECASE)
+_SIMILAR = 0.85  # a new row this close to an imported one is probably its correction
+_ENDS = 6  # words at each end of a text that find the candidates
+CORRECTIONS = ("signaler", "appliquer", "ajouter")
 
 Progress = Callable[[int], None]
+__all__ = ["FIELDS", "CORRECTIONS", "ImportReport", "import_file", "parse_column_options"]
 
 
 @dataclass
 class RejectedRow:
-    """A row that could not be imported, with the reason in French."""
+    """A row that could not be imported (or was skipped), with the reason in French."""
 
     row: int
     reason: str
+
+
+@dataclass
+class ProbableCorrection:
+    """A new row that looks like the correction of a contribution imported before."""
+
+    row: int
+    short_id: str
+    position: int
+    similarity: float
 
 
 @dataclass
@@ -113,9 +75,12 @@ class ImportReport:
     cahier_id: int
     imported: int = 0
     already_present: int = 0
+    corrected: int = 0  # new versions of contributions imported before
     empty_rows: int = 0
+    skipped: list[RejectedRow] = field(default_factory=list)  # rows holding no data
     rejected: list[RejectedRow] = field(default_factory=list)
     rejected_count: int = 0
+    held: list[ProbableCorrection] = field(default_factory=list)  # probable corrections, not added
     dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,26 +89,13 @@ class ImportReport:
             "file": self.file, "sheet": self.sheet, "header_row": self.header_row,
             "mapping": self.mapping, "ignored_columns": self.ignored_columns,
             "cahier_id": self.cahier_id, "imported": self.imported,
-            "already_present": self.already_present, "empty_rows": self.empty_rows,
+            "already_present": self.already_present, "corrected": self.corrected,
+            "empty_rows": self.empty_rows,
+            "skipped": [{"row": r.row, "reason": r.reason} for r in self.skipped],
             "rejected_count": self.rejected_count,
             "rejected": [{"row": r.row, "reason": r.reason} for r in self.rejected],
-            "dry_run": self.dry_run,
+            "probable_corrections": [vars(h) for h in self.held], "dry_run": self.dry_run,
         }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class _Layout:
-    sheet: Sheet
-    header_row: int
-    columns: dict[str, int]
-    headers: list[str]
-
-    def mapping(self) -> dict[str, str]:
-        return {name: self.headers[index] for name, index in self.columns.items()}
-
-    def ignored(self) -> list[str]:
-        used = set(self.columns.values())
-        return [h for i, h in enumerate(self.headers) if h and i not in used]
 
 
 def import_file(
@@ -154,253 +106,202 @@ def import_file(
     columns: dict[str, str] | None = None,
     partial: bool = False,
     dry_run: bool = False,
+    corrections: str = "signaler",
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a .xlsx or .csv file into a cahier, in one transaction.
 
-    ``columns`` forces a field to a header (``{"text": "Observations"}``). Without ``partial``,
-    one invalid row makes the whole import refused (``RowsRejected``, nothing written); with it,
-    valid rows are imported and the others listed. ``dry_run`` checks everything, writes nothing.
+    ``columns`` forces a field to a header (``{"text": "Observations"}``, ``{"note": …}``).
+    Without ``partial``, one invalid row makes the whole import refused (``RowsRejected``,
+    nothing written); with it, valid rows are imported and the others listed. ``dry_run``
+    checks everything, writes nothing. ``corrections`` says what becomes of probable
+    corrections: held back and listed, applied as new versions, or added.
     """
+    if corrections not in CORRECTIONS:
+        raise InvalidValue(f"« {corrections} » : choisissez parmi {', '.join(CORRECTIONS)}.")
     cahier = register.cahier(cahier_id)
     with open_sheets(path) as sheets:
-        return _import(register, path, cahier.id, _find_layout(sheets, columns or {}),
-                       partial=partial, dry_run=dry_run, progress=progress)  # fmt: skip
-
-
-def _import(
-    register: Register,
-    path: Path,
-    cahier_id: int,
-    layout: _Layout,
-    *,
-    partial: bool,
-    dry_run: bool,
-    progress: Progress | None,
-) -> ImportReport:
-    report = ImportReport(
-        file=path.name, sheet=layout.sheet.name, header_row=layout.header_row,
-        mapping=layout.mapping(), ignored_columns=layout.ignored(), cahier_id=cahier_id,
-        dry_run=dry_run,
-    )  # fmt: skip
-    stamp = now_iso()
-    large = path.stat().st_size >= BULK_MIN_BYTES
-    try:
-        with bulk_load(register.db) if large else contextlib.nullcontext(), transaction(register.db):
-            present = register.store.import_keys(cahier_id)
-            position = first_position = register.store.next_position(cahier_id)
-            batch: list[NewContribution] = []
-            for entry in _entries(layout, cahier_id, report):
-                if entry.import_key in present:
-                    report.already_present += 1
-                    continue
-                batch.append(entry)
-                if len(batch) >= _BATCH:
-                    position += register.write(register.prepare(batch, cahier_id, position, stamp))
-                    batch = []
-                    if progress:
-                        read = position - first_position + report.already_present
-                        progress(read + report.rejected_count + report.empty_rows)
-            register.write(register.prepare(batch, cahier_id, position, stamp))
-            report.imported = position + len(batch) - first_position
-            if report.rejected_count and not partial:
-                error = RowsRejected(
-                    f"{report.rejected_count} ligne(s) de « {path.name} » ne peuvent pas être "
-                    "importées : rien n'a été importé. Corrigez-les dans le tableur, ou relancez "
-                    "avec --partiel pour importer les autres lignes.",
-                    details=[f"ligne {r.row} : {r.reason}" for r in report.rejected],
-                )
-                report.imported = 0
-                error.report = report
-                raise error
-            if dry_run:
-                raise _DryRun
-            register.store.record_import(
-                {
-                    "at": stamp, "file_name": path.name, "file_sha256": sha256_file(path),
-                    "cahier_id": cahier_id, "imported": report.imported,
-                    "skipped": report.already_present + report.rejected_count,
-                    "mapping": report.mapping,
-                }
-            )  # fmt: skip
-    except _DryRun:
-        pass  # everything was checked and counted, then rolled back
-    return report
+        layout = find_layout(sheets, columns or {})
+        return _Import(register, path, cahier.id, layout, corrections, progress).run(partial, dry_run)
 
 
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
-class _RowError(Exception):
-    """Why one row cannot be imported (a French phrase)."""
+class _Import:
+    """One import: rows streamed from the sheet, written in batches, corrections settled last."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self, register: Register, path: Path, cahier_id: int, layout: Layout, corrections: str,
+        progress: Progress | None,
+    ) -> None:  # fmt: skip
+        self.register, self.path, self.cahier_id, self.layout = register, path, cahier_id, layout
+        self.corrections, self.progress = corrections, progress
+        self.report = ImportReport(
+            file=path.name, sheet=layout.sheet.name, header_row=layout.header_row,
+            mapping=layout.mapping(), ignored_columns=layout.ignored(), cahier_id=cahier_id,
+        )  # fmt: skip
+        self.known: _Known | None = None
+        self.seen: set[str] = set()
+        self.held: list[tuple[NewContribution, int, _Imported]] = []
 
-
-def _entries(layout: _Layout, cahier_id: int, report: ImportReport) -> Iterator[NewContribution]:
-    spec = (layout.header_row, layout.columns, cahier_id, date.today())
-    for item in layout.sheet.stream(check_rows, spec):
-        if item is None:
-            report.empty_rows += 1
-        elif len(item) == 2:
-            report.rejected_count += 1
-            if len(report.rejected) < _MAX_LISTED:
-                report.rejected.append(RejectedRow(*item))
-        else:
-            text, nature, written_on, author, page, key = item
-            yield NewContribution(
-                text=text, nature=Nature(nature), written_on=written_on, author=author,
-                page_number=page, source=Source.IMPORT, import_key=key,
-            )  # fmt: skip
-
-
-def check_rows(
-    rows: Iterator[tuple[int, list[Any]]], spec: tuple[int, dict[str, int], int, date]
-) -> Iterator[tuple[Any, ...] | None]:
-    """Check every row after the header.
-
-    Gives, per row, the fields of an entry ``(text, nature, date, author, page, import key)``,
-    ``(row number, reason)`` for a refused row, or ``None`` for an empty one. Runs where the
-    rows are read (in the child process for a large workbook), so that the checks share that
-    core with the XML parsing while this one writes to the database; plain tuples because
-    they cross the pipe ten times faster than dataclasses.
-    """
-    header_row, columns, cahier_id, today = spec
-    # Occurrences of each content already met in this file, so that two identical rows (a
-    # petition signed twice) get distinct keys, stable from one import of the file to the next.
-    # Keyed by a 16-byte digest: memory stays small however long the file.
-    seen: Counter[bytes] = Counter()
-    used = list(columns.values())
-    for number, cells in rows:
-        if number <= header_row:
-            continue
-        # A row whose recognised columns are all blank (a pre-numbered line) is empty.
-        if all(_blank(cells[i]) for i in used if i < len(cells)):
-            yield None
-            continue
+    def run(self, partial: bool, dry_run: bool) -> ImportReport:
+        report, register = self.report, self.register
+        report.dry_run = dry_run
+        large = self.path.stat().st_size >= BULK_MIN_BYTES
         try:
-            yield _entry(columns, cells, today, cahier_id, seen)
-        except (MairieError, _RowError) as exc:
-            yield (number, exc.message)
+            with bulk_load(register.db) if large else contextlib.nullcontext(), transaction(register.db):
+                self._write_rows()
+                if report.rejected_count and not partial:
+                    self._refuse()
+                if dry_run:
+                    raise _DryRun
+                register.store.record_import(
+                    {
+                        "at": now_iso(), "file_name": self.path.name, "file_sha256": sha256_file(self.path),
+                        "cahier_id": self.cahier_id, "imported": report.imported,
+                        "skipped": report.already_present + report.rejected_count, "mapping": report.mapping,
+                    }
+                )  # fmt: skip
+        except _DryRun:
+            pass  # everything was checked and counted, then rolled back
+        return report
 
-
-def _entry(
-    columns: dict[str, int], cells: list[Any], today: date, cahier_id: int, seen: Counter[bytes]
-) -> tuple[Any, ...]:
-    def cell(name: str) -> Any:
-        index = columns.get(name)
-        return cells[index] if index is not None and index < len(cells) else None
-
-    text = clean_text(_as_text(cell("text")))
-    if not text:
-        raise _RowError("le texte est vide")
-    nature_cell = _as_text(cell("nature")).strip()
-    nature = _nature(nature_cell) if nature_cell else Nature.DOLEANCE
-    written_on = from_spreadsheet(cell("date"), today=today)
-    author = clean_text(_as_text(cell("author"))) or None
-    page = _page(cell("page"))
-    content = f"{cahier_id}\x1f{written_on}\x1f{nature.value}\x1f{text}\x1f{author}\x1f{page}"
-    digest = hashlib.blake2b(content.encode(), digest_size=16).digest()
-    seen[digest] += 1
-    return (text, nature.value, written_on, author, page, f"{digest.hex()}-{seen[digest]}")
-
-
-@lru_cache(maxsize=256)
-def _nature(value: str) -> Nature:
-    return Nature.parse(value)
-
-
-def _page(value: Any) -> int | None:
-    text = _as_text(value).strip()
-    if not text:
-        return None
-    match = _PAGE.match(text)
-    if not match:
-        raise _RowError(f"le numéro de page « {text} » n'est pas un nombre entier")
-    number = int(match[1])
-    if not 1 <= number <= MAX_PAGE_NUMBER:
-        raise _RowError(f"le numéro de page {number} doit être compris entre 1 et {MAX_PAGE_NUMBER}")
-    return number
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _find_layout(sheets: list[Sheet], forced: dict[str, str]) -> _Layout:
-    """The header row: among the first rows, the one where most columns are recognised."""
-    seen_headers: list[str] = []
-    for sheet in sheets:
-        best: _Layout | None = None
-        for number, cells in sheet.head(_HEADER_SEARCH_ROWS):
-            headers = [_as_text(c).strip() for c in cells]
-            if not any(headers):
+    def _write_rows(self) -> None:
+        register, report, stamp = self.register, self.report, now_iso()
+        present = register.store.import_keys(self.cahier_id)
+        position = first = register.store.next_position(self.cahier_id)
+        batch: list[NewContribution] = []
+        for entry, row, by_number in self._entries():
+            key = entry.import_key or ""
+            self.seen.add(key)
+            if key in present:
+                self._again(entry, by_number)
                 continue
-            if not seen_headers:
-                seen_headers = [h for h in headers if h]
-            found = _match_columns(headers, forced)
-            if "text" in found and (best is None or len(found) > len(best.columns)):
-                best = _Layout(sheet, number, found, headers)
-        if best is not None:
-            return best
-    shown = ", ".join(f"« {h[:40]} »" for h in seen_headers[:12]) or "aucune"
-    raise NoTextColumn(
-        "Aucune colonne de texte n'a été reconnue (colonnes trouvées : " + shown + "). "
-        "Nommez la colonne du texte « Texte » ou « Contribution », ou indiquez-la avec "
-        '--colonne texte="Nom de la colonne".'
-    )
+            near = None if by_number or not present else self._known().near(entry.text)
+            if near is not None:
+                self.held.append((entry, row, near))
+                continue
+            batch.append(entry)
+            if len(batch) >= _BATCH:
+                position += register.write(register.prepare(batch, self.cahier_id, position, stamp))
+                batch = []
+                if self.progress:
+                    self.progress(position - first + report.already_present + report.rejected_count)
+        batch += self._settle_held()
+        register.write(register.prepare(batch, self.cahier_id, position, stamp))
+        report.imported = position + len(batch) - first
+
+    def _entries(self) -> Iterator[tuple[NewContribution, int, bool]]:
+        report = self.report
+        spec = (*self.layout.spec(), self.cahier_id, date.today())
+        for item in self.layout.sheet.stream(check_rows, spec):
+            kind = item[0]
+            if kind == "empty":
+                report.empty_rows += 1
+            elif kind == "skip":
+                report.skipped.append(RejectedRow(item[1], item[2]))
+            elif kind == "bad":
+                report.rejected_count += 1
+                if len(report.rejected) < _MAX_LISTED:
+                    report.rejected.append(RejectedRow(item[1], item[2]))
+            else:
+                number, text, nature, written_on, author, page, note, key, by_number = item[1:]
+                entry = NewContribution(
+                    text=text, nature=Nature(nature), written_on=written_on, author=author,
+                    page_number=page, source=Source.IMPORT, import_key=key, note=note,
+                )  # fmt: skip
+                yield entry, number, by_number
+
+    def _again(self, entry: NewContribution, by_number: bool) -> None:
+        """A row imported before: unchanged, or (with the sheet's row numbers) corrected."""
+        if by_number:
+            imported = self._known().by_key[entry.import_key or ""]
+            if self._correct(imported.uuid, entry):
+                self.report.corrected += 1
+                return
+        self.report.already_present += 1
+
+    def _settle_held(self) -> list[NewContribution]:
+        """Held rows whose look-alike is gone from the sheet are its corrections; the others are new."""
+        added: list[NewContribution] = []
+        for entry, row, near in self.held:
+            if near.key in self.seen or self.corrections == "ajouter":
+                added.append(entry)
+            elif self.corrections == "appliquer":
+                self.report.corrected += bool(self._correct(near.uuid, entry))
+            else:
+                held = ProbableCorrection(row, near.uuid[:8], near.position, near.similarity)
+                self.report.held.append(held)
+        return added
+
+    def _correct(self, uuid: str, entry: NewContribution) -> bool:
+        try:
+            return self.register.correct(
+                uuid, text=entry.text, nature=entry.nature, written_on=entry.written_on,
+                author=entry.author, page_number=entry.page_number, note=entry.note, joined=True,
+            ) is not None  # fmt: skip
+        except DeletedContribution:
+            return False  # deleted in the register: a re-import does not bring it back
+
+    def _known(self) -> _Known:
+        if self.known is None:
+            self.known = _Known(self.register.store.imported_rows(self.cahier_id))
+        return self.known
+
+    def _refuse(self) -> None:
+        report = self.report
+        error = RowsRejected(
+            f"{report.rejected_count} ligne(s) de « {self.path.name} » ne peuvent pas être "
+            "importées : rien n'a été importé. Corrigez-les dans le tableur, ou relancez "
+            "avec --partiel pour importer les autres lignes.",
+            details=[f"ligne {r.row} : {r.reason}" for r in report.rejected],
+        )
+        report.imported = report.corrected = 0
+        error.report = report
+        raise error
 
 
-def _match_columns(headers: list[str], forced: dict[str, str]) -> dict[str, int]:
-    keys = [words_key(h) for h in headers]
-    found: dict[str, int] = {}
-    for name, wanted in forced.items():
-        target = words_key(wanted)
-        if target in keys:
-            found[name] = keys.index(target)
-    taken = set(found.values())
-    for index, key in enumerate(keys):
-        if index in taken or not key:
-            continue
-        field_name = _EXACT.get(key) or _keyword_field(key)
-        if field_name and field_name not in found:
-            found[field_name] = index
-            taken.add(index)
-    return found
+@dataclass
+class _Imported:
+    """A contribution imported before, as a look-alike of a new row."""
+
+    uuid: str
+    key: str
+    position: int
+    similarity: float = 0.0
 
 
-def _keyword_field(key: str) -> str | None:
-    words = key.split()
-    if len(words) > _MAX_HEADER_WORDS:
-        return None  # a sentence is data or a title, not a column name
-    for name, keywords in _KEYWORDS:
-        if keywords.intersection(words):
-            return name
-    return None
+class _Known:
+    """The contributions imported before into the cahier: by key, and by the words at the ends
+    of their texts (to find the one a slightly different new row corrects)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.by_key: dict[str, _Imported] = {}
+        self.texts: dict[str, str] = {}
+        self.by_end: dict[str, list[str]] = {}
+        for row in rows:
+            if row["deleted_at"] is not None:
+                continue
+            self.by_key[row["import_key"]] = _Imported(row["uuid"], row["import_key"], row["position"])
+            folded = words_key(row["text"])
+            self.texts[row["import_key"]] = folded
+            for end in _ends(folded):
+                self.by_end.setdefault(end, []).append(row["import_key"])
+
+    def near(self, text: str) -> _Imported | None:
+        """The imported contribution this text is probably a correction of, if any."""
+        folded = words_key(text)
+        best: _Imported | None = None
+        for key in {k for end in _ends(folded) for k in self.by_end.get(end, [])}:
+            score = SequenceMatcher(None, folded, self.texts[key], autojunk=False).ratio()
+            if score >= _SIMILAR and (best is None or score > best.similarity):
+                imported = self.by_key[key]
+                best = _Imported(imported.uuid, key, imported.position, round(score, 3))
+        return best
 
 
-def parse_column_options(options: list[str]) -> dict[str, str]:
-    """Read ``--colonne texte=Observations`` options into ``{"text": "Observations"}``."""
-    by_french = {fr: name for name, fr in FIELDS.items()}
-    forced: dict[str, str] = {}
-    for option in options:
-        field_name, sep, header = option.partition("=")
-        name = by_french.get(words_key(field_name))
-        if not sep or name is None or not header.strip():
-            raise InvalidValue(
-                f"« {option} » n'est pas compris : écrivez par exemple "
-                f'--colonne texte="Observations" (champs : {", ".join(FIELDS.values())}).'
-            )
-        forced[name] = header.strip()
-    return forced
+def _ends(folded: str) -> list[str]:
+    words = folded.split()
+    return [" ".join(words[:_ENDS]), " ".join(words[-_ENDS:])] if words else []

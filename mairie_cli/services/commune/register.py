@@ -9,6 +9,7 @@ Usable from Python without the command line::
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -268,10 +269,11 @@ class Register:
         status: str = _KEEP,
         region: dict[str, Any] | None = _KEEP,
         note: str | None = _KEEP,
+        joined: bool = False,
     ) -> Contribution | None:
         """Save a new version with the given fields changed; ``None`` when nothing changed.
 
-        The previous version stays in the journal.
+        The previous version stays in the journal. With ``joined``, in the caller's transaction.
         """
         current = self.get(ident)
         if current.deleted:
@@ -305,7 +307,7 @@ class Register:
             return None
         changes["version"] = current.version + 1
         changes["updated_at"] = now_iso()
-        with transaction(self.db):
+        with contextlib.nullcontext() if joined else transaction(self.db):
             self.store.update_contribution(current.uuid, changes)
             self.record_event(
                 "update", "contribution", current.uuid, version=changes["version"],

@@ -244,6 +244,16 @@ class RegisterStore:
         )
         return {r[0] for r in rows}
 
+    def imported_rows(self, cahier_id: int) -> list[dict[str, Any]]:
+        """The rows imported into a cahier: key, UUID, position, text, deletion."""
+        rows = self.db.execute(
+            "SELECT import_key, uuid, position, text, deleted_at FROM contributions "
+            "WHERE cahier_id = ? AND import_key IS NOT NULL",
+            [cahier_id],
+        )
+        keys = ("import_key", "uuid", "position", "text", "deleted_at")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
     def journal_for(self, entity: str, entity_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT at, actor, action, version, before, after FROM journal "
