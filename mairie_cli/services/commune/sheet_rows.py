@@ -26,6 +26,7 @@ from mairie_cli.textnorm import clean_text, words_key
 _PAGE = re.compile(r"^(?:p(?:age)?\.?\s*)?(\d{1,9})(?:\.0+)?$", re.IGNORECASE)
 _TOTAL = re.compile(r"^(?:sous )?(?:total|totaux)\b|^nombre total\b")
 _SEPARATOR = re.compile(r"^[\W_]+$")
+_SHORT = 40  # characters: longer texts are contributions, never a sub-header or a total
 IDENT_PREFIX = "n:"  # import keys from the sheet's own row numbers (« N° »)
 
 Spec = tuple[int, dict[str, int], tuple[int, ...], frozenset[str], int, date]
@@ -61,10 +62,13 @@ def check_rows(rows: Iterator[tuple[int, list[Any]]], spec: Spec) -> Iterator[tu
             yield ("empty",)
             continue
         text = clean_text(cell_text(_cell(cells, columns.get("text"))))
-        reason = _not_data(cells, columns, labels, not text or words_key(text) in labels)
-        if reason:
-            yield ("skip", number, reason)
-            continue
+        # Totals, separators and repeated headers have short texts (or none): a contribution's
+        # text is not folded for nothing, row after row.
+        if len(text) <= _SHORT:
+            reason = _not_data(cells, columns, labels, not text or words_key(text) in labels)
+            if reason:
+                yield ("skip", number, reason)
+                continue
         try:
             fields = _entry(columns, parts, cells, text, today, cahier_id, seen, idents, number)
             yield ("row", number, *fields)
