@@ -283,3 +283,21 @@ def test_relire_takes_single_keys_confirms_and_counts(folder, tmp_path):
     rows = entries(folder)
     assert [r.status.value for r in rows] == ["relue", "relue"]
     assert "un médecin au village" in rows[1].text
+
+
+def test_a_failing_image_viewer_gets_a_french_sentence(tmp_path, monkeypatch, capsys):
+    from mairie_cli.cli import relire
+
+    image = tmp_path / "page.png"
+    image.write_bytes(b"")
+    monkeypatch.setenv("PATH", str(tmp_path / "rien"))  # no viewer at all
+    relire._show(image)
+    assert "La visionneuse d'images n'a pas pu s'ouvrir" in capsys.readouterr().err
+    broken = tmp_path / "bin"
+    broken.mkdir()
+    opener = broken / "xdg-open"
+    opener.write_text("#!/bin/sh\nexit 3\n")
+    opener.chmod(0o755)
+    monkeypatch.setenv("PATH", str(broken))  # a viewer that fails (no display)
+    relire._show(image)
+    assert "ouvrez vous-même le fichier" in capsys.readouterr().err
