@@ -301,3 +301,28 @@ def test_a_failing_image_viewer_gets_a_french_sentence(tmp_path, monkeypatch, ca
     monkeypatch.setenv("PATH", str(broken))  # a viewer that fails (no display)
     relire._show(image)
     assert "ouvrez vous-même le fichier" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="tesseract absent")
+def test_a_handwritten_page_is_typed_from_relire_with_single_keys(folder, tmp_path):
+    from mairie_cli.services.commune.ocr import run_ocr
+    from testkit.synthetic import handwritten_page
+
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    handwritten_page(["Le 12/12/2018", "Garder l'école du village."], dpi=150).save(scans / "main.png")
+    with Register.open(folder) as register:
+        run_ocr(register, [scans], jobs=1)
+    screen = Terminal(folder, "relire", "--sans-image")
+    shown = screen.expect("taper cette page")
+    assert "main.png, page 1" in shown
+    screen.press("Entrée")
+    _entry(screen, date="12/12/2018", nature="d", text="Garder l'école du village.", page=None)
+    screen.expect("Date")
+    screen.press("q", "Entrée")
+    screen.expect(r"entièrement tapée \? \[o/N\]")
+    screen.press("o")  # one key
+    out = screen.finish()
+    assert "Page manuscrite marquée comme tapée." in out and "Relecture terminée : tout est relu." in out
+    [row] = entries(folder)
+    assert (row.text, row.page_id is not None) == ("Garder l'école du village.", True)

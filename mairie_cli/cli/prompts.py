@@ -94,7 +94,9 @@ def read_key(prompt: str, keys: str) -> str:
 
 
 def confirm(question: str) -> bool:
-    """Ask a yes/no question on stderr; Entrée means no."""
+    """Ask a yes/no question (one key at a terminal, else a line on stderr); Entrée means no."""
+    if interactive():
+        return read_key(f"{question} [o/N] ", "ony") in ("o", "y")
     while True:
         typer.echo(f"{question} [o/N] ", nl=False, err=True)
         line = sys.stdin.readline()
