@@ -299,7 +299,7 @@ def test_batch_stores_originals_and_resumes(register, tmp_path):
     data = report.to_dict()
     assert (data["typed"], data["handwritten"], data["blank"]) == (2, 1, 1)
     assert data["unreadable"][0]["file"] == "casse.jpg" and not report.complete
-    assert data["drafts"] == 3
+    assert data["drafts"] == 4  # the handwritten page too is read, by the handwriting engine
     for original in scans.glob("p*.png"):
         digest = hashlib.sha256(original.read_bytes()).hexdigest()
         stored = register.workspace.root / "pages" / digest[:2] / f"{digest}.png"
@@ -403,7 +403,8 @@ def test_relire_accept_edit_merge_split_delete_and_transcribe(cli, register, tmp
     scans = make_scans(tmp_path / "scans")
     run_ocr(register, [scans], jobs=1)
     drafts = [c for c in register.contributions() if c.status == "brouillon"]
-    assert len(drafts) == 3  # p1: two entries; p2: one
+    assert len(drafts) == 4  # p1: two entries; p2: one; p3 (handwritten): the automatic reading
+    assert [bool((d.region or {}).get("manuscrit")) for d in drafts] == [False, False, False, True]
     keys = "\n".join(
         [
             "c", "2",  # p1, draft 1 (two paragraphs once split): cut before its second
@@ -411,7 +412,7 @@ def test_relire_accept_edit_merge_split_delete_and_transcribe(cli, register, tmp
             "f",  # merge the second half back into it
             "m", "Texte corrigé de la seconde contribution.", ".",  # p1, draft 2: edit
             "s",  # p2: delete its only draft
-            "",  # p3 (handwritten): start typing it
+            "t",  # p3 (handwritten, read automatically): discard the reading, type it
             "19/12/2018", "d", "Garder l'école du village.", ".", "", "",
             "q", "o",  # end of typing; the page is fully typed
         ]

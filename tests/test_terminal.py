@@ -304,25 +304,35 @@ def test_a_failing_image_viewer_gets_a_french_sentence(tmp_path, monkeypatch, ca
 
 
 @pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="tesseract absent")
-def test_a_handwritten_page_is_typed_from_relire_with_single_keys(folder, tmp_path):
+def test_a_handwritten_page_read_automatically_is_corrected_or_typed(folder, tmp_path):
     from mairie_cli.services.commune.ocr import run_ocr
     from testkit.synthetic import handwritten_page
 
     scans = tmp_path / "scans"
     scans.mkdir()
     handwritten_page(["Le 12/12/2018", "Garder l'école du village."], dpi=150).save(scans / "main.png")
+    lines = ["Le 13/12/2018", "Rouvrir la poste et garder l'école du village."]
+    handwritten_page(lines, dpi=150).save(scans / "main2.png")
     with Register.open(folder) as register:
         run_ocr(register, [scans], jobs=1)
     screen = Terminal(folder, "relire", "--sans-image")
-    shown = screen.expect("taper cette page")
-    assert "main.png, page 1" in shown
-    screen.press("Entrée")
-    _entry(screen, date="12/12/2018", nature="d", text="Garder l'école du village.", page=None)
+    shown = screen.expect("Choix")
+    assert "main.png, page 1" in shown and "lecture automatique d'une page manuscrite" in shown
+    screen.press("Entrée")  # the first page's reading accepted as it is
+    screen.expect(r"Tout le texte de la page est-il dans les contributions relues \? \[o/N\]")
+    screen.press("o")  # one key
+    shown = screen.expect("Choix")
+    assert "main2.png, page 1" in shown
+    screen.press("t")  # the second page's reading discarded: typed instead
+    _entry(screen, date="13/12/2018", nature="d", text="Un médecin au bourg.", page=None)
     screen.expect("Date")
     screen.press("q", "Entrée")
     screen.expect(r"entièrement tapée \? \[o/N\]")
-    screen.press("o")  # one key
+    screen.press("o")
     out = screen.finish()
-    assert "Page manuscrite marquée comme tapée." in out and "Relecture terminée : tout est relu." in out
-    [row] = entries(folder)
-    assert (row.text, row.page_id is not None) == ("Garder l'école du village.", True)
+    assert "Relecture terminée : tout est relu." in out
+    rows = entries(folder)
+    assert [(r.source.value, r.status.value) for r in rows] == [("ocr", "relue"), ("saisie", "relue")]
+    assert rows[0].region["manuscrit"] is True and rows[1].text == "Un médecin au bourg."
+    with Register.open(folder) as register:
+        assert register.pages.counts() == {"relue": 2}

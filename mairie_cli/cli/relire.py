@@ -25,6 +25,7 @@ _ACTIONS = (
 
 
 commands = Commands()
+HANDWRITTEN_READING = "lecture automatique d'une page manuscrite"
 
 
 @commands.command("relire")
@@ -62,7 +63,9 @@ def relire(
         try:
             for number, page in enumerate(todo, start=1):
                 where = f"Page {number}/{len(todo)} — {page.file_name}, page {page.index}"
-                if page.handwritten or page.blank:
+                if page.handwritten and proofread.drafts(reg, page.id):
+                    _proofread_handwriting(reg, page, where, open_image=not sans_image)
+                elif page.handwritten or page.blank:
                     _transcribe(reg, page, where, open_image=not sans_image)
                 else:
                     _proofread_page(reg, page, where)
@@ -77,7 +80,42 @@ class _Stop(Exception):
     pass
 
 
-def _proofread_page(reg: "Register", page: "PageToProofread", where: str) -> None:
+class _TypeInstead(Exception):
+    """The secretary discards the automatic reading of a handwritten page to type it."""
+
+
+def _proofread_handwriting(reg: "Register", page: "PageToProofread", where: str, *, open_image: bool) -> None:
+    """A handwritten page read automatically: its drafts corrected against the image, then the
+    page closed once everything on it is there (or typed, when the reading is not worth it)."""
+    from mairie_cli.cli.prompts import confirm
+    from mairie_cli.services.commune import proofread
+
+    advice = output.escape("corrigez chaque brouillon d'après l'image ([t] pour taper la page vous-même).")
+    output.console().print(
+        f"\n[bold]{output.escape(where)}[/bold] — [magenta]{HANDWRITTEN_READING}[/magenta] : {advice}"
+    )
+    if open_image:
+        _show(page.image)
+    output.info(f"Image de la page ({page.file_name}, page {page.index}) : {page.image}")
+    try:
+        _proofread_page(reg, page, where, extra="t")
+    except _TypeInstead:
+        removed = proofread.discard_drafts(reg, page.id)
+        output.success(f"{removed} brouillon(s) de la lecture automatique écarté(s) : tapez la page.")
+        _transcribe(reg, page, where, open_image=False, asked=False)
+        return
+    if proofread.drafts(reg, page.id):
+        return  # drafts passed over: the page comes back next time
+    if not confirm("Tout le texte de la page est-il dans les contributions relues ?"):
+        output.info("Tapez ce qui manque (q pour finir).")
+        from mairie_cli.cli.typing_session import TypingSession
+
+        TypingSession(reg, page.cahier_id, page_id=page.id).run()
+    proofread.finish_page(reg, page.id)
+    output.success("Page manuscrite relue.")
+
+
+def _proofread_page(reg: "Register", page: "PageToProofread", where: str, extra: str = "") -> None:
     from mairie_cli.errors import MairieError
     from mairie_cli.services.commune import proofread
 
@@ -94,10 +132,13 @@ def _proofread_page(reg: "Register", page: "PageToProofread", where: str) -> Non
         )
         out.print(_highlighted(draft.text, proofread.marked_words(reg, draft)))
         out.print(f"[cyan]{output.escape(_fields(draft))}[/cyan]")
-        out.print(f"[dim]{output.escape(_ACTIONS)}[/dim]")
-        choice = _ask_key("Choix : ", "medangfjcspq")
+        actions = _ACTIONS + (" · [t] taper la page moi-même" if extra else "")
+        out.print(f"[dim]{output.escape(actions)}[/dim]")
+        choice = _ask_key("Choix : ", "medangfjcspq" + extra)
         if choice == "q":
             raise _Stop
+        if choice == "t":
+            raise _TypeInstead
         if choice == "p":
             output.info("Brouillon passé : il reste à relire.")
             index += 1  # only « passer » moves on: any other action changes the list
@@ -115,9 +156,10 @@ def _fields(draft: "Contribution") -> str:
 
     cue = (draft.region or {}).get("cue")
     nature = draft.nature.label + (f" (« {cue} »)" if cue else "")
+    by_hand = f" · {HANDWRITTEN_READING}" if (draft.region or {}).get("manuscrit") else ""
     return (
         f"Date : {format_fr(draft.written_on) or '—'} · Auteur : {draft.author or '—'} · "
-        f"Page : {draft.page_number or '—'} · Nature : {nature}"
+        f"Page : {draft.page_number or '—'} · Nature : {nature}{by_hand}"
     )
 
 
@@ -273,26 +315,32 @@ _BY_KEY: dict[str, Action] = {
 }  # fmt: skip
 
 
-def _transcribe(reg: "Register", page: "PageToProofread", where: str, *, open_image: bool) -> None:
+def _transcribe(
+    reg: "Register", page: "PageToProofread", where: str, *, open_image: bool, asked: bool = True
+) -> None:
     from mairie_cli.cli.prompts import confirm
     from mairie_cli.cli.typing_session import TypingSession
     from mairie_cli.services.commune import proofread
 
-    what = "page trouvée blanche : la taper si elle ne l'est pas" if page.blank else "page manuscrite à taper"
-    output.console().print(f"\n[bold]{output.escape(where)}[/bold] — {what}")
-    if open_image:
-        _show(page.image)
-    output.info(f"Image de la page ({page.file_name}, page {page.index}) : {page.image}")
-    if page.blank:
-        answer = _ask_key("[Entrée] elle est bien blanche · [t] la taper · [q] quitter : ", "tq")
-    else:
-        answer = _ask_key("[Entrée] taper cette page · [p] passer · [q] quitter : ", "pq")
-    if page.blank:
-        answer = "" if answer == "t" else "q" if answer == "q" else "p"
-    if answer == "q":
-        raise _Stop
-    if answer == "p":
-        return
+    if asked:
+        what = (
+            "page trouvée blanche : la taper si elle ne l'est pas"
+            if page.blank
+            else "page manuscrite à taper"
+        )
+        output.console().print(f"\n[bold]{output.escape(where)}[/bold] — {what}")
+        if open_image:
+            _show(page.image)
+        output.info(f"Image de la page ({page.file_name}, page {page.index}) : {page.image}")
+        if page.blank:
+            answer = _ask_key("[Entrée] elle est bien blanche · [t] la taper · [q] quitter : ", "tq")
+            answer = "" if answer == "t" else "q" if answer == "q" else "p"
+        else:
+            answer = _ask_key("[Entrée] taper cette page · [p] passer · [q] quitter : ", "pq")
+        if answer == "q":
+            raise _Stop
+        if answer == "p":
+            return
     TypingSession(reg, page.cahier_id, page_id=page.id).run()
     if confirm("Cette page est-elle entièrement tapée ?"):
         proofread.finish_page(reg, page.id)

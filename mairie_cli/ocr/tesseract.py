@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mairie_cli.errors import OcrUnavailable
+from mairie_cli.ocr.engines import Word
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -20,22 +20,6 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 #: typed pages of the real corpus, 12.3 % CER against 14.6 % for the default mode 3.
 DEFAULT_PSM = 4
 TESSERACT_ENV = "MAIRIE_TESSERACT"
-
-
-@dataclass(frozen=True)
-class Word:
-    """One recognised word: text, confidence (0–100) and box, with its line's identity."""
-
-    text: str
-    conf: float
-    left: int
-    top: int
-    width: int
-    height: int
-    line: tuple[int, int, int]  # (block, paragraph, line) as tesseract numbers them
-
-    def to_list(self) -> list[Any]:
-        return [self.text, round(self.conf, 1), self.left, self.top, self.width, self.height, list(self.line)]
 
 
 def _pytesseract() -> Any:

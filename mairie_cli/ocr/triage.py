@@ -22,6 +22,12 @@ FEW_INK = 0.001
 MIN_MEAN_CONFIDENCE = 50.0
 MIN_FRENCH_SHARE = 0.2
 MAX_UNREADABLE_SHARE = 0.45  # words below 40 of confidence (a typed table reaches 0.39)
+#: A page tesseract calls typed with less confidence than this (or few French words) is read by
+#: the handwriting engine too, and the better reading kept (handwriting-like print, a neat hand).
+UNSURE_CONFIDENCE = 80.0
+UNSURE_FRENCH_SHARE = 0.25
+#: How much more confident the handwriting engine must be to replace tesseract's reading.
+BETTER_BY = 10.0
 
 # The most frequent French words (articles, pronouns, prepositions, auxiliaries...): a third
 # to a half of the words of any French text, and rare in OCR guesses on handwriting.
@@ -80,3 +86,16 @@ def classify(words: Sequence[tuple[str, float]]) -> Triage:
     return Triage(
         HANDWRITTEN if handwritten else TYPED, round(mean, 1), round(french, 3), round(unreadable, 3)
     )
+
+
+def unsure(verdict: Triage) -> bool:
+    """A typed verdict that the handwriting engine should check."""
+    low_french = verdict.french_share is not None and verdict.french_share < UNSURE_FRENCH_SHARE
+    return (verdict.mean_confidence or 0) < UNSURE_CONFIDENCE or low_french
+
+
+def better_reading(handwriting: Triage, tesseract: Triage) -> bool:
+    """Whether the handwriting engine's reading beats tesseract's, by both engines' own signals:
+    clearly more confident, and at least as French."""
+    gain = (handwriting.mean_confidence or 0) - (tesseract.mean_confidence or 0)
+    return gain >= BETTER_BY and (handwriting.french_share or 0) >= (tesseract.french_share or 0)

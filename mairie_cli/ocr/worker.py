@@ -77,7 +77,7 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
         turn, confidence = _orientation(grey, timeout)
         if turn in (90, 270) and confidence >= ORIENTATION_MIN_CONFIDENCE:
             grey, rotation = grey.rotate(-turn, expand=True), turn
-    words, verdict, skew = _read_upright(grey, language, timeout)
+    words, verdict, skew, upright = _read_upright(grey, language, timeout)
     if not words and ink < triage.FEW_INK:  # a stain or show-through: nothing to read, nothing to type
         return {**base, "status": triage.BLANK.value, "lines": [], "words": []}
     if _maybe_upside_down(verdict) and not rotation:
@@ -86,19 +86,41 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
         # turned text only blurs it), and keep the turned reading only if it is better.
         turn, confidence = _orientation(grey, timeout)
         if turn and confidence >= ORIENTATION_MIN_CONFIDENCE:
-            again, second, second_skew = _read_upright(grey.rotate(-turn, expand=True), language, timeout)
+            again, second, second_skew, turned = _read_upright(
+                grey.rotate(-turn, expand=True), language, timeout
+            )
             if (second.mean_confidence or 0) > (verdict.mean_confidence or 0):
-                words, verdict, skew, rotation = again, second, second_skew, turn
+                words, verdict, skew, rotation, upright = again, second, second_skew, turn, turned
+    params = {"psm": tesseract.DEFAULT_PSM, "upscale": round(factor, 3), "skew": skew, "rotation": rotation}
+    handwriting = _handwriting(upright, verdict, task, timeout)
+    if handwriting is not None:
+        return {**base, **_hand_result(params, verdict, *handwriting)}
     return {
         **base,
         "status": str(verdict.outcome),
         "engine": f"tesseract {task.get('engine_version', '')}".strip(),
         "model": language,
+        "params": params,
+        "mean_confidence": verdict.mean_confidence,
+        "french_share": verdict.french_share,
+        "words": [w.to_list() for w in words],
+        "lines": _lines(words),
+    }
+
+
+def _hand_result(
+    params: dict[str, Any], tesseract_verdict: Any, words: list[Any], verdict: Any
+) -> dict[str, Any]:
+    """A page read by the handwriting engine (tesseract's own figures kept beside)."""
+    from mairie_cli.ocr import handwriting, triage
+
+    return {
+        "status": triage.HANDWRITTEN.value,
+        "engine": f"{handwriting.NAME} {handwriting.version()}",
+        "model": handwriting.MODEL,
         "params": {
-            "psm": tesseract.DEFAULT_PSM,
-            "upscale": round(factor, 3),
-            "skew": skew,
-            "rotation": rotation,
+            **params,
+            "tesseract": [tesseract_verdict.mean_confidence, tesseract_verdict.french_share],
         },
         "mean_confidence": verdict.mean_confidence,
         "french_share": verdict.french_share,
@@ -130,8 +152,9 @@ def _reads_something(grey: Any, language: str) -> bool:
     return letters >= 3
 
 
-def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], Any, float]:
-    """Deskew, despeckle if needed, read: the words, their triage and the skew corrected."""
+def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], Any, float, Any]:
+    """Deskew, despeckle if needed, read: the words, their triage, the skew corrected and the
+    upright page."""
     from mairie_cli.ocr import imageops, tesseract, triage
 
     skew = imageops.skew_angle(grey)
@@ -144,7 +167,29 @@ def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], 
         imageops.despeckle(grey.crop((left, top, right, bottom))), language, timeout=timeout
     )
     words = [replace(w, left=w.left + left, top=w.top + top) for w in found] if left or top else found
-    return words, triage.classify([(w.text, w.conf) for w in words]), skew
+    return words, triage.classify([(w.text, w.conf) for w in words]), skew, grey
+
+
+def _handwriting(
+    upright: Any, verdict: Any, task: dict[str, Any], timeout: float
+) -> tuple[list[Any], Any] | None:
+    """The handwriting engine's reading of a page triaged handwritten, or of a page tesseract
+    read with little confidence when the handwriting engine reads it measurably better; None
+    to keep tesseract's reading (or when the engine is not installed)."""
+    from mairie_cli.ocr import handwriting, triage
+
+    unsure = verdict.outcome == triage.TYPED and triage.unsure(verdict)
+    if not task.get("handwriting", True) or not (verdict.outcome == triage.HANDWRITTEN or unsure):
+        return None
+    if not handwriting.available():
+        return None
+    words = handwriting.HandwritingEngine(int(task.get("threads", 1))).read(upright, timeout)
+    if not words:
+        return None
+    second = triage.classify([(w.text, w.conf) for w in words])
+    if unsure and not triage.better_reading(second, verdict):
+        return None
+    return words, second
 
 
 def _lines(words: list[Any]) -> list[list[Any]]:

@@ -117,7 +117,10 @@ def run_ocr(
     report = OcrReport(engine=f"tesseract {engine}")
     files = scan_files(paths or [register.workspace.scans_dir])
     # The workers start (and import what they need) while this process copies the originals.
-    pool = _start_pool(jobs, files)
+    workers = _workers(jobs, files)
+    pool = _start_pool(workers)
+    # The handwriting engine's own threads share the cores with the other workers.
+    threads = max(1, (os.cpu_count() or 1) // workers)
     try:
         originals: list[str] = []
         for path in files:
@@ -134,7 +137,7 @@ def run_ocr(
             {
                 "page_id": t["id"], "path": str(register.workspace.root / t["stored_path"]),
                 "kind": t["kind"], "index": t["index"], "language": language, "timeout": timeout,
-                "engine_version": engine,
+                "engine_version": engine, "threads": threads,
             }
             for t in tasks
         ]  # fmt: skip
@@ -175,10 +178,14 @@ def _store_original(register: Register, store: PageStore, path: Path, cahier_id:
     return sha
 
 
-def _start_pool(jobs: int | None, files: list[Path]) -> ProcessPoolExecutor | None:
-    """Worker processes, one per core, started at once (None for one job or a single image)."""
+def _workers(jobs: int | None, files: list[Path]) -> int:
+    """Worker processes: one per core (or ``jobs``), one for a single image."""
     single_page = len(files) == 1 and files[0].suffix.lower() not in (".pdf", ".tif", ".tiff")
-    workers = 1 if single_page or not files else max(1, jobs or os.cpu_count() or 1)
+    return 1 if single_page or not files else max(1, jobs or os.cpu_count() or 1)
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor | None:
+    """The worker processes, started at once (None for a single one)."""
     if workers == 1:
         return None
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
@@ -232,7 +239,12 @@ def _save(
     status = result["status"]
     lines = [segment.Line(text, tuple(box) if box else None) for text, box in result.get("lines", [])]
     result["text"] = "\n".join(line.text for line in lines) if lines else None
-    entries = _entries(lines, margins, result["page_id"], name[1]) if status == triage.TYPED else []
+    read_by_hand_engine = status == triage.HANDWRITTEN and bool(result.get("words"))
+    entries = (
+        _entries(lines, margins, result["page_id"], name[1], handwritten=read_by_hand_engine)
+        if status == triage.TYPED or read_by_hand_engine
+        else []
+    )
     now = now_iso()
     with transaction(register.db):
         store.save_result(result["page_id"], result, now)
@@ -241,7 +253,9 @@ def _save(
     return PageOutcome(name[0], name[1], status, len(entries), result.get("error"), result.get("seconds"))
 
 
-def _entries(lines: list[segment.Line], margins: _Margins, page_id: int, index: int) -> list[NewContribution]:
+def _entries(
+    lines: list[segment.Line], margins: _Margins, page_id: int, index: int, *, handwritten: bool = False
+) -> list[NewContribution]:
     skip, written_number = segment.margins(lines, margins.seen)
     margins.note(lines)
     page_number = written_number if written_number and written_number <= MAX_PAGE_NUMBER else index
@@ -253,6 +267,7 @@ def _entries(lines: list[segment.Line], margins: _Margins, page_id: int, index: 
         region = {
             "box": list(draft.box) if draft.box else None, "lines": [draft.first, draft.last],
             "cue": found.cue, "removed": [draft.first + i for i in found.removed],
+            **({"manuscrit": True} if handwritten else {}),
         }  # fmt: skip
         entries.append(
             NewContribution(

@@ -138,6 +138,14 @@ def split(register: Register, draft: Contribution, before_line: int) -> tuple[Co
     return first, register.get(batch.uuids[0])
 
 
+def discard_drafts(register: Register, page_id: int) -> int:
+    """Delete the drafts left on a page (its automatic reading is discarded: it will be typed)."""
+    left = drafts(register, page_id)
+    for draft in left:
+        register.delete(draft.uuid)
+    return len(left)
+
+
 def finish_page(register: Register, page_id: int) -> None:
     """A handwritten page is fully typed."""
     with transaction(register.db):

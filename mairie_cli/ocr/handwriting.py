@@ -1,0 +1,105 @@
+"""Reading handwriting: RapidOCR (Apache-2.0) on onnxruntime, with the PP-OCRv6 detection and
+recognition models that ship inside its wheel. Nothing is fetched: the models are files of the
+installed package, and an image is always handed over in memory (never a path or an address).
+
+Imported only when a handwritten page is read, so that ``mairie --help`` and typed pages never
+load onnxruntime. One recogniser per process, built on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import metadata
+from typing import Any
+
+from mairie_cli.errors import OcrUnavailable
+from mairie_cli.ocr.engines import Word
+
+NAME = "rapidocr"
+MODEL = "PP-OCRv6 det+rec small"
+#: Lines with fewer letters or digits than this are marks or stray strokes, unless they are a
+#: short number (a page number the segmentation uses).
+MIN_CHARACTERS = 3
+_NUMBER = re.compile(r"^\d{1,3}$")
+_engine: Any = None
+
+
+def available() -> bool:
+    """True when the recogniser is installed (it comes with mairie's own dependencies)."""
+    try:
+        metadata.version("rapidocr")
+        metadata.version("onnxruntime")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def version() -> str:
+    return metadata.version("rapidocr") if available() else ""
+
+
+class HandwritingEngine:
+    """The recogniser for handwritten pages (``Engine`` protocol)."""
+
+    name = NAME
+    model = MODEL
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = max(1, threads)
+
+    def read(self, image: Any, timeout: float) -> list[Word]:
+        """The words of a greyscale page, line by line, with boxes and confidences (0–100)."""
+        import numpy as np
+
+        engine = _recogniser(self.threads)
+        array = np.asarray(image.convert("RGB"))
+        output = engine(array, return_word_box=True)
+        return _words(output)
+
+
+def _recogniser(threads: int) -> Any:
+    global _engine
+    if _engine is None:
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as exc:
+            raise OcrUnavailable(
+                "La lecture de l'écriture manuscrite n'est pas installée (paquet rapidocr) : "
+                "relancez l'installation de mairie."
+            ) from exc
+        _engine = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+    return _engine
+
+
+def _words(output: Any) -> list[Word]:
+    words: list[Word] = []
+    texts = list(output.txts or ())
+    word_results = list(getattr(output, "word_results", None) or [()] * len(texts))
+    boxes = output.boxes if output.boxes is not None else []
+    rows = zip(boxes, texts, output.scores or (), word_results, strict=False)
+    for number, (box, text, score, found) in enumerate(rows):
+        line_text = " ".join(str(text).split())
+        if sum(ch.isalnum() for ch in line_text) < MIN_CHARACTERS and not _NUMBER.match(line_text):
+            continue
+        line = (1, 1, number + 1)
+        pieces = [(str(w[0]), float(w[1]), w[2]) for w in found if str(w[0]).strip()] if found else []
+        if not pieces:
+            pieces = [(piece, float(score), box) for piece in line_text.split()]
+        for piece, confidence, points in pieces:
+            xs = [int(p[0]) for p in points]
+            ys = [int(p[1]) for p in points]
+            words.append(
+                Word(
+                    piece.strip(), round(100 * confidence, 1), min(xs), min(ys),
+                    max(1, max(xs) - min(xs)), max(1, max(ys) - min(ys)), line,
+                )
+            )  # fmt: skip
+    return words
