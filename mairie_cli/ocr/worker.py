@@ -178,8 +178,10 @@ def _handwriting(
     to keep tesseract's reading (or when the engine is not installed)."""
     from mairie_cli.ocr import handwriting, triage
 
-    unsure = verdict.outcome == triage.TYPED and triage.unsure(verdict)
-    if not task.get("handwriting", True) or not (verdict.outcome == triage.HANDWRITTEN or unsure):
+    choice = task.get("engine_choice", "auto")  # « tesseract » or « handwriting » force one (evaluation)
+    unsure = verdict.outcome == triage.TYPED and triage.unsure(verdict) and choice == "auto"
+    wanted = verdict.outcome == triage.HANDWRITTEN or unsure or choice == "handwriting"
+    if choice == "tesseract" or not wanted:
         return None
     if not handwriting.available():
         return None

@@ -14,10 +14,18 @@ from typing import Any
 from mairie_cli.privacy.detect import Detector, fold
 
 _STRIP = ".,;:!?()[]«»\"'’"
+_LOOSE = 0.75  # similarity above which a handwritten word is taken for a personal token
 
 
-def words_to_mask(words: Sequence[Sequence[Any]], texts: Sequence[str], detector: Detector) -> list[int]:
-    """Indexes of the OCR words (``[text, conf, left, top, width, height, line]``) to black out."""
+def words_to_mask(
+    words: Sequence[Sequence[Any]], texts: Sequence[str], detector: Detector, *, loose: bool = False
+) -> list[int]:
+    """Indexes of the OCR words (``[text, conf, left, top, width, height, line]``) to black out.
+
+    With ``loose`` (a handwritten page, where the engine misreads letters), a word close to a
+    personal token of the proofread text is blacked out too: masking a look-alike costs a black
+    box, missing a name on the image cannot be undone.
+    """
     pieces: list[str] = []
     starts: list[int] = []
     position = 0
@@ -40,6 +48,31 @@ def words_to_mask(words: Sequence[Sequence[Any]], texts: Sequence[str], detector
     }
     tokens = {t for t in tokens if len(t) >= 2}
     for index, piece in enumerate(pieces):
-        if fold(piece).strip(_STRIP) in tokens:
+        folded = fold(piece).strip(_STRIP)
+        if folded in tokens or (loose and _close_to_any(folded, tokens)):
             masked.add(index)
+    if loose:
+        masked |= _split_names(pieces, tokens)
     return sorted(masked)
+
+
+def _close_to_any(word: str, tokens: set[str]) -> bool:
+    from difflib import SequenceMatcher
+
+    if len(word) < 3:
+        return False
+    return any(
+        abs(len(word) - len(token)) <= 3 and SequenceMatcher(None, word, token).ratio() >= _LOOSE
+        for token in tokens
+        if len(token) >= 3
+    )
+
+
+def _split_names(pieces: list[str], tokens: set[str]) -> set[int]:
+    """Two neighbouring words that together read like a token (« Duvig » « neau »)."""
+    found: set[int] = set()
+    for index in range(len(pieces) - 1):
+        joined = fold(pieces[index] + pieces[index + 1]).strip(_STRIP)
+        if len(joined) >= 5 and (joined in tokens or _close_to_any(joined, tokens)):
+            found.update((index, index + 1))
+    return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mairie_cli.bundle.format import MASKED_SCANS, SCANS
+from mairie_cli.ocr.handwriting import NAME as HANDWRITING_ENGINE
 from mairie_cli.privacy.masking import Choices
 from mairie_cli.services.commune.register import Register
 
@@ -66,7 +67,10 @@ class PageMasker:
             result = (scan[0], scan[2]) if self.with_handwritten else None
             self.left_out += result is None
         else:
-            boxes = [page["words"][i][2:6] for i in words_to_mask(page["words"], texts, self.detector)]
+            # A handwriting engine misreads names (« Duvig neau »): its words are matched loosely.
+            loose = str(page.get("engine") or "").startswith(HANDWRITING_ENGINE)
+            found = words_to_mask(page["words"], texts, self.detector, loose=loose)
+            boxes = [page["words"][i][2:6] for i in found]
             png = masked_png(scan[2], page["kind"], page["index"], page["params"], boxes)
             name = f"{MASKED_SCANS}{page['sha256']}-{page['index'] + 1}.png"
             path = self.folder / name.rsplit("/", 1)[1]

@@ -10,7 +10,7 @@ import sqlite_utils
 
 _PAGE_COLUMNS = (
     "p.id, p.original_sha256, p.page_index, p.cahier_id, p.status, p.error, o.file_name, "
-    "o.stored_path, o.kind, p.mean_confidence, p.words, p.text, p.width, p.height, p.params"
+    "o.stored_path, o.kind, p.mean_confidence, p.words, p.text, p.width, p.height, p.params, p.engine"
 )
 
 
@@ -141,7 +141,7 @@ class PageStore:
 
 def _page(row: tuple[Any, ...]) -> dict[str, Any]:
     keys = ("id", "sha256", "index", "cahier_id", "status", "error", "file_name", "stored_path",
-            "kind", "mean_confidence", "words", "text", "width", "height", "params")  # fmt: skip
+            "kind", "mean_confidence", "words", "text", "width", "height", "params", "engine")  # fmt: skip
     page = dict(zip(keys, row, strict=True))
     page["words"] = json.loads(page["words"]) if page["words"] else []
     page["params"] = json.loads(page["params"]) if page["params"] else {}

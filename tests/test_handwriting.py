@@ -1,0 +1,92 @@
+"""The handwriting engine: offline, behind the engine protocol, chosen per page, and its word boxes
+feeding the black-out of names on the scans that travel."""
+
+import shutil
+import socket
+
+import pytest
+from PIL import Image, ImageDraw
+
+from mairie_cli.ocr import engines, handwriting, triage
+from mairie_cli.ocr.worker import read_page
+from mairie_cli.privacy.detect import Detector
+from mairie_cli.privacy.pages import words_to_mask
+from testkit.synthetic import font, handwritten_page
+
+needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract absent")
+pytestmark = pytest.mark.slow
+
+
+def clean_page(lines: list[str]) -> Image.Image:
+    page = Image.new("L", (1240, 700), 255)
+    draw = ImageDraw.Draw(page)
+    for number, line in enumerate(lines):
+        draw.text((90, 80 + 90 * number), line, fill=0, font=font(44))
+    return page
+
+
+def test_the_engine_reads_offline_with_its_own_models(monkeypatch):
+    """No socket may be opened: the models are files of the installed wheel."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network used")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    engine: engines.Engine = handwriting.HandwritingEngine()
+    words = engine.read(clean_page(["Rouvrir la poste du village", "Signé : Jeanne Martin"]), timeout=60)
+    text = " ".join(w.text for w in words)
+    assert "poste" in text and "Martin" in text
+    assert all(0 <= w.conf <= 100 and w.width > 0 and w.height > 0 for w in words)
+    assert len({w.line for w in words}) == 2  # words keep their line
+    assert engine.name == "rapidocr" and "PP-OCRv6" in engine.model and handwriting.version()
+
+
+def test_help_and_typed_pages_do_not_load_onnxruntime():
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mairie_cli", "--help"], capture_output=True, text=True
+    )
+    assert "onnxruntime" not in shown.stderr and "rapidocr" not in shown.stderr
+
+
+@needs_tesseract
+def test_each_page_is_read_by_the_engine_its_triage_calls_for(tmp_path):
+    hand = tmp_path / "main.png"
+    handwritten_page(["Le 12/12/2018", "Garder l'école du village."], dpi=150).save(hand)
+    typed = tmp_path / "tape.png"
+    clean_page(["Le 12/12/2018", "Nous demandons le maintien du bureau de poste."]).save(typed)
+    results = {}
+    for path in (hand, typed):
+        task = {
+            "page_id": 1,
+            "path": str(path),
+            "kind": "image",
+            "index": 0,
+            "language": "fra",
+            "timeout": 60,
+        }
+        results[path.name] = read_page(task)
+    assert results["main.png"]["status"] == triage.HANDWRITTEN
+    assert results["main.png"]["engine"].startswith("rapidocr") and results["main.png"]["words"]
+    assert "tesseract" in results["main.png"]["params"]  # tesseract's own figures kept beside
+    assert results["tape.png"]["status"] == triage.TYPED
+    assert results["tape.png"]["engine"].startswith("tesseract")
+    forced = read_page({**task, "path": str(typed), "engine_choice": "handwriting"})
+    assert forced["engine"].startswith("rapidocr")
+
+
+def test_a_misread_name_is_still_blacked_out_on_a_handwritten_page():
+    words = [[w, 80, 10 * i, 0, 9, 9, [1, 1, 1]] for i, w in enumerate(
+        ["Je", "soussigne", "Joseph", "Duvig", "neau", "demeurant", "chez", "Mme", "Roger", "Louisse"]
+    )]  # fmt: skip
+    texts = ["Je soussigné Joseph Duvigneau, demeurant chez Mme Louise Roger."]
+    detector = Detector()
+    strict = {words[i][0] for i in words_to_mask(words, texts, detector)}
+    loose = {words[i][0] for i in words_to_mask(words, texts, detector, loose=True)}
+    assert {"Duvig", "neau", "Louisse"} <= loose  # cut in two, or one letter wrong
+    assert not {"Duvig", "neau"} <= strict
+    assert {"Je", "soussigne", "demeurant", "chez"}.isdisjoint(loose)
