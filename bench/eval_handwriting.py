@@ -198,8 +198,8 @@ def generated_pages(tools, count: int = 8) -> None:
                 kept,
                 "oui" if ok else "NON",
             )
-    row("all (char-weighted)", totals.cer("gen", "tesseract"), totals.cer("gen", "hand"), totals.cer("gen", "mairie"),
-        "", f"{right}/{count}")  # fmt: skip
+    cers = [totals.cer("gen", reader) for reader in ("tesseract", "hand", "mairie")]
+    row("all (char-weighted)", *cers, "", f"{right}/{count}")
     print()
 
 
@@ -226,14 +226,12 @@ def speed() -> None:
     for jobs in (2, 1, 2, 1):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "c"
-            subprocess.run([sys.executable, "-m", "mairie_cli", "init", "--commune", "01001", "-d", str(folder)],
-                           capture_output=True, check=True)  # fmt: skip
-            subprocess.run([sys.executable, "-m", "mairie_cli", "-d", str(folder), "cahier", "ouvrir", "C"],
-                           capture_output=True, check=True)  # fmt: skip
+            mairie = [sys.executable, "-m", "mairie_cli", "-d", str(folder)]
+            subprocess.run([*mairie, "init", "--commune", "01001"], capture_output=True, check=True)
+            subprocess.run([*mairie, "cahier", "ouvrir", "C"], capture_output=True, check=True)
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "mairie_cli", "-d", str(folder), "ocr", *map(str, pages),
-                            "--jobs", str(jobs)], capture_output=True)  # fmt: skip
+            subprocess.run([*mairie, "ocr", *map(str, pages), "--jobs", str(jobs)], capture_output=True)
             took = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             threads = max(1, (__import__("os").cpu_count() or 1) // jobs)
