@@ -58,7 +58,6 @@ def test_detects_each_kind(text, expected):
         "La rue Jean Jaurès est mal éclairée, le collège Jean Moulin et l'école Jules Ferry aussi.",
         "Écrire à mairie@marsonnas.fr ou à contact@amr01.org.",
         "Le terrain s'est vendu 1 250 000 euros le 12/03/2019 ; article 49.3 ; 35 heures.",
-        "Sécu fausse : 1 85 05 78 006 084 92 ; IBAN faux FR76 3000 6000 0112 3456 7890 188.",
         "La route de la gare est dangereuse, 1 voie sur 3 est fermée.",
         "Nous fêtons la Saint-Jean et Jeanne d'Arc.",
     ],
@@ -295,3 +294,15 @@ def test_unreadable_handwriting_travels_only_when_asked(register, tmp_path):
     with zipfile.ZipFile(joined.files[0].path) as archive:
         [name] = [n for n in archive.namelist() if "/data/pages/" in n]
         assert archive.read(name) == stored.read_bytes()
+
+
+def test_numbers_are_masked_on_their_shape_and_the_key_only_adds_confidence():
+    """A NIR or an IBAN with a wrong key (a slip, an OCR error) and a phone missing a digit are
+    masked all the same; the rule says why."""
+    text = "Sécu fausse : 1 85 05 78 006 084 92 ; IBAN faux FR76 3000 6000 0112 3456 7890 188 ; tél 06 12 34 56 7."
+    found = Detector().find(text)
+    assert [(s.kind, s.rule) for s in found] == [
+        ("NIR", "NIR, clé invalide : masqué par prudence"),
+        ("IBAN", "IBAN, clé invalide : masqué par prudence"),
+        ("TÉLÉPHONE", "chiffre manquant : masqué par prudence"),
+    ]

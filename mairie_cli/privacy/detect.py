@@ -57,7 +57,7 @@ __all__ = [
 
 # -- patterns ------------------------------------------------------------------------------
 
-_UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ"
+_UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ"
 _LOWER = "a-zàâäçéèêëîïôöùûüÿœæ"
 _CAP_WORD = rf"[{_UPPER}][{_LOWER}{_UPPER}'’\-]+"
 _WORD = rf"[{_UPPER}{_LOWER}][{_LOWER}{_UPPER}'’\-]*"
@@ -100,11 +100,32 @@ _HOME = re.compile(
 _PARTICLE = r"(?:de\s+|d['’]|le\s+|du\s+|van\s+|von\s+)"
 _PERSON = rf"(?:{_CAP_WORD}|[{_UPPER}]\.)(?:[\s\-]+{_PARTICLE}?(?:{_CAP_WORD}|[{_UPPER}]\.)){{0,3}}"
 _TITLE = re.compile(
-    r"(?<![\w])(?:M\.|MM\.|Mr\.?|Mrs\.?|Mme\.?|Mmes|Mlle\.?|Melle|Me|Dr\.?|Pr\.?|Vve|"
+    r"(?<![\w])(?:M\.?|MM\.?|Mr\.?|Mrs\.?|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle|Me|Dr\.?|Pr\.?|Vve|"
     r"(?i:monsieur|madame|mademoiselle|messieurs|docteur|ma[iî]tre|professeur|veuve|famille|"
     r"la\s+famille|[ée]poux|[ée]pouse))\s+(?P<name>" + _PERSON + ")"
 )
-_SIGNED = re.compile(r"(?i:Sign[ée]e?|Signature|Sign\.)\s*:?\s*(?i:par\s+)?(?P<name>" + _PERSON + ")")
+_SIGNED = re.compile(r"(?i:Sign[ée]e?s?|Signatures?|Sign\.)\s*:?\s*(?i:par\s+)?(?P<name>" + _PERSON + ")")
+# Family and neighbours, as registers name people: « la femme Duvigneau Joseph », « les sœurs
+# Cœuret », « mon voisin Bernard », « le fils Perrin », « chez les Dupont ».
+_KIN_WORDS = (
+    "femme mari veuf fils fille filles père pere mère mere frère frere frères freres sœur soeur sœurs "
+    "soeurs cousin cousine cousins cousines oncle tante neveu nièce niece voisin voisine voisins "
+    "voisines gendre belle-fille beau-fils belle-mère beau-père enfants héritiers heritiers"
+).split()
+_KIN = re.compile(
+    r"(?i:(?:la|le|les|l['’]|mon|ma|mes|son|sa|ses|notre|nos|leur|leurs|votre|vos)\s+(?:"
+    + "|".join(re.escape(w) for w in _KIN_WORDS)
+    + r")|chez\s+les) (?P<name>"
+    + _PERSON
+    + ")"
+)
+# A closing formula, then the name on the next line.
+_CLOSING = re.compile(
+    r"(?i:cordialement|salutations|respectueusement|bien\s+[àa]\s+vous|amicalement|sinc[èe]rement)"
+    r"[^\n]{0,60}?\n\s*(?P<name>" + _PERSON + ")"
+)
+# The next person of a list after a name (« Jean Martin, Paul Girard et Marie Roux »).
+_NEXT_PERSON = re.compile(r"\s*(?:,|\bet\b|&)\s*(?P<name>" + _PERSON + ")")
 _SELF = re.compile(
     r"(?i:je\s+m['’]\s*appelle|je\s+me\s+nomme|je\s+soussign[ée]e?|mon\s+nom\s+est|"
     r"(?<![\w])nom\s*(?:et\s+pr[ée]nom\s*)?:|pr[ée]nom\s*(?:et\s+nom\s*)?:)\s*(?P<name>"
@@ -146,13 +167,22 @@ _TITLE_STEMS = (
     "épouse",
 )
 _SIGN_STEMS = ("signé", "signe", "signature", "sign.")
+_KIN_STEMS = (*_KIN_WORDS, "chez les")
+_CLOSING_STEMS = (
+    "cordialement", "salutations", "respectueusement", "bien à vous", "bien a vous", "amicalement",
+    "sincèrement", "sincerement",
+)  # fmt: skip
 _SELF_STEMS = ("appelle", "nomme", "soussign", "nom :", "nom:", "prénom")
 # (stems, pattern, rule, how far before the stem the pattern may start)
 _ANCHORED = (
     (_TITLE_STEMS, _TITLE, "civilité", 0),
     (_SIGN_STEMS, _SIGNED, "signature", 0),
     (_SELF_STEMS, _SELF, "présentation", 16),
+    (_KIN_STEMS, _KIN, "famille ou voisin", 8),
+    (_CLOSING_STEMS, _CLOSING, "formule de politesse", 0),
 )
+#: Rules after which a list of people may follow (co-signers).
+_LISTS = ("signature", "famille ou voisin", "formule de politesse")
 _TITLES = frozenset(
     "M M. MM MM. Mr Mr. Mrs Mme Mme. Mmes Mlle Mlle. Melle Me Dr Dr. Pr Pr. Vve Monsieur Madame "
     "Mademoiselle Messieurs Docteur Maître Professeur Veuve Famille Époux Épouse".split()
@@ -173,7 +203,9 @@ _NOT_NAME_WORDS = frozenset(
         "Assemblée Sénat Mairie Commune Conseil Préfecture Région Département Paris Lyon CAF CPAM "
         "EDF SNCF RSA APL SMIC CSG TVA ISF RIC RN LREM Gilets Jaunes Grand Débat Cahier Doléances "
         "Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre Novembre Décembre "
-        "Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Dieu Internet Facebook Noël Pâques"
+        "Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Dieu Internet Facebook Noël Pâques "
+        "Citoyen Citoyenne Citoyens Citoyennes Habitant Habitante Habitants Anonyme Retraité Retraitée "
+        "Retraités Électeur Électrice Contribuable Contribuables Salutations Cordialement"
     ).split()
 )
 
@@ -199,8 +231,9 @@ class Detector:
         self.keep = frozenset(fold(k).strip() for k in keep if k.strip())
         self.mask_terms = [(fold(t).strip(), kind) for t, kind in mask if t.strip()]
 
-    def find(self, text: str) -> list[Span]:
-        """Every span of personal data in ``text``, in order, without overlaps."""
+    def find(self, text: str, names: Iterable[str] = ()) -> list[Span]:
+        """Every span of personal data in ``text``, in order, without overlaps; ``names`` are
+        the author's names as signed, found again anywhere in the text."""
         if not text:
             return []
         # Each rule runs only where a cheap test (substring searches, a digit count) says it
@@ -218,13 +251,15 @@ class Detector:
         found += _names(text, lowered)
         if self.mask_terms:
             found += self._chosen(text)
+        if names:
+            found += _authors(text, names)
         if self.keep:
             found = [s for s in found if fold(s.text).strip() not in self.keep]
         return _resolve(found)
 
-    def mask(self, text: str) -> tuple[str, Counter[str]]:
+    def mask(self, text: str, names: Iterable[str] = ()) -> tuple[str, Counter[str]]:
         """The text with each span replaced by its placeholder, and the count per kind."""
-        spans = self.find(text)
+        spans = self.find(text, names)
         counts: Counter[str] = Counter(s.kind for s in spans)
         if not spans:
             return text, counts
@@ -248,6 +283,32 @@ class Detector:
                     Span(kind, match.start(), match.end(), text[match.start() : match.end()], "choix")
                 )
         return spans
+
+
+def _authors(text: str, names: Iterable[str]) -> list[Span]:
+    """The words of the author's name (« Jeanne Martin » signed) met again in the text."""
+    words = {
+        fold(word)
+        for name in names
+        for word in re.findall(rf"[{_UPPER}{_LOWER}][{_LOWER}{_UPPER}'’\-]+", name or "")
+        if len(word) >= 3 and word not in _TITLES and fold(word) not in _NOT_NAME_WORDS
+        and fold(word) not in lexicon.TITLE_FUNCTIONS
+    }  # fmt: skip
+    if not words:
+        return []
+    folded = fold(text)
+    if len(folded) != len(text):
+        return []
+    spans = []
+    for word in words:
+        for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
+            if text[match.start()].isupper():  # « Martin » the person, not « martin-pêcheur »
+                spans.append(
+                    Span(
+                        NAME, match.start(), match.end(), text[match.start() : match.end()], "nom de l'auteur"
+                    )
+                )
+    return spans
 
 
 def _resolve(spans: list[Span]) -> list[Span]:
@@ -351,13 +412,27 @@ def _names(text: str, lowered: str) -> list[Span]:
             if match is not None and fold_word(match["first"]).split("-")[0] in first_names:
                 spans.append(Span(NAME, position, match.end(), match.group(0), "prénom"))
     for match, rule in found:
-        start, end = match.start("name"), _name_end(text, match.start("name"), match.end("name"))
-        title = re.match(r"\S+\s+", text[start:end])
-        if title and title.group(0).strip() in _TITLES:  # « Signé : Famille Roux » → « Roux »
-            start += len(title.group(0))
-        if end > start and _is_person(text, start, end, rule):
-            spans.append(Span(NAME, start, end, text[start:end], rule))
+        named = _named(text, match.start("name"), match.end("name"), rule)
+        spans += named
+        end = match.end("name")
+        while named and rule in _LISTS and (following := _NEXT_PERSON.match(text, end)) is not None:
+            more = _named(text, following.start("name"), following.end("name"), rule)
+            if not more:
+                break
+            spans += more
+            end = following.end("name")
     return spans
+
+
+def _named(text: str, start: int, end: int, rule: str) -> list[Span]:
+    """The name found by a rule, cut where it stops, unless it is no person's."""
+    end = _name_end(text, start, end)
+    title = re.match(r"\S+\s+", text[start:end])
+    if title and title.group(0).strip() in _TITLES:  # « Signé : Famille Roux » → « Roux »
+        start += len(title.group(0))
+    if end > start and _is_person(text, start, end, rule):
+        return [Span(NAME, start, end, text[start:end], rule)]
+    return []
 
 
 @lru_cache(maxsize=1 << 16)

@@ -46,25 +46,31 @@ def _start_worker(choices: Choices) -> None:
     _worker_detector = choices.detector()
 
 
-def _mask_batch(items: list[tuple[str, str | None]]) -> list[tuple[str | None, dict[str, int]]]:
-    """Mask ``(uuid, text)`` pairs in a worker; a missing text (a tombstone) stays missing."""
+def _mask_batch(
+    items: list[tuple[str, str | None, tuple[str, ...]]],
+) -> list[tuple[str | None, dict[str, int]]]:
+    """Mask ``(uuid, text, author names)`` in a worker; a missing text (a tombstone) stays missing."""
     results: list[tuple[str | None, dict[str, int]]] = []
-    for uuid, text in items:
+    for uuid, text, names in items:
         if text is None:
             results.append((None, {}))
             continue
         special = uuid in _worker_choices.keep_for or uuid in _worker_choices.mask_for
         detector = _worker_choices.detector(uuid) if special else _worker_detector
-        masked, counts = detector.mask(text)
+        masked, counts = detector.mask(text, names)
         results.append((masked, dict(counts)))
     return results
 
 
 def mask_stream(
-    items: Iterable[T], of: Callable[[T], tuple[str, str | None]], *, choices: Choices, total: int
+    items: Iterable[T],
+    of: Callable[[T], tuple[str, str | None, tuple[str, ...]]],
+    *,
+    choices: Choices,
+    total: int,
 ) -> Iterator[tuple[T, str | None, Counter[str]]]:
     """``(item, masked text, counts)`` for each item, in order; ``of(item)`` gives its
-    ``(uuid, text)`` (text None for a tombstone). With ``total`` at or above
+    ``(uuid, text, author names)`` (text None for a tombstone). With ``total`` at or above
     ``PARALLEL_FROM``, batches of texts are masked by worker processes."""
     results = ordered_map(
         items, of, _mask_batch, total=total, initializer=_start_worker, initargs=(choices,),

@@ -1,5 +1,10 @@
 """Personal data written as numbers or addresses of mail: French phone numbers, email
-addresses (with what OCR makes of « @ »), social-security numbers (NIR) and IBANs."""
+addresses (with what OCR makes of « @ »), social-security numbers (NIR) and IBANs.
+
+Numbers are masked on their shape: a NIR or an IBAN whose check key is wrong (a slip of the
+pen, an OCR error, two digits swapped) is masked all the same, and its rule says so (« clé
+invalide : masqué par prudence »); a phone number missing a digit too. Masking a look-alike
+costs a placeholder the secretary can keep; a leak cannot be undone."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from mairie_cli.privacy.spans import EMAIL, IBAN, NIR, PHONE, Span, fold
 _DIGITISH_RUN = re.compile(r"(?<![\w@])[+\dOoIl](?:[\dOoIl]|[ .\-](?=[\dOoIl])){8,}(?![\w@])")
 _FR_NATIONAL = re.compile(r"(?<![\d\w+])(?<!\d[ .\-])0[1-9](?:[ .\-]?\d){8}(?![ .\-]?\d)")
 # What a phone number starts like: an international prefix, or ten digits from « 0X ».
-_PHONE_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){8}")
+_PHONE_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){7}")
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 
 _AT = r"(?:\s?@\s?|\s?\((?:at|a|@)\)\s?|\s?\[(?:at|a|@)\]\s?|\s?[©®]\s?|\s(?:at|arobase)\s)"
@@ -25,9 +30,16 @@ _EMAIL = re.compile(
 _AT_HINT = re.compile(r"@|\((?:at|a|@)\)|\[(?:at|a|@)\]|[©®]|\sat\s|arobase", re.IGNORECASE)
 
 _NIR = re.compile(
-    r"(?<![\d\w])([12378])[ .]?(\d{2})[ .]?(0[1-9]|1[0-2]|[2-9]\d)[ .]?(\d{2}|2[AB])[ .]?(\d{3})[ .]?"
-    r"(\d{3})[ .]?(\d{2})(?![\d])",
+    r"(?<![\d\w])([12378])[ .\-]?(\d{2})[ .\-]?(0[1-9]|1[0-2]|[2-9]\d)[ .\-]?(\d{2}|2[AB])[ .\-]?"
+    r"(\d{3})[ .\-]?(\d{3})(?:[ .\-]?(\d{2}))?(?![\d])",
     re.IGNORECASE,
+)
+# A French number missing a digit: « 06 12 34 56 7 », « +33 6 12 34 56 7 » (written in groups).
+_FR_SHORT = re.compile(r"(?<![\d\w+])(?:0|\+33\s?(?:\(0\)\s?)?)[1-9](?:[ .\-]\d{1,2}){3,4}(?![ .\-]?\d)")
+KEY_OK, KEY_WRONG, NO_KEY = (
+    "clé vérifiée",
+    "clé invalide : masqué par prudence",
+    "sans clé : masqué par prudence",
 )
 _IBAN = re.compile(
     r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])"
@@ -64,22 +76,32 @@ def phones(text: str) -> list[Span]:
     for number in matcher:
         spans.append(Span(PHONE, number.start, number.end, text[number.start : number.end], "phonenumbers"))
     # Ten digits « 0X XX XX XX XX » are a French number even where the library's plan for
-    # metropolitan France says no (overseas 0590…, numbers not yet allocated).
-    for match in _FR_NATIONAL.finditer(readable):
-        if all(match.end() <= s.start or match.start() >= s.end for s in spans):
-            spans.append(
-                Span(PHONE, match.start(), match.end(), text[match.start() : match.end()], "format français")
-            )
+    # metropolitan France says no (overseas 0590…, numbers not yet allocated); written in
+    # groups with a digit missing, still a number someone could call with one guess.
+    for pattern, rule in (
+        (_FR_NATIONAL, "format français"),
+        (_FR_SHORT, "chiffre manquant : masqué par prudence"),
+    ):
+        for match in pattern.finditer(readable):
+            digits = sum(c.isdigit() for c in match.group(0))
+            if pattern is _FR_SHORT and digits not in (9, 10):
+                continue
+            if all(match.end() <= s.start or match.start() >= s.end for s in spans):
+                spans.append(Span(PHONE, match.start(), match.end(), text[match.start() : match.end()], rule))
     return spans
 
 
 def nirs(text: str) -> list[Span]:
+    """Social-security numbers by their shape (sex, year, month, place, order), key or not."""
     spans = []
     for match in _NIR.finditer(text):
         digits = "".join(match.groups()[:-1]).upper()
         number = int(digits.replace("2A", "19").replace("2B", "18"))
-        if 97 - number % 97 == int(match.group(7)):
-            spans.append(Span(NIR, match.start(), match.end(), match.group(0), "clé NIR"))
+        key = match.group(7)
+        state = NO_KEY if key is None else KEY_OK if 97 - number % 97 == int(key) else KEY_WRONG
+        if key is None and not re.search(r"[ .\-]", match.group(0)):
+            continue  # thirteen digits in a row and no key: a reference number more than a NIR
+        spans.append(Span(NIR, match.start(), match.end(), match.group(0), f"NIR, {state}"))
     return spans
 
 
@@ -92,16 +114,20 @@ def ibans(text: str) -> list[Span]:
             compact = compact[:expected]
         if not 15 <= len(compact) <= 34:
             continue
+        if expected is None and not compact[2:4].isdigit():
+            continue
         rearranged = compact[4:] + compact[:4]
         numeric = "".join(str(int(c, 36)) for c in rearranged)
-        if int(numeric) % 97 == 1:
+        valid = int(numeric) % 97 == 1
+        if valid or expected is not None:  # a known country's shape: masked even if the key fails
             end = match.start(1)
             taken = 0
             while taken < len(compact):  # the span ends with the last character checked
                 if text[end] != " ":
                     taken += 1
                 end += 1
-            spans.append(Span(IBAN, match.start(1), end, text[match.start(1) : end], "clé IBAN"))
+            state = KEY_OK if valid else KEY_WRONG
+            spans.append(Span(IBAN, match.start(1), end, text[match.start(1) : end], f"IBAN, {state}"))
     return spans
 
 

@@ -319,12 +319,13 @@ def _masked(
 _NOTE_MARK = "\n\x1e\n"  # a control character: never in a stored text (clean_text drops them)
 
 
-def _maskable(contribution: Contribution) -> tuple[str, str | None]:
-    """The words to mask: the text, and the town hall's note after it (masked the same way)."""
+def _maskable(contribution: Contribution) -> tuple[str, str | None, tuple[str, ...]]:
+    """The words to mask: the text, and the town hall's note after it (masked the same way);
+    the author's name as signed, to be found again in them."""
     if contribution.deleted:
-        return contribution.uuid, None
+        return contribution.uuid, None, ()
     note = f"{_NOTE_MARK}{contribution.note}" if contribution.note else ""
-    return contribution.uuid, contribution.text + note
+    return contribution.uuid, contribution.text + note, (contribution.author,) if contribution.author else ()
 
 
 def _text_and_note(contribution: Contribution, masked: str | None) -> tuple[str | None, str | None]:

@@ -96,8 +96,9 @@ def preview(register: Register, contributions: list[Contribution], all_shown: bo
     shown = []
     for contribution in contributions:
         detector = choices.detector(contribution.uuid)
-        spans = detector.find(contribution.text)
-        masked, _ = detector.mask(contribution.text)
+        names = (contribution.author,) if contribution.author else ()
+        spans = detector.find(contribution.text, names)
+        masked, _ = detector.mask(contribution.text, names)
         shown.append(Preview(contribution, spans, masked))
     return PreviewReport(shown, all_shown)
 
