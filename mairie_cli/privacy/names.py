@@ -1,0 +1,274 @@
+"""Person names in free text: after a title, a signature, an introduction, a family or
+neighbour word, a closing formula; as a known first name and a surname (either order); in lists
+of co-signers; and the author's own name met again in the text. Streets, schools and public
+figures named after people are left alone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from mairie_cli.privacy import lexicon
+from mairie_cli.privacy.spans import NAME, Span, fold, fold_word
+
+UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ"
+LOWER = "a-zàâäçéèêëîïôöùûüÿœæ"
+CAP_WORD = rf"[{UPPER}][{LOWER}{UPPER}'’\-]+"
+WORD = rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]*"
+
+_PARTICLE = r"(?:de\s+|d['’]|le\s+|du\s+|van\s+|von\s+)"
+_PERSON = rf"(?:{CAP_WORD}|[{UPPER}]\.)(?:[\s\-]+{_PARTICLE}?(?:{CAP_WORD}|[{UPPER}]\.)){{0,3}}"
+_TITLE = re.compile(
+    r"(?<![\w])(?:M\.?|MM\.?|Mr\.?|Mrs\.?|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle|Me|Dr\.?|Pr\.?|Vve|"
+    r"(?i:monsieur|madame|mademoiselle|messieurs|docteur|ma[iî]tre|professeur|veuve|famille|"
+    r"la\s+famille|[ée]poux|[ée]pouse))\s+(?P<name>" + _PERSON + ")"
+)
+_SIGNED = re.compile(r"(?i:Sign[ée]e?s?|Signatures?|Sign\.)\s*:?\s*(?i:par\s+)?(?P<name>" + _PERSON + ")")
+# Family and neighbours, as registers name people: « la femme Duvigneau Joseph », « les sœurs
+# Cœuret », « mon voisin Bernard », « le fils Perrin », « chez les Dupont ».
+_KIN_WORDS = (
+    "femme mari veuf fils fille filles père pere mère mere frère frere frères freres sœur soeur sœurs "
+    "soeurs cousin cousine cousins cousines oncle tante neveu nièce niece voisin voisine voisins "
+    "voisines gendre belle-fille beau-fils belle-mère beau-père enfants héritiers heritiers"
+).split()
+_KIN = re.compile(
+    r"(?i:(?:la|le|les|l['’]|mon|ma|mes|son|sa|ses|notre|nos|leur|leurs|votre|vos)\s+(?:"
+    + "|".join(re.escape(w) for w in _KIN_WORDS)
+    + r")|chez\s+les) (?P<name>"
+    + _PERSON
+    + ")"
+)
+# A closing formula, then the name on the next line.
+_CLOSING = re.compile(
+    r"(?i:cordialement|salutations|respectueusement|bien\s+[àa]\s+vous|amicalement|sinc[èe]rement)"
+    r"[^\n]{0,60}?\n\s*(?P<name>" + _PERSON + ")"
+)
+# The next person of a list after a name (« Jean Martin, Paul Girard et Marie Roux »).
+_NEXT_PERSON = re.compile(r"\s*(?:,|\bet\b|&)\s*(?P<name>" + _PERSON + ")")
+_SELF = re.compile(
+    r"(?i:je\s+m['’]\s*appelle|je\s+me\s+nomme|je\s+soussign[ée]e?|mon\s+nom\s+est|"
+    r"(?<![\w])nom\s*(?:et\s+pr[ée]nom\s*)?:|pr[ée]nom\s*(?:et\s+nom\s*)?:)\s*(?P<name>"
+    + rf"{WORD}(?:[\s\-]+{CAP_WORD}){{0,2}})"
+)
+_FIRST_LAST = re.compile(
+    rf"(?<![\w'’\-])(?P<first>[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?)"
+    rf"(?P<rest>(?:\s+(?:[{UPPER}]\.|[{UPPER}]{{2,}}(?:[\s\-][{UPPER}]{{2,}})?|(?:de\s+|d['’]|le\s+|du\s+)?{CAP_WORD})))"
+)
+_LAST_FIRST = re.compile(
+    rf"(?P<last>[{UPPER}]{{2,}}(?:[\s\-][{UPPER}]{{2,}})?)\s+(?P<first>[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?)(?![\w'’])"
+)
+# Capitalised words that are titles: a name may follow.
+# Titles written in lower case (« le docteur Morel »); capitalised ones start a pair.
+_TITLE_STEMS = (
+    "monsieur",
+    "madame",
+    "docteur",
+    "maître",
+    "professeur",
+    "veuve",
+    "famille",
+    "époux",
+    "épouse",
+)
+_SIGN_STEMS = ("signé", "signe", "signature", "sign.")
+_KIN_STEMS = (*_KIN_WORDS, "chez les")
+_CLOSING_STEMS = (
+    "cordialement", "salutations", "respectueusement", "bien à vous", "bien a vous", "amicalement",
+    "sincèrement", "sincerement",
+)  # fmt: skip
+_SELF_STEMS = ("appelle", "nomme", "soussign", "nom :", "nom:", "prénom")
+# (stems, pattern, rule, how far before the stem the pattern may start)
+_ANCHORED = (
+    (_TITLE_STEMS, _TITLE, "civilité", 0),
+    (_SIGN_STEMS, _SIGNED, "signature", 0),
+    (_SELF_STEMS, _SELF, "présentation", 16),
+    (_KIN_STEMS, _KIN, "famille ou voisin", 8),
+    (_CLOSING_STEMS, _CLOSING, "formule de politesse", 0),
+)
+#: Rules after which a list of people may follow (co-signers).
+_LISTS = ("signature", "famille ou voisin", "formule de politesse")
+_TITLES = frozenset(
+    "M M. MM MM. Mr Mr. Mrs Mme Mme. Mmes Mlle Mlle. Melle Me Dr Dr. Pr Pr. Vve Monsieur Madame "
+    "Mademoiselle Messieurs Docteur Maître Professeur Veuve Famille Époux Épouse".split()
+)
+_CAPITALISED_PAIR = re.compile(
+    rf"[{UPPER}](?:[{LOWER}{UPPER}'’\-]*[{LOWER}{UPPER}]|\.)?"
+    rf"(?=\.?[ \-]+(?:[{UPPER}]|d['’]|de |le |du ))"
+)
+
+# Words that stop a name (a capitalised word that is not a person's).
+_NOT_NAME_WORDS = frozenset(
+    fold(w)
+    for w in (
+        "Le La Les Un Une Des Du De Et Ou Je Il Elle Nous Vous Ils Elles On Ce Cette Ces Mon Ma Mes "
+        "Son Sa Ses Notre Nos Votre Vos Leur Leurs Qui Que Quoi Dont Pour Par Sur Sans Avec Dans En "
+        "Au Aux Mais Donc Car Ni Si Non Oui Merci Bonjour Madame Monsieur Mesdames Messieurs "
+        "France Français Française Europe Européen Etat État République Président Gouvernement "
+        "Assemblée Sénat Mairie Commune Conseil Préfecture Région Département Paris Lyon CAF CPAM "
+        "EDF SNCF RSA APL SMIC CSG TVA ISF RIC RN LREM Gilets Jaunes Grand Débat Cahier Doléances "
+        "Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre Novembre Décembre "
+        "Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Dieu Internet Facebook Noël Pâques "
+        "Citoyen Citoyenne Citoyens Citoyennes Habitant Habitante Habitants Anonyme Retraité Retraitée "
+        "Retraités Électeur Électrice Contribuable Contribuables Salutations Cordialement"
+    ).split()
+)
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> frozenset[str]:
+    return frozenset(lexicon.FIRST_NAMES)
+
+
+@lru_cache(maxsize=1)
+def _public() -> frozenset[str]:
+    return frozenset(p.strip() for p in lexicon.PUBLIC_FIGURES if p.strip())
+
+
+def author_names(text: str, names: Iterable[str]) -> list[Span]:
+    """The words of the author's name (« Jeanne Martin » signed) met again in the text."""
+    words = {
+        fold(word)
+        for name in names
+        for word in re.findall(rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]+", name or "")
+        if len(word) >= 3 and word not in _TITLES and fold(word) not in _NOT_NAME_WORDS
+        and fold(word) not in lexicon.TITLE_FUNCTIONS
+    }  # fmt: skip
+    if not words:
+        return []
+    folded = fold(text)
+    if len(folded) != len(text):
+        return []
+    spans = []
+    for word in words:
+        for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
+            if text[match.start()].isupper():  # « Martin » the person, not « martin-pêcheur »
+                spans.append(
+                    Span(
+                        NAME, match.start(), match.end(), text[match.start() : match.end()], "nom de l'auteur"
+                    )
+                )
+    return spans
+
+
+def trim(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in " ,.;:-'’":
+        end -= 1
+    return end
+
+
+def find_names(text: str, lowered: str) -> list[Span]:
+    found: list[tuple[re.Match[str], str]] = []
+    # Titles in lower case (« le docteur Morel »), signatures and introductions: each rule is
+    # tried where its word is, found by ``str.find`` (Python's regular expressions are slow
+    # to try at every position).
+    if len(lowered) == len(text):
+        for stems, pattern, rule, back in _ANCHORED:
+            for stem in stems:
+                position = lowered.find(stem)
+                while position != -1:
+                    if back:
+                        match = pattern.search(text, max(0, position - back))
+                        if match is not None and match.start() > position:
+                            match = None
+                    else:
+                        match = pattern.match(text, position)
+                    if match is not None:
+                        found.append((match, rule))
+                    position = lowered.find(stem, position + 1)
+    spans: list[Span] = []
+    first_names = _first_names()
+    # Most names are two capitalised words in a row (« Jean Dupont », « M. Dupont »,
+    # « DUPONT Jean »): the rules are tried only where such a pair starts.
+    for pair in _CAPITALISED_PAIR.finditer(text):
+        word = pair.group(0)
+        role = _role(word)
+        if not role:
+            continue
+        position = pair.start()
+        if position and (text[position - 1].isalnum() or text[position - 1] in "'’-"):
+            continue
+        if role == 1:
+            title = _TITLE.match(text, position)
+            if title is not None:
+                found.append((title, "civilité"))
+            continue
+        if role == 2:
+            match = _FIRST_LAST.match(text, position)
+            if match is not None:
+                start, end = position, _name_end(text, position, match.end())
+                if _is_person(text, start, end, "prénom"):
+                    spans.append(Span(NAME, start, end, text[start:end], "prénom"))
+        else:
+            match = _LAST_FIRST.match(text, position)
+            if match is not None and fold_word(match["first"]).split("-")[0] in first_names:
+                spans.append(Span(NAME, position, match.end(), match.group(0), "prénom"))
+    for match, rule in found:
+        named = _named(text, match.start("name"), match.end("name"), rule)
+        spans += named
+        end = match.end("name")
+        while named and rule in _LISTS and (following := _NEXT_PERSON.match(text, end)) is not None:
+            more = _named(text, following.start("name"), following.end("name"), rule)
+            if not more:
+                break
+            spans += more
+            end = following.end("name")
+    return spans
+
+
+def _named(text: str, start: int, end: int, rule: str) -> list[Span]:
+    """The name found by a rule, cut where it stops, unless it is no person's."""
+    end = _name_end(text, start, end)
+    title = re.match(r"\S+\s+", text[start:end])
+    if title and title.group(0).strip() in _TITLES:  # « Signé : Famille Roux » → « Roux »
+        start += len(title.group(0))
+    if end > start and _is_person(text, start, end, rule):
+        return [Span(NAME, start, end, text[start:end], rule)]
+    return []
+
+
+@lru_cache(maxsize=1 << 16)
+def _role(word: str) -> int:
+    """What a capitalised word may start: 1 a title, 2 a first name then a surname, 3 a
+    surname in capitals then a first name, 0 nothing (most words: decided once, remembered)."""
+    if word in _TITLES:
+        return 1
+    if fold(word).split("-")[0] in _first_names():
+        return 2
+    if len(word) > 1 and word.isupper() and fold(word) not in _NOT_NAME_WORDS:
+        return 3
+    return 0
+
+
+def _name_end(text: str, start: int, end: int) -> int:
+    """Cut a name before the first word that cannot be part of it (« Dupont Merci » → « Dupont »)."""
+    words = list(re.finditer(r"[^\s]+", text[start:end]))
+    kept_end = start
+    for index, word in enumerate(words):
+        if index and fold(word.group(0).strip(".,;:")) in _NOT_NAME_WORDS:
+            break
+        kept_end = start + word.end()
+    return trim(text, start, kept_end)
+
+
+def _is_person(text: str, start: int, end: int, rule: str) -> bool:
+    name = fold(text[start:end]).strip(" .")
+    words = name.replace("-", " ").split()
+    if not words or words[0] in lexicon.TITLE_FUNCTIONS or words[0] in _NOT_NAME_WORDS:
+        return False
+    if rule == "présentation" and not (text[start].isupper() or words[0] in _first_names()):
+        return False
+    public = _public()
+    if name in public or " ".join(words[-2:]) in public or (len(words) == 1 and words[0] in public):
+        return False
+    # A school, a street, a square named after someone is not that person.
+    before = fold(text[max(0, start - 30) : start]).replace("-", " ").split()
+    if before and before[-1] in lexicon.INSTITUTIONS:
+        return False
+    if (
+        len(before) >= 2
+        and before[-2] in lexicon.INSTITUTIONS
+        and before[-1] in ("de", "du", "des", "d'", "la", "le")
+    ):
+        return False
+    return not (rule == "prénom" and len(words) == 1)
