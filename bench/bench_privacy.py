@@ -61,6 +61,36 @@ def quality() -> None:
         print(f"    en trop {kind} « {span} » dans : {text[:90]}")
 
 
+def second_set() -> None:
+    """The test of record: the second labelled set (real texts with data inserted where people
+    put it), its development half and its unseen half, apart."""
+    from mairie_cli.privacy.detect import KINDS, Detector
+    from testkit.privacy_eval import score
+    from testkit.privacy_set2 import build
+
+    texts = real_texts()
+    items = build(texts, 800)
+    source = "textes réels du Grand Débat" if texts else "phrases de base (../shared absent)"
+    print(f"\nSecond jeu (données insérées dans des {source}) : {len(items)} textes")
+    row("", "dév. : rappel", "inédit : rappel", "repères", "cible")
+    results = {part: score(Detector(), [i for i in items if i["part"] == part]) for part in ("dev", "unseen")}
+    for kind in KINDS:
+        target = "100 %" if kind in ("TÉLÉPHONE", "COURRIEL", "NIR", "IBAN") else "≥ 95 %"
+        labelled = results["dev"].labelled[kind] + results["unseen"].labelled[kind]
+        row(
+            kind,
+            f"{results['dev'].recall(kind):.1%}",
+            f"{results['unseen'].recall(kind):.1%}",
+            str(labelled),
+            target,
+        )
+    row("précision", f"{results['dev'].precision():.1%}", f"{results['unseen'].precision():.1%}")
+    for kind, span, _text in results["dev"].misses[:8]:
+        print(f"    manqué (dév.) {kind} « {span} »")
+    for kind, span, _ in results["dev"].false_alarms[:8] + results["unseen"].false_alarms[:8]:
+        print(f"    en trop {kind} « {span} »")
+
+
 def real_false_positives() -> None:
     from mairie_cli.privacy.detect import Detector
 
@@ -71,10 +101,12 @@ def real_false_positives() -> None:
     detector = Detector()
     touched = [(text, spans) for text in texts if (spans := detector.find(text))]
     kinds = Counter(span.kind for _, spans in touched for span in spans)
+    rules = Counter(f"{span.kind} ({span.rule})" for _, spans in touched for span in spans)
     print(
         f"Textes réels du Grand Débat : {len(touched)} sur {len(texts)} touchés "
         f"({len(touched) / len(texts):.2%}, cible < 1 %) ; repérages : {dict(kinds)}"
     )
+    print("    par règle : " + ", ".join(f"{rule} : {n}" for rule, n in rules.most_common()))
     for text, spans in touched[:8]:
         for span in spans[:1]:
             context = text[max(0, span.start - 30) : span.end + 20].replace("\n", " ")
@@ -123,6 +155,7 @@ def main() -> None:
     parser.add_argument("--skip-export", action="store_true")
     options = parser.parse_args()
     quality()
+    second_set()
     real_false_positives()
     if not options.skip_export:
         export_cost(options.rows)

@@ -306,3 +306,23 @@ def test_numbers_are_masked_on_their_shape_and_the_key_only_adds_confidence():
         ("IBAN", "IBAN, clé invalide : masqué par prudence"),
         ("TÉLÉPHONE", "chiffre manquant : masqué par prudence"),
     ]
+
+
+def test_the_preview_shows_rule_and_confidence_and_says_authors_travel_as_pseudonyms(cli):
+    cli(
+        "ajouter",
+        "--texte",
+        "Appelez-moi au 06 12 34 56 7. Comme dit Martin, rien ne va.",
+        "--auteur",
+        "Jeanne Martin",
+    )
+    shown = cli("confidentialite")
+    assert (
+        "« 06 12 34 56 7 » → [TÉLÉPHONE] : règle « chiffre manquant : masqué par prudence », confiance : par prudence"
+        in shown.stdout
+    )
+    assert "« Martin » → [NOM] : règle « nom de l'auteur », confiance : fort" in shown.stdout
+    assert "voyagent sous un pseudonyme" in shown.stderr
+    data = json.loads(cli("exporter", "--apercu", "--json").stdout)
+    assert data["authors"] == "pseudonymes"
+    assert {s["confidence"] for s in data["contributions"][0]["spans"]} == {"par prudence", "fort"}

@@ -117,11 +117,19 @@ def show_preview(report: "PreviewReport", json: bool) -> None:
     for item in report.shown:
         out.print(f"[bold]{item.contribution.short_id}[/bold]", soft_wrap=True)
         out.print(_highlighted(item.contribution.text, item.spans), soft_wrap=True)
+        for span in item.spans:
+            found = f"« {output.escape(span.text)} » → \\[{span.kind}]"
+            why = f"règle « {output.escape(span.rule)} », confiance : {span.confidence}"
+            out.print(f"  [dim]{found} : {why}[/dim]", soft_wrap=True)
         out.print()
     summary = ", ".join(f"{kind} : {n}" for kind, n in report.counts().most_common()) or "rien"
     touched = len(report.touched)
     examined = len(report.examined)
     output.info(f"{examined} contribution(s) examinée(s), {touched} avec des données masquées : {summary}.")
+    output.info(
+        "Les auteurs ne partent jamais en clair : ils voyagent sous un pseudonyme que seule la commune "
+        "peut relier à leur nom (et leur nom, s'il revient dans le texte, y est masqué)."
+    )
     if touched:
         output.info(
             'Un repérage faux ? mairie confidentialite ID --garder "texte". Un oubli ? '

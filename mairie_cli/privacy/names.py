@@ -18,7 +18,7 @@ CAP_WORD = rf"[{UPPER}][{LOWER}{UPPER}'’\-]+"
 WORD = rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]*"
 
 _PARTICLE = r"(?:de\s+|d['’]|le\s+|du\s+|van\s+|von\s+)"
-_PERSON = rf"(?:{CAP_WORD}|[{UPPER}]\.)(?:[\s\-]+{_PARTICLE}?(?:{CAP_WORD}|[{UPPER}]\.)){{0,3}}"
+_PERSON = rf"(?:{CAP_WORD}|[{UPPER}]\.)(?:[ \t\-]+{_PARTICLE}?(?:{CAP_WORD}|[{UPPER}]\.)){{0,3}}"
 _TITLE = re.compile(
     r"(?<![\w])(?:M\.?|MM\.?|Mr\.?|Mrs\.?|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle|Me|Dr\.?|Pr\.?|Vve|"
     r"(?i:monsieur|madame|mademoiselle|messieurs|docteur|ma[iî]tre|professeur|veuve|famille|"
@@ -110,7 +110,7 @@ _NOT_NAME_WORDS = frozenset(
         "Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre Novembre Décembre "
         "Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Dieu Internet Facebook Noël Pâques "
         "Citoyen Citoyenne Citoyens Citoyennes Habitant Habitante Habitants Anonyme Retraité Retraitée "
-        "Retraités Électeur Électrice Contribuable Contribuables Salutations Cordialement"
+        "Retraités Électeur Électrice Contribuable Contribuables Salutations Cordialement Ont Sont"
     ).split()
 )
 
@@ -157,25 +157,29 @@ def trim(text: str, start: int, end: int) -> int:
     return end
 
 
-def find_names(text: str, lowered: str) -> list[Span]:
+def _anchored(text: str, lowered: str) -> list[tuple[re.Match[str], str]]:
+    """Titles in lower case (« le docteur Morel »), signatures, introductions, family words,
+    closing formulas: each rule is tried where its word is, found by ``str.find`` (Python's
+    regular expressions are slow to try at every position)."""
     found: list[tuple[re.Match[str], str]] = []
-    # Titles in lower case (« le docteur Morel »), signatures and introductions: each rule is
-    # tried where its word is, found by ``str.find`` (Python's regular expressions are slow
-    # to try at every position).
-    if len(lowered) == len(text):
-        for stems, pattern, rule, back in _ANCHORED:
-            for stem in stems:
-                position = lowered.find(stem)
-                while position != -1:
-                    if back:
-                        match = pattern.search(text, max(0, position - back))
-                        if match is not None and match.start() > position:
-                            match = None
-                    else:
-                        match = pattern.match(text, position)
-                    if match is not None:
-                        found.append((match, rule))
-                    position = lowered.find(stem, position + 1)
+    for stems, pattern, rule, back in _ANCHORED:
+        for stem in stems:
+            position = lowered.find(stem)
+            while position != -1:
+                if back:
+                    match = pattern.search(text, max(0, position - back))
+                    if match is not None and match.start() > position:
+                        match = None
+                else:
+                    match = pattern.match(text, position)
+                if match is not None:
+                    found.append((match, rule))
+                position = lowered.find(stem, position + 1)
+    return found
+
+
+def find_names(text: str, lowered: str) -> list[Span]:
+    found = _anchored(text, lowered) if len(lowered) == len(text) else []
     spans: list[Span] = []
     first_names = _first_names()
     # Most names are two capitalised words in a row (« Jean Dupont », « M. Dupont »,
@@ -201,8 +205,17 @@ def find_names(text: str, lowered: str) -> list[Span]:
                     spans.append(Span(NAME, start, end, text[start:end], "prénom"))
         else:
             match = _LAST_FIRST.match(text, position)
-            if match is not None and fold_word(match["first"]).split("-")[0] in first_names:
+            if match is None:
+                continue
+            if fold_word(match["first"]).split("-")[0] in first_names:
                 spans.append(Span(NAME, position, match.end(), match.group(0), "prénom"))
+            elif (
+                _line_start(text, position)
+                and _line_end(text, match.end())
+                and any(v in match["last"] for v in "AEIOUYÉÈ")
+            ):
+                # « DUVIGNEAU Karim » opening a line: a signature, whatever the first name.
+                spans.append(Span(NAME, position, match.end(), match.group(0), "nom en capitales"))
     for match, rule in found:
         named = _named(text, match.start("name"), match.end("name"), rule)
         spans += named
@@ -214,6 +227,16 @@ def find_names(text: str, lowered: str) -> list[Span]:
             spans += more
             end = following.end("name")
     return spans
+
+
+def _line_end(text: str, position: int) -> bool:
+    after = text[position:].lstrip(" \t.,")
+    return not after or after.startswith("\n")
+
+
+def _line_start(text: str, position: int) -> bool:
+    before = text[:position].rstrip(" \t")
+    return not before or before.endswith("\n")
 
 
 def _named(text: str, start: int, end: int, rule: str) -> list[Span]:
@@ -233,6 +256,8 @@ def _role(word: str) -> int:
     surname in capitals then a first name, 0 nothing (most words: decided once, remembered)."""
     if word in _TITLES:
         return 1
+    if len(word) > 1 and word.isupper() and fold(word) not in _NOT_NAME_WORDS:
+        return 3  # « BERNARD Lou »: a surname in capitals, even one that is also a first name
     if fold(word).split("-")[0] in _first_names():
         return 2
     if len(word) > 1 and word.isupper() and fold(word) not in _NOT_NAME_WORDS:

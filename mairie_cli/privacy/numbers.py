@@ -83,11 +83,13 @@ def phones(text: str) -> list[Span]:
         (_FR_SHORT, "chiffre manquant : masqué par prudence"),
     ):
         for match in pattern.finditer(readable):
-            digits = sum(c.isdigit() for c in match.group(0))
+            national = re.sub(r"^\+33\s?(?:\(0\)\s?)?", "0", match.group(0))
+            digits = sum(c.isdigit() for c in national)
             if pattern is _FR_SHORT and digits not in (9, 10):
                 continue
+            said = "format français" if digits == 10 else rule
             if all(match.end() <= s.start or match.start() >= s.end for s in spans):
-                spans.append(Span(PHONE, match.start(), match.end(), text[match.start() : match.end()], rule))
+                spans.append(Span(PHONE, match.start(), match.end(), text[match.start() : match.end()], said))
     return spans
 
 

@@ -30,7 +30,23 @@ class Span:
     rule: str = ""
 
     def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "start": self.start, "end": self.end, "text": self.text, "rule": self.rule}
+        return {
+            "kind": self.kind, "start": self.start, "end": self.end, "text": self.text, "rule": self.rule,
+            "confidence": self.confidence,
+        }  # fmt: skip
+
+    @property
+    def confidence(self) -> str:
+        """How sure the rule is, in French: « sûr », « fort », « probable », « par prudence »."""
+        if self.rule == "choix":
+            return "votre choix"
+        if "prudence" in self.rule:
+            return "par prudence"
+        if self.rule in ("prénom", "nom en capitales"):
+            return "probable"
+        if "clé vérifiée" in self.rule or self.rule in ("phonenumbers", "adresse électronique"):
+            return "sûr"
+        return "fort"
 
 
 @lru_cache(maxsize=1 << 16)

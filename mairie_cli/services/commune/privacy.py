@@ -83,6 +83,7 @@ class PreviewReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "examined": len(self.examined), "touched": len(self.touched), "counts": dict(self.counts()),
+            "authors": "pseudonymes",
             "contributions": [
                 {"id": p.contribution.uuid, "spans": [s.to_dict() for s in p.spans], "masked": p.masked}
                 for p in self.shown
