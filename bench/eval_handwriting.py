@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_ocr import CORPUS, ENV, SHARED, baseline_tools  # noqa: E402
@@ -163,7 +164,31 @@ def typed_pages(tools) -> None:
           f"{len(switched)} {switched}\n")  # fmt: skip
 
 
-def generated_pages(tools, count: int = 8) -> None:
+HAND_FONTS = [  # Debian packages fonts-dkg-handwriting, fonts-dancingscript, fonts-comic-neue
+    "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
+    "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf",
+    "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
+]
+
+
+def font_page(lines: list[str], font_path: str, dpi: int) -> Any:
+    """A page written in a handwriting-like font, slightly rotated and noisy."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from testkit.synthetic import degrade
+
+    width, height = round(8.27 * dpi), round(11.69 * dpi)
+    page = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(page)
+    face = ImageFont.truetype(font_path, round(16 * dpi / 72))
+    y = dpi
+    for line in lines:
+        draw.text((dpi, y), line, fill=30, font=face)
+        y += round(16 * dpi / 72 * 1.7)
+    return degrade(page, noise=6, skew=0.7)
+
+
+def generated_pages(tools, count: int = 12) -> None:
     texts = [t for t in real_texts() if 80 <= len(t) <= 260] or [
         "Nous demandons le maintien du bureau de poste du village, ouvert deux matinées.",
         "Plus de médecins à la campagne : le plus proche est à quarante minutes.",
@@ -179,7 +204,11 @@ def generated_pages(tools, count: int = 8) -> None:
             lines = _wrap(text, 48)
             path = Path(tmp) / f"g{number}.png"
             dpi = (200, 300)[number % 2]
-            handwritten_page(lines, dpi=dpi, seed=number).save(path)
+            fonts = [f for f in HAND_FONTS if Path(f).exists()]
+            if fonts and number % 4 != 3:  # three in four in a handwriting font, one drawn by testkit
+                font_page(lines, fonts[number % len(fonts)], dpi).save(path)
+            else:
+                handwritten_page(lines, dpi=dpi, seed=number).save(path)
             gt = "\n".join(lines)
             t_text, _, _, _ = mairie_text(path, "tesseract")
             h_text, _, _, _ = mairie_text(path, "handwriting")

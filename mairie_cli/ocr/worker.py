@@ -121,10 +121,11 @@ def _hand_result(
     params: dict[str, Any], tesseract_verdict: Any, words: list[Any], verdict: Any
 ) -> dict[str, Any]:
     """A page read by the handwriting engine (tesseract's own figures kept beside)."""
-    from mairie_cli.ocr import handwriting, triage
+    from mairie_cli.ocr import handwriting
 
     return {
-        "status": triage.HANDWRITTEN.value,
+        # The triage stays tesseract's (typed or handwritten): only the reading changes engine.
+        "status": str(tesseract_verdict.outcome),
         "engine": f"{handwriting.NAME} {handwriting.version()}",
         "model": handwriting.MODEL,
         "params": {

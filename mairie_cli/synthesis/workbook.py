@@ -19,6 +19,10 @@ CONTRIBUTION_HEADER = [
     "Groupe", "Texte", "Identifiant",
 ]  # fmt: skip
 THEME_HEADER = ["Commune", "Texte"]
+#: Texts where the association's own check still finds personal data (kept out of the CSV).
+CHECK_HEADER = ["Commune", "Identifiant", "Données personnelles repérées", "Texte"]
+CHECK_SHEET = "À vérifier"
+_CHECK_WIDTHS = {"A": 30, "B": 38, "C": 50, "D": 100}
 _WIDTHS = {"A": 30, "B": 22, "C": 11, "D": 12, "E": 26, "F": 26, "G": 34, "H": 9, "I": 90, "J": 38}
 _THEME_WIDTHS = {"A": 30, "B": 120}
 #: The named style of citizen text (wrapped, top-aligned), as Excel lists it.
@@ -64,6 +68,7 @@ class SynthesisWorkbook:
         self._text_cells: dict[int, Any] = {}  # sheet -> its styled text cell, reused row after row
         self.summary = self._wb.create_sheet(sheet_title("Synthèse", taken))
         self.contributions = self._sheet(sheet_title("Contributions", taken), CONTRIBUTION_HEADER, _WIDTHS)
+        self.to_check = self._sheet(sheet_title(CHECK_SHEET, taken), CHECK_HEADER, _CHECK_WIDTHS)
         self.themes = {
             theme_id: self._sheet(sheet_title(label, taken), THEME_HEADER, _THEME_WIDTHS)
             for theme_id, label in theme_labels
@@ -97,6 +102,10 @@ class SynthesisWorkbook:
         (the column before last, or last) is wrapped; empty values leave the cell empty."""
         self._append(self.contributions, row, wrap=len(row) - 2)
         self._append(self.themes[theme], theme_row, wrap=len(theme_row) - 1)
+
+    def add_to_check(self, row: Sequence[Any]) -> None:
+        """A text the association must check before it goes into the open-data file."""
+        self._append(self.to_check, row, wrap=len(row) - 1)
 
     def _append(self, sheet: Any, values: Sequence[Any], wrap: int) -> None:
         # Plain values cost least; a cell object only where it must be one: the wrapped text

@@ -22,6 +22,7 @@ from mairie_cli.dates import format_fr
 from mairie_cli.errors import InvalidValue, UnknownContribution
 from mairie_cli.models import Nature
 from mairie_cli.parallel import ordered_map
+from mairie_cli.privacy.detect import Detector
 from mairie_cli.services.association import report
 from mairie_cli.services.association.workspace import Association
 from mairie_cli.storage.association.synthesis import SynthesisRow
@@ -51,6 +52,7 @@ class SynthesisResult:
     taxonomy: str = ""
     seconds: float = 0.0
     themes: dict[str, int] = field(default_factory=dict)
+    to_check: int = 0  # texts kept out of the CSV until the association checks them
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "workbook": str(self.workbook), "csv": str(self.csv)}
@@ -59,25 +61,29 @@ class SynthesisResult:
 # -- worker side ------------------------------------------------------------------------------
 
 _classifier: Classifier | None = None
+_detector: Detector | None = None
 
 
 def _start(taxonomy_path: str | None) -> None:
-    global _classifier
+    global _classifier, _detector
     _classifier = Classifier(load(Path(taxonomy_path) if taxonomy_path else None))
+    _detector = Detector()
 
 
 #: What a worker sends back per text: main theme, secondary themes, the words that decided
-#: each of them, near-duplicate sketch. Plain tuples: they cross the process boundary.
-_Found = tuple[str, tuple[str, ...], dict[str, list[str]], tuple[int, ...]]
+#: each of them, near-duplicate sketch, and the personal data the association's own check still
+#: finds (kind, rule, text). Plain tuples: they cross the process boundary.
+_Found = tuple[str, tuple[str, ...], dict[str, list[str]], tuple[int, ...], tuple[tuple[str, str, str], ...]]
 
 
 def _classify_batch(texts: list[str]) -> list[_Found]:
-    assert _classifier is not None
+    assert _classifier is not None and _detector is not None
     found = []
     for text in texts:
         tokens = words(text)  # cut once, for the themes and for the sketch
         result = _classifier.classify_words([t for t in tokens if t not in STOP_WORDS])
-        found.append((result.main, result.secondary, result.triggers, sketch_words(tokens)))
+        personal = tuple((s.kind, s.rule, s.text) for s in _detector.find(text))
+        found.append((result.main, result.secondary, result.triggers, sketch_words(tokens), personal))
     return found
 
 
@@ -107,12 +113,17 @@ def build_synthesis(
     partial_book = workbook_path.with_name(f".{workbook_path.name}.partiel")
     try:
         with partial_csv.open("w", encoding="utf-8", newline="") as out:
-            _stream(association, taxonomy_path, lines, figures, book, out, progress)
+            to_check = _stream(association, taxonomy_path, lines, figures, book, out, progress)
         setting = report.Setting(
             association.department, taxonomy, store.pages_to_type(), store.included_bundles()
         )
         book.write_summary(*report.summary(figures, setting))
-        book.write_method(report.method(figures, setting, workbook_path.name, csv_path.name))
+        held = [(
+            "Textes retenus hors des données ouvertes",
+            f"{to_check} : le contrôle de l'association y trouve encore des données personnelles (feuille "
+            "« À vérifier ») ; « mairie asso confidentialite --publier ID » les y remet après vérification.",
+        )]  # fmt: skip
+        book.write_method(report.method(figures, setting, workbook_path.name, csv_path.name) + held)
         book.save(partial_book)
     except BaseException:  # nothing half-written is left behind, not even openpyxl's temporary files
         book.discard()
@@ -129,7 +140,7 @@ def build_synthesis(
     return SynthesisResult(
         workbook_path, csv_path, figures.total, figures.mains[TO_CLASSIFY], figures.groups.groups(),
         figures.groups.grouped(), figures.heard(), len(figures.silent()), taxonomy.version,
-        round(time.monotonic() - started, 2), {t: figures.mains[t] for t in theme_ids},
+        round(time.monotonic() - started, 2), {t: figures.mains[t] for t in theme_ids}, to_check,
     )  # fmt: skip
 
 
@@ -160,11 +171,14 @@ def _stream(
     book: Any,
     out: Any,
     progress: Progress | None,
-) -> None:
+) -> int:
     """One pass: themes and sketches come back from the workers in order while this process
-    writes the sheets and the CSV."""
+    writes the sheets and the CSV. A text where personal data is still found is listed « À
+    vérifier » and left out of the CSV until the association releases it; returns how many."""
     store = association.synthesis
     total = store.count_live()
+    releases = store.releases()
+    to_check = 0
     overrides = {}
     for insee, uuid, themes in store.theme_overrides():
         if all(t in lines.labels for t in themes):  # a theme another taxonomy had cannot be applied
@@ -174,15 +188,21 @@ def _stream(
         initializer=_start, initargs=(str(taxonomy_path) if taxonomy_path else None,),
     )  # fmt: skip
     out.write(BOM + csv_line(CSV_HEADER))
-    for number, (row, (found, also, triggers, signature)) in enumerate(results, start=1):
+    for number, (row, (found, also, triggers, signature, personal)) in enumerate(results, start=1):
         main, secondary = overrides.get((row.insee, row.uuid), (found, also))
         group = figures.groups.add_sketch(number, signature)
         figures.add(row, main, secondary, group)
         listed, in_theme, open_data = lines.of(row, main, secondary, triggers, group)
         book.add_contribution(listed, main, in_theme)
-        out.write(csv_line(open_data))
+        if personal and releases.get((row.insee, row.uuid)) != row.version:
+            seen = "; ".join(f"{kind} « {text} » ({rule})" for kind, rule, text in personal)
+            book.add_to_check([listed[0], row.uuid, seen, row.text])
+            to_check += 1
+        else:
+            out.write(csv_line(open_data))
         if progress and number % 1000 == 0:
             progress(number, total)
+    return to_check
 
 
 class _Lines:

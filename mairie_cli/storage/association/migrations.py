@@ -189,6 +189,23 @@ def m004_notes(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE contributions ADD COLUMN note TEXT")
 
 
-MIGRATIONS: list[Migration] = [m001_association, m002_synthesis, m003_merged_communes, m004_notes]
+def m005_privacy_releases(db: sqlite_utils.Database) -> None:
+    """Texts the synthesis flagged for personal data that the association checked and released
+    for the open-data file (one version each: a newer version is checked again)."""
+    db.execute(
+        """CREATE TABLE privacy_releases (
+            insee TEXT NOT NULL,
+            uuid TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            PRIMARY KEY (insee, uuid)
+        ) WITHOUT ROWID"""
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    m001_association, m002_synthesis, m003_merged_communes, m004_notes, m005_privacy_releases,
+]  # fmt: skip
 
 ASSOCIATION = Schema(APPLICATION_ID, MIGRATIONS, "la base d'une association")

@@ -20,6 +20,7 @@ class SynthesisRow:
     nature: str
     text: str
     uuid: str
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,13 @@ class SynthesisStore:
     def rows(self) -> Iterator[SynthesisRow]:
         """Every live contribution with its commune's name and cahier's title, in register order."""
         cursor = self.db.execute(
-            "SELECT c.insee, m.name, k.title, c.written_on, c.nature, c.text, c.uuid "
+            "SELECT c.insee, m.name, k.title, c.written_on, c.nature, c.text, c.uuid, c.version "
             "FROM contributions c LEFT JOIN communes m ON m.insee = c.insee "
             "LEFT JOIN cahiers k ON k.insee = c.insee AND k.id = c.cahier_id "
             "WHERE c.deleted_at IS NULL ORDER BY c.insee, c.cahier_id, c.position"
         )
-        for insee, name, cahier, written, nature, text, uuid in cursor:
-            yield SynthesisRow(insee, name, cahier, written, nature, text, uuid)
+        for insee, name, cahier, written, nature, text, uuid, version in cursor:
+            yield SynthesisRow(insee, name, cahier, written, nature, text, uuid, version)
 
     def theme_overrides(self) -> Iterator[tuple[str, str, tuple[str, ...]]]:
         """``(insee, uuid, (main, *secondary))`` for each theme the association chose itself."""
@@ -86,6 +87,25 @@ class SynthesisStore:
                 [prefix + "%", limit],
             )
         ]
+
+    def releases(self) -> dict[tuple[str, str], int]:
+        """``(insee, uuid) -> version`` the association released for the open-data file."""
+        return {(i, u): v for i, u, v in self.db.execute("SELECT insee, uuid, version FROM privacy_releases")}
+
+    def release(self, insee: str, uuid: str, at: str, actor: str) -> int:
+        """Release the current version of a contribution; returns that version."""
+        version = int(
+            self.db.execute(
+                "SELECT version FROM contributions WHERE insee = ? AND uuid = ?", [insee, uuid]
+            ).fetchone()[0]
+        )
+        self.db.execute(
+            "INSERT INTO privacy_releases (insee, uuid, version, at, actor) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (insee, uuid) DO UPDATE SET version = excluded.version, at = excluded.at, "
+            "actor = excluded.actor",
+            [insee, uuid, version, at, actor],
+        )
+        return version
 
     def set_theme(self, insee: str, uuid: str, main: str, secondary: list[str], at: str, actor: str) -> None:
         """Record (or replace) the association's theme for a contribution."""
