@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mairie_cli.clock import current_actor, now_iso
-from mairie_cli.errors import InvalidValue, UnknownContribution
 from mairie_cli.privacy.detect import Detector
+from mairie_cli.services.association.synthesis import received
 from mairie_cli.services.association.workspace import Association
 from mairie_cli.storage.database import transaction
 
@@ -49,17 +49,7 @@ def to_check(association: Association) -> list[Flagged]:
 
 def release(association: Association, ident: str) -> tuple[str, str, int]:
     """Put a checked text back into the open-data file: ``(insee, uuid, version released)``."""
-    prefix = ident.strip().lower()
-    if len(prefix) < 4:
-        raise UnknownContribution("Donnez au moins 4 caractères de l'identifiant (colonne « Identifiant »).")
-    rows = association.synthesis.live_with_prefix(prefix)
-    if not rows:
-        raise UnknownContribution(f"Aucune contribution reçue n'a l'identifiant « {ident} ».")
-    if len(rows) > 1:
-        raise InvalidValue(
-            f"« {ident} » désigne plusieurs contributions : donnez quelques caractères de plus."
-        )
-    insee, uuid = rows[0]
+    insee, uuid = received(association, ident)
     with transaction(association.db):
         version = association.synthesis.release(insee, uuid, now_iso(), current_actor())
         association.store.journal(

@@ -242,6 +242,21 @@ class _Lines:
 # -- the association's own decisions -------------------------------------------------------------
 
 
+def received(association: Association, ident: str) -> tuple[str, str]:
+    """``(insee, uuid)`` of the live contribution an identifier (or its first characters) names."""
+    prefix = ident.strip().lower()
+    if len(prefix) < 4:
+        raise UnknownContribution("Donnez au moins 4 caractères de l'identifiant (colonne « Identifiant »).")
+    rows = association.synthesis.live_with_prefix(prefix)
+    if not rows:
+        raise UnknownContribution(f"Aucune contribution reçue n'a l'identifiant « {ident} ».")
+    if len(rows) > 1:
+        raise InvalidValue(
+            f"« {ident} » désigne plusieurs contributions : donnez quelques caractères de plus."
+        )
+    return rows[0]
+
+
 def set_theme(
     association: Association,
     ident: str,
@@ -255,17 +270,7 @@ def set_theme(
     for theme in [main, *secondary]:
         if theme != TO_CLASSIFY:
             taxonomy.theme(theme)
-    prefix = ident.strip().lower()
-    if len(prefix) < 4:
-        raise UnknownContribution("Donnez au moins 4 caractères de l'identifiant (colonne « Identifiant »).")
-    rows = association.synthesis.live_with_prefix(prefix)
-    if not rows:
-        raise UnknownContribution(f"Aucune contribution reçue n'a l'identifiant « {ident} ».")
-    if len(rows) > 1:
-        raise InvalidValue(
-            f"« {ident} » désigne plusieurs contributions : donnez quelques caractères de plus."
-        )
-    insee, uuid = rows[0]
+    insee, uuid = received(association, ident)
     with transaction(association.db):
         association.synthesis.set_theme(insee, uuid, main, secondary, now_iso(), current_actor())
         association.store.journal(
