@@ -326,3 +326,24 @@ def test_the_preview_shows_rule_and_confidence_and_says_authors_travel_as_pseudo
     data = json.loads(cli("exporter", "--apercu", "--json").stdout)
     assert data["authors"] == "pseudonymes"
     assert {s["confidence"] for s in data["contributions"][0]["spans"]} == {"par prudence", "fort"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Le testament de Duvigneau Joseph est au dossier.", "Duvigneau Joseph"),
+        ("Signé en bas de page.\nDUVIGNEAU Joseph", "DUVIGNEAU Joseph"),
+        ("la femme Duvigneau Joseph a signé", "Duvigneau Joseph"),
+        ("Nous, les sœurs Cœuret, demandons un bus.", "Cœuret"),
+        ("La famille Roux n'a plus de médecin.", "Roux"),
+        ("Mon voisin Bernard attend depuis un an.", "Bernard"),
+        ("La veuve Martin vit seule au hameau.", "Martin"),
+        ("Le fils Perrin a dû partir en ville.", "Perrin"),
+        ("On se retrouve chez les Dupont le samedi.", "Dupont"),
+        ("Mme Lefort et Mlle Garnier et M Dupuis et Dr Morel", "Dupuis"),
+        ("Merci de votre écoute.\nCordialement,\nLEFORT", "LEFORT"),
+        ("Ont signé : Martin, Girard et Roux", "Girard"),
+    ],
+)
+def test_names_in_the_forms_registers_use(text, name):
+    assert name in [s.text for s in Detector().find(text) if s.kind == "NOM"]

@@ -110,7 +110,8 @@ _NOT_NAME_WORDS = frozenset(
         "Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre Novembre Décembre "
         "Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Dieu Internet Facebook Noël Pâques "
         "Citoyen Citoyenne Citoyens Citoyennes Habitant Habitante Habitants Anonyme Retraité Retraitée "
-        "Retraités Électeur Électrice Contribuable Contribuables Salutations Cordialement Ont Sont"
+        "Retraités Électeur Électrice Contribuable Contribuables Salutations Cordialement Ont Sont "
+        "Saint Sainte Mont Port Pont Val Bourg Château Lac Cap Île"
     ).split()
 )
 
@@ -197,6 +198,9 @@ def find_names(text: str, lowered: str) -> list[Span]:
             if title is not None:
                 found.append((title, "civilité"))
             continue
+        if role == 4:
+            spans += _surname_first(text, position, first_names)
+            continue
         if role == 2:
             match = _FIRST_LAST.match(text, position)
             if match is not None:
@@ -227,6 +231,27 @@ def find_names(text: str, lowered: str) -> list[Span]:
             spans += more
             end = following.end("name")
     return spans
+
+
+_SURNAME_FIRST = re.compile(
+    rf"(?P<last>[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?) "
+    rf"(?P<first>[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?)(?![\w'’\-]| [{UPPER}])"
+)
+
+
+def _surname_first(text: str, position: int, first_names: frozenset[str]) -> list[Span]:
+    """« Duvigneau Joseph », as wills and registers write it: not where a sentence starts (« Depuis
+    Pierre… »), unless the pair stands alone on its line (a signature)."""
+    match = _SURNAME_FIRST.match(text, position)
+    if match is None or fold_word(match["first"]).split("-")[0] not in first_names:
+        return []
+    before = text[:position].rstrip()
+    sentence_start = not before or before[-1] in ".!?:\n"
+    if sentence_start and not (_line_start(text, position) and _line_end(text, match.end())):
+        return []
+    if not _is_person(text, position, match.end(), "nom prénom"):
+        return []
+    return [Span(NAME, position, match.end(), match.group(0), "nom prénom")]
 
 
 def _line_end(text: str, position: int) -> bool:
@@ -260,8 +285,8 @@ def _role(word: str) -> int:
         return 3  # « BERNARD Lou »: a surname in capitals, even one that is also a first name
     if fold(word).split("-")[0] in _first_names():
         return 2
-    if len(word) > 1 and word.isupper() and fold(word) not in _NOT_NAME_WORDS:
-        return 3
+    if len(word) > 2 and word[1:].islower() and fold(word) not in _NOT_NAME_WORDS:
+        return 4  # « Duvigneau Joseph »: a surname, then a first name
     return 0
 
 
