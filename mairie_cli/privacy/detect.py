@@ -140,7 +140,7 @@ class Detector:
         if self.mask_terms:
             found += self._chosen(text)
         if names:
-            found += author_names(text, names)
+            found += author_names(text, lowered, names)
         if self.keep:
             found = [s for s in found if fold(s.text).strip() not in self.keep]
         return _resolve(found)

@@ -126,29 +126,38 @@ def _public() -> frozenset[str]:
     return frozenset(p.strip() for p in lexicon.PUBLIC_FIGURES if p.strip())
 
 
-def author_names(text: str, names: Iterable[str]) -> list[Span]:
-    """The words of the author's name (« Jeanne Martin » signed) met again in the text."""
-    words = {
-        fold(word)
-        for name in names
-        for word in re.findall(rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]+", name or "")
+@lru_cache(maxsize=4096)
+def _author_words(name: str) -> tuple[tuple[str, str], ...]:
+    """The words of a signed name worth finding again: ``(lower case, folded)`` each."""
+    words = re.findall(rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]+", name)
+    return tuple(
+        (word.lower(), fold(word))
+        for word in words
         if len(word) >= 3 and word not in _TITLES and fold(word) not in _NOT_NAME_WORDS
         and fold(word) not in lexicon.TITLE_FUNCTIONS
-    }  # fmt: skip
+    )  # fmt: skip
+
+
+def author_names(text: str, lowered: str, names: Iterable[str]) -> list[Span]:
+    """The words of the author's name (« Jeanne Martin » signed) met again in the text."""
+    words = {
+        folded
+        for name in names
+        if name
+        for lower, folded in _author_words(name)
+        if lower in lowered or folded in lowered
+    }
     if not words:
-        return []
-    folded = fold(text)
-    if len(folded) != len(text):
+        return []  # most texts: a substring test, and nothing is folded
+    folded_text = fold(text)
+    if len(folded_text) != len(text):
         return []
     spans = []
     for word in words:
-        for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
+        for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", folded_text):
             if text[match.start()].isupper():  # « Martin » the person, not « martin-pêcheur »
-                spans.append(
-                    Span(
-                        NAME, match.start(), match.end(), text[match.start() : match.end()], "nom de l'auteur"
-                    )
-                )
+                found = text[match.start() : match.end()]
+                spans.append(Span(NAME, match.start(), match.end(), found, "nom de l'auteur"))
     return spans
 
 
