@@ -72,19 +72,20 @@ _TITLE_STEMS = (
     "épouse",
 )
 _SIGN_STEMS = ("signé", "signe", "signature", "sign.")
-_KIN_STEMS = (*_KIN_WORDS, "chez les")
+_NAME_REACH = 90  # characters after its word within which a rule's name ends
 _CLOSING_STEMS = (
     "cordialement", "salutations", "respectueusement", "bien à vous", "bien a vous", "amicalement",
     "sincèrement", "sincerement",
 )  # fmt: skip
+# How a closing formula's first word stands among the text's words (« Cordialement, »).
+_CLOSING_FORMS = tuple(
+    (stem, frozenset(stem.split()[0] + end for end in ("", ",", ".", "!"))) for stem in _CLOSING_STEMS
+)
 _SELF_STEMS = ("appelle", "nomme", "soussign", "nom :", "nom:", "prénom")
 # (stems, pattern, rule, how far before the stem the pattern may start)
 _ANCHORED = (
-    (_TITLE_STEMS, _TITLE, "civilité", 0),
     (_SIGN_STEMS, _SIGNED, "signature", 0),
     (_SELF_STEMS, _SELF, "présentation", 16),
-    (_KIN_STEMS, _KIN, "famille ou voisin", 8),
-    (_CLOSING_STEMS, _CLOSING, "formule de politesse", 0),
 )
 #: Rules after which a list of people may follow (co-signers).
 _LISTS = ("signature", "famille ou voisin", "formule de politesse")
@@ -169,15 +170,28 @@ def trim(text: str, start: int, end: int) -> int:
 
 def _anchored(text: str, lowered: str) -> list[tuple[re.Match[str], str]]:
     """Titles in lower case (« le docteur Morel »), signatures, introductions, family words,
-    closing formulas: each rule is tried where its word is, found by ``str.find`` (Python's
-    regular expressions are slow to try at every position)."""
+    closing formulas: each rule is tried only where its word is, found by ``str.find`` (Python's
+    regular expressions are slow to try at every position). The family words, many, are first
+    looked up among the text's words."""
+    tokens = set(lowered.split())
+    titles = [w for w in _TITLE_STEMS if w in tokens]  # a name follows: no punctuation after them
+    kin = [w for w in _KIN_WORDS if w in tokens]
+    if "chez" in tokens:
+        kin.append("chez les")
+    closing = [stem for stem, forms in _CLOSING_FORMS if not forms.isdisjoint(tokens)]
     found: list[tuple[re.Match[str], str]] = []
-    for stems, pattern, rule, back in _ANCHORED:
+    chosen = (
+        (titles, _TITLE, "civilité", 0), *_ANCHORED, (kin, _KIN, "famille ou voisin", 8),
+        (closing, _CLOSING, "formule de politesse", 0),
+    )  # fmt: skip
+    for stems, pattern, rule, back in chosen:
         for stem in stems:
             position = lowered.find(stem)
             while position != -1:
                 if back:
-                    match = pattern.search(text, max(0, position - back))
+                    # Only where the rule can start: a few characters before its word, and
+                    # ending within a name's length after it (never a scan of the whole text).
+                    match = pattern.search(text, max(0, position - back), position + len(stem) + _NAME_REACH)
                     if match is not None and match.start() > position:
                         match = None
                 else:
