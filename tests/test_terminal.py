@@ -315,6 +315,10 @@ def test_a_handwritten_page_read_automatically_is_corrected_or_typed(folder, tmp
     handwritten_page(lines, dpi=150).save(scans / "main2.png")
     with Register.open(folder) as register:
         run_ocr(register, [scans], jobs=1)
+        from mairie_cli.services.commune.status import status
+
+        counts = status(register).page_counts
+        assert (counts.handwritten, counts.handwritten_read) == (2, 2)  # « 2 lue(s) automatiquement »
     screen = Terminal(folder, "relire", "--sans-image")
     shown = screen.expect("Choix")
     assert "main.png, page 1" in shown and "lecture automatique d'une page manuscrite" in shown

@@ -90,8 +90,9 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
     if pages.total:
         out.print(
             f"Pages scannées : {pages.total} ({pages.typed} dactylographiée(s), "
-            f"{pages.handwritten} manuscrite(s) à taper, {pages.proofread} tapée(s), "
-            f"{pages.blank} blanche(s), {pages.to_read} à lire)"
+            f"{pages.handwritten} manuscrite(s) dont {pages.handwritten_read} lue(s) automatiquement "
+            f"à corriger et {pages.handwritten - pages.handwritten_read} à taper, "
+            f"{pages.proofread} relue(s), {pages.blank} blanche(s), {pages.to_read} à lire)"
         )
     if current.drafts:
         out.print(f"{current.drafts} brouillon(s) de l'OCR à relire : « mairie relire ».")

@@ -14,7 +14,8 @@ class PageCounts:
     """Scanned pages by where they stand."""
 
     typed: int = 0  # drafts waiting for proofreading
-    handwritten: int = 0  # waiting to be typed
+    handwritten: int = 0  # waiting to be proofread (read automatically) or typed
+    handwritten_read: int = 0  # of which read automatically: drafts to correct
     proofread: int = 0
     blank: int = 0
     to_read: int = 0  # not read yet, or failed
@@ -38,6 +39,7 @@ class CommuneStatus:
     drafts: int
     pages: dict[str, int] = field(default_factory=dict)  # page status -> count
     last_export: dict[str, Any] | None = None  # sequence, created_at
+    handwritten_read: int = 0  # handwritten pages read automatically, drafts to correct
 
     @property
     def page_counts(self) -> PageCounts:
@@ -45,6 +47,7 @@ class CommuneStatus:
         return PageCounts(
             typed=pages.get(PageStatus.DRAFTS.value, 0),
             handwritten=pages.get(PageStatus.HANDWRITTEN.value, 0),
+            handwritten_read=self.handwritten_read,
             proofread=pages.get(PageStatus.PROOFREAD.value, 0),
             blank=pages.get(PageStatus.BLANK.value, 0),
             to_read=pages.get(PageStatus.FAILED.value, 0) + pages.get(PageStatus.TO_READ.value, 0),
@@ -57,6 +60,7 @@ class CommuneStatus:
             "total": self.total, "deleted": self.deleted, "cahiers": [c.to_dict() for c in self.cahiers],
             "natures": self.natures, "sources": self.sources, "last_change": self.last_change,
             "drafts": self.drafts, "pages": self.pages, "last_export": self.last_export,
+            "handwritten_read": self.handwritten_read,
         }  # fmt: skip
 
 
@@ -75,6 +79,7 @@ def status(register: Register) -> CommuneStatus:
         last_change=store.last_change(),
         drafts=store.count_drafts(),
         pages=register.pages.counts(),
+        handwritten_read=register.pages.handwritten_read(),
         last_export=(
             {"sequence": last_export["sequence"], "created_at": last_export["created_at"]}
             if last_export

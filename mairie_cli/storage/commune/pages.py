@@ -130,6 +130,15 @@ class PageStore:
         rows = self.db.execute("SELECT status, COUNT(*) FROM pages GROUP BY status").fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
+    def handwritten_read(self) -> int:
+        """Handwritten pages read automatically whose drafts wait for proofreading."""
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM pages p WHERE p.status = 'manuscrit' AND EXISTS (SELECT 1 FROM "
+                "contributions c WHERE c.page_id = p.id AND c.status = 'brouillon' AND c.deleted_at IS NULL)"
+            ).fetchone()[0]
+        )
+
     def texts_of(self, page_id: int) -> tuple[list[str], bool]:
         """Texts of the live contributions from a page, and whether one was typed by hand from it
         (its handwriting could not be read: OCR drafts have the source « ocr »)."""
