@@ -125,7 +125,7 @@ def _report_export(result: "ExportResult") -> None:
     if result.pages_to_type:
         output.warning(
             f"Attention : {result.pages_to_type} page(s) manuscrite(s) scannée(s) ne sont pas encore "
-            "tapées : leurs contributions ne sont pas dans ce paquet (« mairie relire » pour les taper)."
+            "relues ou tapées : leurs contributions ne sont pas dans ce paquet (« mairie relire »)."
         )
 
 

@@ -1,12 +1,12 @@
 """Commands about the workspace itself: ``init`` and ``etat``."""
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_register, state
-from mairie_cli.cli.options import Folder, Json
+from mairie_cli.cli.options import CommuneName, Folder, Json
 
 commands = Commands()
 
@@ -18,10 +18,7 @@ def init(
         str,
         typer.Option("--commune", metavar="CODE_INSEE", help="Code INSEE de la commune (5 caractères)."),
     ],
-    nom: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--nom", metavar="NOM", help="Nom de la commune (par défaut : le nom officiel)."),
-    ] = None,
+    nom: CommuneName = None,
     dossier: Folder = None,
 ) -> None:
     """Créer l'espace de travail de la commune (sans rien effacer s'il existe déjà).

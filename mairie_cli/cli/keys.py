@@ -7,7 +7,7 @@ import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_register
-from mairie_cli.cli.options import Folder, Json
+from mairie_cli.cli.options import CommuneName, Folder, Json
 
 commands = Commands()
 config = commands.group(
@@ -94,10 +94,7 @@ def destinataire(
 def commune(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(metavar="CODE_INSEE", help="Le bon code INSEE de la commune.")],
-    nom: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--nom", metavar="NOM", help="Nom de la commune (par défaut : le nom officiel)."),
-    ] = None,
+    nom: CommuneName = None,
     dossier: Folder = None,
 ) -> None:
     """Corriger le code INSEE ou le nom de la commune, tant qu'aucun paquet n'est parti.

@@ -19,6 +19,10 @@ Folder = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Résultat au format JSON, pour les scripts.")]
+CommuneName = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--nom", metavar="NOM", help="Nom de la commune (par défaut : le nom officiel)."),
+]
 CahierOpt = Annotated[
     Optional[int],  # noqa: UP045
     typer.Option(

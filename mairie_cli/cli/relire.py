@@ -182,28 +182,29 @@ def _modify(
     reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
 ) -> "Contribution | None":
     from mairie_cli.cli.prompts import TEXT_HELP
-    from mairie_cli.services.commune import proofread
 
     typer.echo(f"Corrigez le texte sur place ({TEXT_HELP}) :")
-    text = _ask_text(draft.text)
-    if not text.strip() or text == draft.text:
-        output.info("Texte inchangé.")
-        return previous
-    edited = proofread.edit(reg, draft, text)
-    output.success(f"Texte corrigé et accepté : contribution n° {edited.position} ({edited.short_id}).")
-    return edited
+    return _save_text(reg, draft, _ask_text(draft.text), previous)
 
 
 def _editor(
     reg: "Register", page: "PageToProofread", draft: "Contribution", previous: "Contribution | None"
 ) -> "Contribution | None":
     from mairie_cli.cli.prompts import edit_text
-    from mairie_cli.services.commune import proofread
 
     try:
         text = edit_text(draft.text)
     except (EOFError, KeyboardInterrupt):
         raise _Stop from None
+    return _save_text(reg, draft, text, previous)
+
+
+def _save_text(
+    reg: "Register", draft: "Contribution", text: str, previous: "Contribution | None"
+) -> "Contribution | None":
+    """The corrected text saved (the draft is then accepted), unless nothing changed."""
+    from mairie_cli.services.commune import proofread
+
     if not text.strip() or text.strip() == draft.text:
         output.info("Texte inchangé.")
         return previous

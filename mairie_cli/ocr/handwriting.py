@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
 from importlib import metadata
 from typing import Any
 
@@ -25,6 +26,7 @@ _NUMBER = re.compile(r"^\d{1,3}$")
 _engine: Any = None
 
 
+@cache
 def available() -> bool:
     """True when the recogniser is installed (it comes with mairie's own dependencies)."""
     try:

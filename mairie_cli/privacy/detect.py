@@ -3,10 +3,9 @@
 Six kinds, each found by the rule that suits it: phone numbers by the ``phonenumbers``
 library (every usual French format, « +33 (0)6 », dots, dashes), email addresses by a
 pattern that also accepts what OCR makes of « @ », social-security numbers (NIR) and IBANs
-by their format *and* their check key, postal addresses by number + type of way + name
-(or a postcode and town after the way), person names after a title (« M. », « Madame »,
-« Docteur »), in a signature (« Signé : … »), after « je m'appelle », or as a known first
-name followed by a capitalised word.
+by their shape (a wrong check key only lowers the confidence shown), postal addresses by
+number + type of way + name (or a postcode and town after the way), person names (see
+``names``: after a title, in a signature, after a family word, as a first name and a surname…).
 
 What is public is left alone: people named as public figures (the President, a minister),
 a street or a school named after a person (« rue Jean Jaurès » is an address), the generic

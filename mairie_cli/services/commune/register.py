@@ -109,7 +109,7 @@ class Register:
                 register.store.insert_commune(commune, now_iso())
                 register.record_event("init", "commune", code, after=commune.__dict__)
             elif name and name != existing.name:
-                register.store.update_commune_name(name)
+                register.store.update_commune(Commune(existing.insee, name, existing.department))
                 register.record_event(
                     "rename", "commune", code, before={"name": existing.name}, after={"name": name}
                 )

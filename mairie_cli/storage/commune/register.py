@@ -62,9 +62,6 @@ class RegisterStore:
             [commune.insee, commune.name, commune.department, now],
         )
 
-    def update_commune_name(self, name: str) -> None:
-        self.db.execute("UPDATE commune SET name = ?", [name])
-
     def update_commune(self, commune: Commune) -> None:
         self.db.execute(
             "UPDATE commune SET insee = ?, name = ?, department = ?",
