@@ -99,19 +99,27 @@ def build(folder: Path, rows: int) -> None:
             "INSERT INTO cahiers (insee, id, title, sequence) VALUES (?, 1, 'Cahier de doléances', 1)",
             [(c,) for c in communes],
         )
+        from mairie_cli.storage.association.store import CONTRIBUTION_FIELDS
+
+        # By column name: the table gains columns (the town hall's note) and old versions lack them.
+        insert = (
+            f"INSERT INTO contributions ({', '.join(CONTRIBUTION_FIELDS)}) "
+            f"VALUES ({', '.join('?' * len(CONTRIBUTION_FIELDS))})"
+        )
         batch = []
         for i in range(rows):
-            batch.append((
-                communes[i % 500], str(uuid.UUID(int=rng.getrandbits(128))), 1, f"{i:064x}", 1, i // 500 + 1,
-                None, "2019-01-15", rng.choice(["doleance", "proposition", "autre"]), text(i), None, "saisie",
-                None, None, "2019-01-15T10:00:00", "2019-01-15T10:00:00", None, 1,
-            ))  # fmt: skip
+            values = {
+                "insee": communes[i % 500], "uuid": str(uuid.UUID(int=rng.getrandbits(128))), "version": 1,
+                "digest": f"{i:064x}", "cahier_id": 1, "position": i // 500 + 1, "written_on": "2019-01-15",
+                "nature": rng.choice(["doleance", "proposition", "autre"]), "text": text(i),
+                "source": "saisie",
+                "created_at": "2019-01-15T10:00:00", "updated_at": "2019-01-15T10:00:00", "sequence": 1,
+            }  # fmt: skip
+            batch.append(tuple(values.get(field) for field in CONTRIBUTION_FIELDS))
             if len(batch) == 10_000:
-                association.db.conn.executemany(
-                    f"INSERT INTO contributions VALUES ({', '.join('?' * 18)})", batch
-                )
+                association.db.conn.executemany(insert, batch)
                 batch = []
-        association.db.conn.executemany(f"INSERT INTO contributions VALUES ({', '.join('?' * 18)})", batch)
+        association.db.conn.executemany(insert, batch)
 
 
 def main() -> None:
