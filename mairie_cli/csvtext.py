@@ -34,13 +34,12 @@ def csv_line(values: list[str]) -> str:
 
     Written by hand: three times faster than the ``csv`` module on long texts, same output.
     """
-    return ";".join([_csv_field(v) for v in values]) + "\r\n"
+    # One regular-expression pass per field, no function call per field: this runs once per
+    # exported contribution.
+    return ";".join([('"' + v.replace('"', '""') + '"') if _QUOTED.search(v) else v for v in values]) + "\r\n"
 
 
-def _csv_field(value: str) -> str:
-    if '"' in value or ";" in value or "\n" in value or "\r" in value:
-        return '"' + value.replace('"', '""') + '"'
-    return value
+_QUOTED = re.compile('[";\n\r]')
 
 
 def no_formula(value: str) -> str:

@@ -1,13 +1,14 @@
 """Cutting an export into parts: each part a complete bag under the size limit.
 
-Records go straight into the part's ZIP as JSON Lines while their CSV rows are written aside;
-the part is closed when its predicted size would pass the limit. Parts finished are
-compressed on a second thread while the next one fills.
+Records go into the part's ZIP as JSON Lines, compressed on a second thread in chunks, while
+their CSV rows are written aside; the part is closed when its predicted size would pass the
+limit. Parts finished are closed on that second thread too, while the next one fills.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,10 @@ class PartBuilder:
         self._closing: list[Future[None]] = []
         self._current: OpenPart | None = None
 
-    def add(self, record: dict[str, Any], canonical: str, image: tuple[str, Path] | None = None) -> None:
-        """Add one record (with its canonical JSON, already made for its digest) and the scan
-        it comes from, if it travels and is not in this export yet."""
-        line = (canonical + "\n").encode("utf-8")
+    def add(self, record: dict[str, Any], canonical: bytes, image: tuple[str, Path] | None = None) -> None:
+        """Add one record (with its canonical JSON in UTF-8, already made for its digest) and
+        the scan it comes from, if it travels and is not in this export yet."""
+        line = canonical + b"\n"
         row = csv_line(csv_row(record)).encode("utf-8")
         extra = 0
         if image is not None and image[0] not in self._images:
@@ -106,7 +107,7 @@ class PartBuilder:
             self.folder / f"partie-{index}.zip", f"doleances-{self.insee}-{self.sequence:06d}-partie-{index}"
         )
         self.parts.append(bag)
-        self._current = OpenPart(bag, self.folder / f"partie-{index}.csv")
+        self._current = OpenPart(bag, self.folder / f"partie-{index}.csv", self._finisher)
         return self._current
 
     def _close_current(self) -> None:
@@ -126,9 +127,12 @@ class OpenPart:
     """The part being filled: JSON Lines into its ZIP, CSV rows into a file aside."""
 
     _CHUNK = 256 * 1024  # lines are handed to the compressor in chunks, not one by one
+    _IN_FLIGHT = 4  # chunks waiting for the compressor at most (memory stays flat)
 
-    def __init__(self, bag: BagWriter, csv_path: Path) -> None:
+    def __init__(self, bag: BagWriter, csv_path: Path, compressor: ThreadPoolExecutor) -> None:
         self.bag = bag
+        self._compressor = compressor
+        self._writes: deque[Future[None]] = deque()
         self.csv_path = csv_path
         self._entry = bag.payload_file(CONTRIBUTIONS)
         self.jsonl = self._entry.__enter__()
@@ -139,7 +143,8 @@ class OpenPart:
         self.csv_bytes = 0
         self._pending: list[bytes] = []
         self._pending_bytes = 0
-        self._flushed = 0
+        self._compressed = 0  # JSON bytes through the compressor
+        self._ratio = 1.0
         self.images: list[tuple[str, Path]] = []
         self.image_bytes = 0
 
@@ -154,29 +159,45 @@ class OpenPart:
         self.records += 1
 
     def _flush(self) -> None:
-        self.jsonl.write(b"".join(self._pending))
-        self._flushed += self._pending_bytes
+        # zlib releases Python's lock: the chunk is compressed on the second thread while
+        # this one goes on serialising records.
+        chunk = b"".join(self._pending)
         self._pending, self._pending_bytes = [], 0
+        self._writes.append(self._compressor.submit(self._compress, chunk))
+        while len(self._writes) > self._IN_FLIGHT:
+            self._writes.popleft().result()
+        # Until a megabyte has gone through the compressor, its output says little (deflate
+        # holds data back): assume no compression, which can only overestimate.
+        if self._compressed > 1024**2:
+            self._ratio = max(self.bag.compressed_size() / self._compressed, 0.3)
+
+    def _compress(self, chunk: bytes) -> None:
+        self.jsonl.write(chunk)
+        self._compressed += len(chunk)
 
     def predicted(self, extra_json: int, extra_csv: int) -> int:
         """Predicted size of the part's file once the CSV is added, with one more record."""
-        # Until a megabyte has gone through the compressor, its output says little (deflate
-        # holds data back): assume no compression, which can only overestimate.
+        # The compression ratio so far is measured at each chunk handed to the compressor.
         # The CSV compresses less than the JSON, whose keys repeat on every line: measured on
         # the Grand Débat texts, 1.3 times less; 1.4 is assumed.
-        written = self.bag.compressed_size()
-        ratio = max(written / self._flushed, 0.3) if self._flushed > 1024**2 else 1.0
+        ratio = self._ratio
         json_part = (self.json_bytes + extra_json) * ratio
         csv_part = (self.csv_bytes + extra_csv) * min(ratio * 1.4, 1.0)
         return int((json_part + csv_part) * 1.02) + self.image_bytes
 
     def abort(self) -> None:
+        for write in self._writes:
+            with contextlib.suppress(Exception):
+                write.result()
         with contextlib.suppress(Exception):
             self._entry.__exit__(None, None, None)
         self.csv.close()
 
     def close(self) -> None:
-        self._flush()
+        """Finish the part (on the second thread, after its chunks: the same single thread)."""
+        for write in self._writes:
+            write.result()  # done already; raises what a chunk's compression raised
+        self._compress(b"".join(self._pending))
         self._entry.__exit__(None, None, None)
         self.csv.close()
         self.bag.add_payload_copy(CONTRIBUTIONS_CSV, self.csv_path)

@@ -189,12 +189,15 @@ class StateSummary:
         }
 
 
+_NATURE_LABELS = {n.value: n.label for n in Nature}
+
+
 def csv_row(record: dict[str, Any]) -> list[str]:
     """A record as a CSV row for French Excel: dates JJ/MM/AAAA, nothing read as a formula."""
     return [
         record["uuid"], str(record["version"]), str(record["cahier"]), str(record["position"]),
         "" if record["page"] is None else str(record["page"]), format_fr(record["date"]),
-        Nature(record["nature"]).label, no_formula(record["text"] or ""),
+        _NATURE_LABELS[record["nature"]], no_formula(record["text"] or ""),
         no_formula(record["author"] or ""), record["source"],
         format_fr(record["updated_at"]), format_fr(record["deleted_at"]),
     ]  # fmt: skip

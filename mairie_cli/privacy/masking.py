@@ -7,7 +7,6 @@ and gets them back in order.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -58,7 +57,8 @@ def _mask_batch(
         special = uuid in _worker_choices.keep_for or uuid in _worker_choices.mask_for
         detector = _worker_choices.detector(uuid) if special else _worker_detector
         masked, counts = detector.mask(text, names)
-        results.append((masked, dict(counts)))
+        # Most texts hold nothing to mask: « unchanged » travels back instead of the text.
+        results.append((masked, dict(counts)) if counts else (None, {}))
     return results
 
 
@@ -68,8 +68,8 @@ def mask_stream(
     *,
     choices: Choices,
     total: int,
-) -> Iterator[tuple[T, str | None, Counter[str]]]:
-    """``(item, masked text, counts)`` for each item, in order; ``of(item)`` gives its
+) -> Iterator[tuple[T, str | None, dict[str, int]]]:
+    """``(item, masked text, counts by kind)`` for each item, in order; ``of(item)`` gives its
     ``(uuid, text, author names)`` (text None for a tombstone). With ``total`` at or above
     ``PARALLEL_FROM``, batches of texts are masked by worker processes."""
     results = ordered_map(
@@ -77,4 +77,4 @@ def mask_stream(
         threshold=PARALLEL_FROM, batch=_BATCH,
     )  # fmt: skip
     for item, (masked, counts) in results:
-        yield item, masked, Counter(counts)
+        yield item, of(item)[1] if masked is None else masked, counts

@@ -221,18 +221,19 @@ class _PartsWriter:
         masked: Counter[str] = Counter()
         digests: list[tuple[str, int, str, int]] = []
         for contribution, text, found in _masked(pending, choices, total):
-            masked.update(found)
+            if found:
+                masked.update(found)
             scan = scans.of(contribution.page_id)
             text, note = _text_and_note(contribution, text)
             record = export_record(contribution, pseudonym, scan[:2] if scan else None, text, note)
-            line = canonical_json(record)
+            line = canonical_json(record).encode()
             image = None
             if scan and with_scans and not contribution.deleted:
                 image = masker.image(contribution.page_id, scan) if masker else (scan[0], scan[2])
             self.builder.add(record, line, image)
             digests.append(
                 (contribution.uuid, contribution.version,
-                 hashlib.sha256(line.encode()).hexdigest(), int(contribution.deleted))
+                 hashlib.sha256(line).hexdigest(), int(contribution.deleted))
             )  # fmt: skip
             counts["tombstones" if contribution.deleted else "contributions"] += 1
             if len(digests) >= 1000:
@@ -307,11 +308,11 @@ def _copy_key(register: Register, destination: Path) -> Path | None:
 
 def _masked(
     contributions: Iterator[Contribution], choices: Choices | None, total: int
-) -> Iterator[tuple[Contribution, str | None, Counter[str]]]:
+) -> Iterator[tuple[Contribution, str | None, dict[str, int]]]:
     """Each contribution with its text as it leaves the commune, and what was masked in it."""
     if choices is None:
         for contribution in contributions:
-            yield contribution, None, Counter()
+            yield contribution, None, {}
         return
     yield from mask_stream(contributions, _maskable, choices=choices, total=total)
 

@@ -302,6 +302,7 @@ def _filters(
 
 _NATURES = {n.value: n for n in Nature}  # a dict lookup: Enum() costs a call per row
 _SOURCES = {s.value: s for s in Source}
+_STATUSES = {s.value: s for s in EntryStatus}
 
 
 def contribution_from_row(row: tuple[Any, ...]) -> Contribution:
@@ -321,7 +322,7 @@ def contribution_from_row(row: tuple[Any, ...]) -> Contribution:
         deleted_at=row[12],
         cahier_title=row[13],
         page_id=row[14],
-        status=EntryStatus(row[15]),
+        status=_STATUSES[row[15]],
         region=json.loads(row[16]) if row[16] else None,
         note=row[17],
     )
