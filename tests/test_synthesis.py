@@ -68,10 +68,11 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
     result = build_synthesis(received, tmp_path / "synthese.xlsx")
     assert result.contributions == 8 and result.communes_heard == 2 and result.communes_silent == 1
     book = load_workbook(result.workbook)
-    assert book.sheetnames[:2] == ["Synthèse", "Contributions"] and book.sheetnames[-2:] == [
-        "À classer",
-        "Méthode",
-    ]
+    # No « À vérifier » sheet when there is nothing to check, no sheet for a theme without texts.
+    assert book.sheetnames[:2] == ["Synthèse", "Contributions"] and book.sheetnames[-4:] == [
+        "À classer", "Communes", "Paquets reçus", "Méthode",
+    ]  # fmt: skip
+    assert "Sécurité et justice" not in book.sheetnames
     sheet = book["Contributions"]
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)]
@@ -83,19 +84,29 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
     formula = next(c for c in sheet["I"] if str(c.value).startswith("=SOMME"))
     assert formula.data_type == "s" and formula.alignment.wrap_text  # text, never a formula
     assert next(c for c in sheet["I"] if str(c.value).startswith("+33")).data_type == "s"
-    # Every text cell is wrapped, the others not; empty values leave empty cells.
-    assert all(c.alignment.wrap_text for c in sheet["I"][1:]) and not sheet["H2"].alignment.wrap_text
+    # Every text cell is wrapped, the others top-aligned beside it; empty values leave empty cells.
+    assert all(c.alignment.wrap_text for c in sheet["I"][1:]) and not sheet["D2"].alignment.wrap_text
+    assert sheet["D2"].alignment.vertical == "top"
+    # Printing: A4 landscape fitted to the width, the header row repeated, the identifier not
+    # printed, a row tall enough for its wrapped text.
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+    assert sheet.print_area == "'Contributions'!$A$1:$I$1048576"
+    assert "Page &P / &N" in str(sheet.oddFooter.center.text)
+    petition_row = next(c.row for c in sheet["I"] if str(c.value).startswith("Nous, habitants"))
+    assert sheet.row_dimensions[petition_row].height >= 45
     assert sum(1 for r in rows if r["Thèmes secondaires"] is None) >= 1
     by_id = {r["Identifiant"]: r for r in rows}
     petitions = [r for r in rows if r["Texte"].startswith("Nous, habitants")]
-    # The group is the number of its first text: the two petitions share it, the others not.
-    assert len(petitions) == 2 and petitions[0]["Groupe"] == petitions[1]["Groupe"]
-    assert len({r["Groupe"] for r in rows}) == 7
+    # The group is the number of its first text: the two petitions share it; the others, alone,
+    # have none.
+    assert len(petitions) == 2 and petitions[0]["Groupe"] == petitions[1]["Groupe"] == 5
+    assert [r["Groupe"] for r in rows if r not in petitions] == [None] * 6
     isf = next(r for r in rows if "ISF" in r["Texte"])
     assert isf["Thème principal"] == "Fiscalité et dépenses publiques" and "isf" in isf["Mots qui ont décidé"]
     assert next(r for r in rows if r["Texte"] == "Merci.")["Thème principal"] == "À classer"
     # Each contribution is in the sheet of its main theme, once.
-    in_theme_sheets = sum(book[name].max_row - 1 for name in book.sheetnames[2:-1])
+    in_theme_sheets = sum(book[name].max_row - 1 for name in book.sheetnames[2:-3])
     assert in_theme_sheets == 8
     assert book["À classer"]["B2"].value == "Merci." and book["À classer"]["B2"].alignment.wrap_text
     # The summary counts petitions once; the method states version, coverage and bundles.
@@ -110,9 +121,17 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
         "2 commune(s) entendue(s) sur 3" in method["Résumé"]
         and "14300 habitants sur 15100" in method["Résumé"]
     )
-    assert method["Communes de la liste sans aucun envoi"] == "01003 Ambutrix"
+    assert method["Communes de la liste sans aucun envoi (1)"] == "01003 Ambutrix"
     assert method["moins de 500 habitants"] == "1 sur 5 (20,0%)"
-    assert sum(1 for k in method if str(k).startswith("0100") and " n° 1 " in str(k)) == 2
+    assert method["Paquets inclus"].startswith("2 envoi(s) de 2 commune(s)")
+    bundles = list(book["Paquets reçus"].iter_rows(min_row=2, values_only=True))
+    assert [(b[0], b[1]) for b in bundles] == [("01001", 1), ("01002", 1)]
+    assert all(str(b[4]).startswith("sha256:") for b in bundles)
+    communes = {r[0]: r for r in book["Communes"].iter_rows(min_row=2, values_only=True)}
+    assert (
+        communes["01001 Abergement"][1:5] == (300, 5, 1, 1) and communes["01001 Abergement"][6] == "entendue"
+    )
+    assert communes["01003 Ambutrix"][2] == 0 and communes["01003 Ambutrix"][6] == "sans envoi"
     # The CSV: UTF-8 with BOM, « ; », no author, formulas neutralised.
     raw = result.csv.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -142,8 +161,9 @@ def test_coverage_counts_a_merged_commune_for_its_commune_today(received, tmp_pa
         "01002 → 01003"
         in method["Codes de communes fusionnées depuis (comptés pour leur commune d'aujourd'hui)"]
     )
-    communes = {r[0]: r for r in book["Synthèse"].iter_rows(values_only=True) if str(r[0]).startswith("0100")}
-    assert communes["01002 Ambérieu (aujourd'hui 01003)"][3] == 800
+    communes = {r[0]: r for r in book["Communes"].iter_rows(min_row=2, values_only=True)}
+    assert communes["01002 Ambérieu (aujourd'hui 01003)"][1] == 800
+    assert communes["01003 Ambutrix"][6] == "entendue sous un ancien code"
 
 
 def test_a_failed_synthesis_leaves_the_previous_one_and_nothing_else(received, tmp_path, monkeypatch):
@@ -251,3 +271,33 @@ def test_libreoffice_opens_the_workbook(received, tmp_path):
         capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert pdf.returncode == 0 and list(out.glob("*.pdf"))
+    _check_printed(next(out.glob("*.pdf")))
+
+
+def _check_printed(pdf: Path) -> None:
+    """What a person gets on paper: every text whole, nothing past a page's edge, few pages."""
+    import re
+
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    pages = pages.split("\f")[:-1]
+    by_sheet: dict[str, list[str]] = {}
+    for page in pages:
+        header = page.strip().splitlines()[0]
+        by_sheet.setdefault(header.split()[-1], []).append(page)
+    # Sheets print one after the other, each with its page header; Méthode on one page here.
+    assert {"Synthèse", "Contributions", "Communes", "reçus", "Méthode"} <= set(by_sheet), by_sheet.keys()
+    assert len(by_sheet["Méthode"]) <= 2 and len(by_sheet["Contributions"]) == 1
+    assert all(re.search(r"Page \d+ / " + str(len(pages)), page) for page in pages)
+    # Every word of every text is printed (a row too short would cut its last lines).
+    printed = set(re.findall(r"\w+", "".join(by_sheet["Contributions"])))
+    for text, _ in [entry for entries in TEXTS.values() for entry in entries]:
+        missing = set(re.findall(r"\w+", text)) - printed
+        assert not missing, (text, missing)
+    # The coverage sentence is whole (it was cut at the page's edge).
+    summary = " ".join("".join(by_sheet["Synthèse"]).split())
+    assert "« à classer »." in summary and "Contributions par thème principal" in summary
+    # No word lies past the right edge of its page.
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    for page in re.finditer(r'<page width="([\d.]+)".*?</page>', boxes, re.S):
+        right = max((float(x) for x in re.findall(r'xMax="([\d.]+)"', page.group(0))), default=0.0)
+        assert right <= float(page.group(1)), "a word printed past the page's edge"

@@ -1,18 +1,23 @@
 """The synthesis workbook, written with openpyxl in write-only mode (flat memory).
 
-Sheets: « Synthèse » (totals, per theme, per nature, per commune, with native bar charts),
-« Contributions » (every contribution with its themes and the words that justified them),
-one sheet per theme, « À classer », and « Méthode ». Every cell holding citizen text is
-written as text: a contribution starting with « = » stays a sentence, never a formula.
+Sheets: « Synthèse » (coverage, per theme, per official theme, per nature, with native bar
+charts), « Contributions » (every contribution with its themes and the words that justified
+them), « À vérifier », one sheet per theme, « À classer », « Communes », « Paquets reçus » and
+« Méthode ». Every cell holding citizen text is written as text: a contribution starting with
+« = » stays a sentence, never a formula. Every sheet prints on A4, fitted to the page's width,
+with its header row repeated, wrapped texts in rows tall enough (``printing``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from mairie_cli.synthesis import printing
 
 CONTRIBUTION_HEADER = [
     "Commune", "Cahier", "Date", "Nature", "Thème principal", "Thèmes secondaires", "Mots qui ont décidé",
@@ -22,16 +27,50 @@ THEME_HEADER = ["Commune", "Texte"]
 #: Texts where the association's own check still finds personal data (kept out of the CSV).
 CHECK_HEADER = ["Commune", "Identifiant", "Données personnelles repérées", "Texte"]
 CHECK_SHEET = "À vérifier"
-_CHECK_WIDTHS = {"A": 30, "B": 38, "C": 50, "D": 100}
-_WIDTHS = {"A": 30, "B": 22, "C": 11, "D": 12, "E": 26, "F": 26, "G": 34, "H": 9, "I": 90, "J": 38}
-_THEME_WIDTHS = {"A": 30, "B": 120}
+COMMUNE_HEADER = [
+    "Commune",
+    "Habitants",
+    "Contributions",
+    "À classer",
+    "Envois reçus",
+    "Dernier reçu le",
+    "État",
+]
+BUNDLE_HEADER = ["Commune", "Envoi n°", "Parties", "Reçu le", "Empreinte"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A list sheet: its header, column widths (in characters), wrapped columns, and the
+    columns printed (the identifier, needed on screen for the commands, is not printed)."""
+
+    header: list[str]
+    widths: list[float]
+    wrapped: frozenset[int]
+    printed: int | None = None  # columns printed, from the first; all by default
+
+
+CONTRIBUTIONS = Layout(
+    CONTRIBUTION_HEADER, [20, 16, 11, 12, 20, 20, 26, 8, 64, 37], frozenset({0, 1, 4, 5, 6, 8}), 9
+)
+THEMES = Layout(THEME_HEADER, [24, 100], frozenset({0, 1}))
+CHECK = Layout(CHECK_HEADER, [24, 37, 40, 80], frozenset({0, 2, 3}))
+COMMUNES = Layout(COMMUNE_HEADER, [36, 12, 14, 11, 13, 15, 26], frozenset({0, 6}))
+BUNDLES = Layout(BUNDLE_HEADER, [30, 10, 9, 12, 75], frozenset({0, 4}))
+#: Columns of the « Synthèse » sheet: label, then figures; an intro line spans them all.
+_SUMMARY_WIDTHS = [40, 14, 14, 14, 44, 10]
+_METHOD_WIDTHS = [40, 100]
 #: The named style of citizen text (wrapped, top-aligned), as Excel lists it.
 TEXT_STYLE = "Texte de contribution"
+#: The other cells of a list: top-aligned, level with the first line of the text beside them.
+VALUE_STYLE = "Valeur"
 #: What a spreadsheet would read as a formula if written as a plain value.
 _FORMULA_START = ("=", "+", "-", "@")
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 #: What openpyxl's ILLEGAL_CHARACTERS_RE refuses (control characters but tab and newlines).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f]")
+#: Height of a default row in centimetres (15 points), to leave room for a chart below a table.
+_ROW_CM = 0.53
 
 
 def _legal(text: str) -> str:
@@ -51,130 +90,237 @@ def sheet_title(label: str, taken: set[str]) -> str:
     return title
 
 
-class SynthesisWorkbook:
-    """A workbook being written: rows go to their sheets as contributions stream by."""
+@dataclass
+class _Table:
+    """A list sheet being written: one reusable wrapped cell per wrapped column (a write-only
+    sheet writes a row as soon as it is appended), and the rows written so far."""
 
-    def __init__(self, theme_labels: Sequence[tuple[str, str]]) -> None:
+    sheet: Any
+    layout: Layout
+    cells: list[Any]  # one per column, wrapped or not, top-aligned
+    rows: int = 1
+
+
+class SynthesisWorkbook:
+    """A workbook being written: rows go to their sheets as contributions stream by.
+
+    ``title`` heads every printed page (with the sheet's name and the page number).
+    """
+
+    def __init__(self, theme_labels: Sequence[tuple[str, str]], title: str, *, to_check: bool = True) -> None:
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font, NamedStyle
 
         self._wb = Workbook(write_only=True)
         self._bold = Font(bold=True)
+        self._title = title
         # A named style costs one lookup per cell; setting an alignment on each cell would
         # register it again every time.
         self._wb.add_named_style(NamedStyle(TEXT_STYLE, alignment=Alignment(wrap_text=True, vertical="top")))
+        self._heading = NamedStyle(
+            "En-tête", font=Font(bold=True), alignment=Alignment(wrap_text=True, vertical="top")
+        )
+        self._wb.add_named_style(self._heading)
+        self._wb.add_named_style(NamedStyle(VALUE_STYLE, alignment=Alignment(vertical="top")))
         taken: set[str] = set()
-        self._rows: dict[int, int] = {}  # rows written per sheet, for the filters
-        self._text_cells: dict[int, Any] = {}  # sheet -> its styled text cell, reused row after row
         self.summary = self._wb.create_sheet(sheet_title("Synthèse", taken))
-        self.contributions = self._sheet(sheet_title("Contributions", taken), CONTRIBUTION_HEADER, _WIDTHS)
-        self.to_check = self._sheet(sheet_title(CHECK_SHEET, taken), CHECK_HEADER, _CHECK_WIDTHS)
+        printing.page_setup(self.summary, title, landscape=False)
+        self.contributions = self._table(sheet_title("Contributions", taken), CONTRIBUTIONS)
+        # Listed only when there is something to check (an empty sheet still prints a page).
+        self.to_check = self._table(sheet_title(CHECK_SHEET, taken), CHECK) if to_check else None
         self.themes = {
-            theme_id: self._sheet(sheet_title(label, taken), THEME_HEADER, _THEME_WIDTHS)
-            for theme_id, label in theme_labels
+            theme_id: self._table(sheet_title(label, taken), THEMES) for theme_id, label in theme_labels
         }
+        self.communes = self._table(sheet_title("Communes", taken), COMMUNES)
+        self.bundles = self._table(sheet_title("Paquets reçus", taken), BUNDLES)
         self.method = self._wb.create_sheet(sheet_title("Méthode", taken))
+        printing.page_setup(self.method, title)
 
-    def _sheet(self, title: str, header: list[str], widths: dict[str, int]) -> Any:
+    def _table(self, title: str, layout: Layout) -> _Table:
+        from openpyxl.utils import get_column_letter
+
         sheet = self._wb.create_sheet(title)
         sheet.freeze_panes = "A2"
-        for column, width in widths.items():
-            sheet.column_dimensions[column].width = width
-        sheet.append([self._cell(sheet, h, bold=True) for h in header])
-        self._rows[id(sheet)] = 1
-        self._text_cells[id(sheet)] = self._cell(sheet, "", wrap=True)
-        return sheet
+        for index, width in enumerate(layout.widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        last = get_column_letter(layout.printed or len(layout.header))
+        printing.page_setup(sheet, self._title, title_rows="1:1", print_area=f"A1:{last}1048576")
+        header_lines = max(printing.lines(h, w) for h, w in zip(layout.header, layout.widths, strict=True))
+        printing.set_next_height(sheet, 1, header_lines)
+        sheet.append([self._cell(sheet, h, heading=True) for h in layout.header])
+        printing.forget_height(sheet, 1)
+        cells = [
+            self._cell(sheet, "", wrap=True) if index in layout.wrapped else self._cell(sheet, "", top=True)
+            for index in range(len(layout.header))
+        ]
+        return _Table(sheet, layout, cells)
 
-    def _cell(self, sheet: Any, value: Any, *, bold: bool = False, wrap: bool = False) -> Any:
+    def _cell(
+        self, sheet: Any, value: Any, *, bold: bool = False, wrap: bool = False, heading: bool = False,
+        top: bool = False,
+    ) -> Any:  # fmt: skip
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(sheet, value=_legal(value) if isinstance(value, str) else value)
         if isinstance(value, str):
             cell.data_type = "s"  # text stays text, whatever it starts with (« =SOMME… »)
-        if bold:
+        if heading:
+            cell.style = self._heading.name
+        elif bold:
             cell.font = self._bold
         if wrap:
             cell.style = TEXT_STYLE
+        elif top:
+            cell.style = VALUE_STYLE
         return cell
 
     def add_contribution(self, row: Sequence[Any], theme: str, theme_row: Sequence[Any]) -> None:
-        """One contribution: in « Contributions » and in the sheet of its main theme. The text
-        (the column before last, or last) is wrapped; empty values leave the cell empty."""
-        self._append(self.contributions, row, wrap=len(row) - 2)
-        self._append(self.themes[theme], theme_row, wrap=len(theme_row) - 1)
+        """One contribution: in « Contributions » and in the sheet of its main theme."""
+        self._append(self.contributions, row)
+        self._append(self.themes[theme], theme_row)
 
     def add_to_check(self, row: Sequence[Any]) -> None:
         """A text the association must check before it goes into the open-data file."""
-        self._append(self.to_check, row, wrap=len(row) - 1)
+        if self.to_check is None:
+            raise ValueError("« À vérifier » was not planned: the first pass found nothing to check")
+        self._append(self.to_check, row)
 
-    def _append(self, sheet: Any, values: Sequence[Any], wrap: int) -> None:
-        # Plain values cost least; a cell object only where it must be one: the wrapped text
-        # (one styled cell per sheet, given each text in turn: a write-only sheet writes a row
-        # as soon as it is appended), and any text a spreadsheet would take for a formula.
-        values = [_legal(v) if isinstance(v, str) else v for v in values]
-        text = self._text_cells[id(sheet)]
-        text.value = values[wrap]
-        text.data_type = "s"
-        cells = [
-            text
-            if i == wrap
-            else self._cell(sheet, v)
-            if isinstance(v, str) and v.startswith(_FORMULA_START)
-            else None
-            if v == ""
-            else v
-            for i, v in enumerate(values)
-        ]
-        sheet.append(cells)
-        self._rows[id(sheet)] += 1
+    def add_commune(self, row: Sequence[Any]) -> None:
+        self._append(self.communes, row)
+
+    def add_bundle(self, row: Sequence[Any]) -> None:
+        self._append(self.bundles, row)
+
+    def _append(self, table: _Table, values: Sequence[Any]) -> None:
+        # Every value goes into its column's reusable cell (a write-only sheet writes the row
+        # as soon as it is appended): text stays text, whatever it starts with (« =SOMME… »).
+        # The row's height is that of its longest wrapped text.
+        cells: list[Any] = []
+        lines = 1
+        widths = table.layout.widths
+        wrapped = table.layout.wrapped
+        for index, value in enumerate(values):
+            if value is None or value == "":
+                cells.append(None)
+                continue
+            cell = table.cells[index]
+            if isinstance(value, str):
+                cell.value = value = _legal(value)
+                cell.data_type = "s"
+                if index in wrapped and (len(value) > widths[index] or "\n" in value):
+                    lines = max(lines, printing.lines(value, widths[index]))
+            else:
+                cell.value = value
+            cells.append(cell)
+        table.rows += 1
+        if lines > 1:
+            printing.set_next_height(table.sheet, table.rows, lines)
+            table.sheet.append(cells)
+            printing.forget_height(table.sheet, table.rows)
+        else:
+            table.sheet.append(cells)
 
     def write_summary(
-        self, blocks: list[tuple[str, list[str], list[list[Any]], bool]], intro: list[str]
+        self, blocks: list[tuple[str, list[str], list[list[Any]], bool, bool]], intro: list[str]
     ) -> None:
-        """Titled tables one under the other; those flagged get a bar chart beside them."""
-        from openpyxl.chart import BarChart, Reference
+        """Titled tables one under the other, each flagged one followed by its bar chart (every
+        category labelled), those flagged so on a new printed page; an introduction line, or a
+        long last cell, spans to the last column."""
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.pagebreak import Break
 
         sheet = self.summary
-        sheet.column_dimensions["A"].width = 46
-        for column in "BCDEF":
-            sheet.column_dimensions[column].width = 16
+        for index, width in enumerate(_SUMMARY_WIDTHS, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
         row = 0
-        for line in intro:
-            sheet.append([self._cell(sheet, line, bold=row == 0)])
+        for number, line in enumerate(intro):
             row += 1
-        for title, header, rows, chart in blocks:
+            self._spanning(sheet, row, [], line, bold=number == 0)
+        for title, header, rows, chart, new_page in blocks:
+            if new_page:  # a chart cut by the page's edge prints on two pages
+                sheet.row_breaks.append(Break(id=row + 1))
             sheet.append([])
             sheet.append([self._cell(sheet, title, bold=True)])
-            sheet.append([self._cell(sheet, h, bold=True) for h in header])
+            header_lines = max(printing.lines(h, w) for h, w in zip(header, _SUMMARY_WIDTHS, strict=False))
+            printing.set_next_height(sheet, row + 3, header_lines)
+            sheet.append([self._cell(sheet, h, heading=True) for h in header])
             row += 3
             first = row + 1
             for values in rows:
-                sheet.append([self._cell(sheet, v) if isinstance(v, str) else v for v in values])
                 row += 1
+                last = values[-1]
+                if len(values) < len(_SUMMARY_WIDTHS) and isinstance(last, str) and len(last) > 20:
+                    self._spanning(sheet, row, values[:-1], last)
+                else:
+                    sheet.append([self._summary_cell(sheet, v) for v in values])
             if chart and rows:
-                bars = BarChart()
-                bars.type = "bar"
-                bars.title = title
-                bars.legend = None
-                bars.height = max(6.0, 0.6 * len(rows))
-                bars.width = 16
-                bars.add_data(
-                    Reference(sheet, min_col=2, min_row=first - 1, max_row=row), titles_from_data=True
-                )
-                bars.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=row))
-                sheet.add_chart(bars, f"H{first - 1}")
+                row = self._chart(sheet, title, first, row)
+
+    def _summary_cell(self, sheet: Any, value: Any) -> Any:
+        if isinstance(value, float):  # a share, shown « 12,5 % » in a French spreadsheet
+            cell = self._cell(sheet, value)
+            cell.number_format = "0.0%"
+            return cell
+        return self._cell(sheet, value) if isinstance(value, str) else value
+
+    def _spanning(self, sheet: Any, row: int, before: list[Any], text: str, *, bold: bool = False) -> None:
+        """A row whose last cell is merged to the sheet's last column and wrapped."""
+        from openpyxl.utils import get_column_letter
+
+        column = len(before) + 1
+        width = sum(_SUMMARY_WIDTHS[column - 1 :])
+        lines = printing.lines(text, width)
+        if lines > 1:
+            printing.set_next_height(sheet, row, lines)
+        cell = self._cell(sheet, text, bold=bold, wrap=True)
+        sheet.append([*(self._cell(sheet, v) if isinstance(v, str) else v for v in before), cell])
+        printing.forget_height(sheet, row)
+        last = get_column_letter(len(_SUMMARY_WIDTHS))
+        sheet.merged_cells.add(f"{get_column_letter(column)}{row}:{last}{row}")
+
+    def _chart(self, sheet: Any, title: str, first: int, last: int) -> int:
+        """A bar chart of the block's rows placed below it; returns the last row it covers."""
+        from openpyxl.chart import BarChart, Reference
+
+        bars = BarChart()
+        bars.type = "bar"
+        bars.title = title
+        bars.legend = None
+        categories = last - first + 1
+        bars.height = max(5.0, 0.75 * categories + 2.5)
+        bars.width = 22
+        bars.add_data(Reference(sheet, min_col=2, min_row=first - 1, max_row=last), titles_from_data=True)
+        bars.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
+        bars.x_axis.tickLblSkip = 1  # every category named, not one in two
+        bars.x_axis.delete = False
+        bars.y_axis.delete = False
+        bars.y_axis.majorGridlines = None
+        bars.x_axis.scaling.orientation = "maxMin"  # the largest first, as in the table
+        sheet.add_chart(bars, f"A{last + 2}")
+        reserved = int(bars.height / _ROW_CM) + 2
+        for _ in range(reserved + 1):
+            sheet.append([])
+        return last + reserved + 1
 
     def write_method(self, lines: list[tuple[str, Any]]) -> None:
         sheet = self.method
-        sheet.column_dimensions["A"].width = 58
-        sheet.column_dimensions["B"].width = 90
-        for label, value in lines:
+        sheet.column_dimensions["A"].width = _METHOD_WIDTHS[0]
+        sheet.column_dimensions["B"].width = _METHOD_WIDTHS[1]
+        for row, (label, value) in enumerate(lines, start=1):
             if value is None:
                 sheet.append([self._cell(sheet, label, bold=True)])
-            else:
-                sheet.append(
-                    [self._cell(sheet, label), self._cell(sheet, value) if isinstance(value, str) else value]
-                )
+                continue
+            text = value if isinstance(value, str) else None
+            count = max(
+                printing.lines(label, _METHOD_WIDTHS[0]),
+                printing.lines(text, _METHOD_WIDTHS[1]) if text else 1,
+            )
+            if count > 1:
+                printing.set_next_height(sheet, row, count)
+            sheet.append(
+                [self._cell(sheet, label, wrap=True), self._cell(sheet, value, wrap=True) if text else value]
+            )
+            printing.forget_height(sheet, row)
 
     def discard(self) -> None:
         """Give up the workbook (the synthesis failed): its sheets are closed and their
@@ -194,10 +340,8 @@ class SynthesisWorkbook:
         from openpyxl.utils import get_column_letter
         from openpyxl.writer.excel import ExcelWriter
 
-        for sheet, header in [(self.contributions, CONTRIBUTION_HEADER)] + [
-            (s, THEME_HEADER) for s in self.themes.values()
-        ]:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{self._rows[id(sheet)]}"
+        for table in [self.contributions, self.communes, self.bundles, *self.themes.values()]:
+            table.sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.layout.header))}{table.rows}"
         self._wb.properties.modified = datetime.now(timezone.utc).replace(tzinfo=None)
         with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
             ExcelWriter(self._wb, archive).save()

@@ -24,8 +24,11 @@ SIZES = [
     (10000, 10**9, "10 000 et plus"),
 ]
 
-#: A block of the « Synthèse » sheet: title, header, rows, whether it gets a bar chart.
-Block = tuple[str, list[str], list[list[Any]], bool]
+#: Near-duplicate groups listed in the « Synthèse » sheet (all are in « Contributions »).
+LARGEST_GROUPS = 20
+#: A block of the « Synthèse » sheet: title, header, rows, whether it gets a bar chart, whether
+#: it starts a new printed page.
+Block = tuple[str, list[str], list[list[Any]], bool, bool]
 
 
 @dataclass
@@ -121,28 +124,35 @@ def summary(figures: Figures, setting: Setting) -> tuple[list[Block], list[str]]
         "Thème", "Contributions", "Comptées une fois", "En thème secondaire", "Thème officiel (2019)", "Part",
     ]  # fmt: skip
     blocks: list[Block] = [
-        ("Contributions par thème principal", theme_header, _theme_rows(figures, setting.taxonomy), True),
+        (
+            "Contributions par thème principal",
+            theme_header,
+            _theme_rows(figures, setting.taxonomy),
+            True,
+            False,
+        ),
         (
             "Par thème officiel du Grand Débat",
             ["Thème officiel", "Contributions", "Part"],
             _official_rows(figures, setting.taxonomy),
             True,
+            True,
         ),
-        ("Par nature", ["Nature", "Contributions", "Part"], _nature_rows(figures), True),
-        (
-            "Par commune",
-            ["Commune", "Contributions", "À classer", "Habitants"],
-            _commune_rows(figures),
-            False,
-        ),
+        ("Par nature", ["Nature", "Contributions", "Part"], _nature_rows(figures), True, False),
     ]
     if figures.groups.sizes:
-        largest = sorted(figures.groups.sizes.items(), key=lambda item: (-item[1], item[0]))[:200]
+        largest = sorted(figures.groups.sizes.items(), key=lambda item: (-item[1], item[0]))[:LARGEST_GROUPS]
+        more = (
+            f" (les {LARGEST_GROUPS} plus grands ; tous dans la colonne « Groupe »)"
+            if len(figures.groups.sizes) > LARGEST_GROUPS
+            else ""
+        )
         blocks.append((
-            "Quasi-doublons (pétitions, lettres types) : un groupe compte une fois",
+            f"Quasi-doublons (pétitions, lettres types) : un groupe compte une fois{more}",
             ["Groupe (n° de son premier texte)", "Textes", "Extrait"],
             [[g, size, figures.excerpts.get(g, "")] for g, size in largest],
             False,
+            True,
         ))  # fmt: skip
     return blocks, intro
 
@@ -156,13 +166,13 @@ def _theme_rows(figures: Figures, taxonomy: Taxonomy) -> list[list[Any]]:
             len(figures.distinct[t.id]),
             figures.secondaries[t.id],
             taxonomy.officials[t.official],
-            share(figures.mains[t.id], total),
+            ratio(figures.mains[t.id], total),
         ]  # fmt: skip
         for t in sorted(taxonomy.themes, key=lambda t: -figures.mains[t.id])
     ]
     unclassified = figures.mains[TO_CLASSIFY]
     rows.append(
-        ["À classer", unclassified, len(figures.distinct[TO_CLASSIFY]), 0, "", share(unclassified, total)]
+        ["À classer", unclassified, len(figures.distinct[TO_CLASSIFY]), 0, "", ratio(unclassified, total)]
     )
     return rows
 
@@ -171,23 +181,62 @@ def _official_rows(figures: Figures, taxonomy: Taxonomy) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for official, label in taxonomy.officials.items():
         count = sum(figures.mains[t.id] for t in taxonomy.themes if t.official == official)
-        rows.append([label, count, share(count, figures.total)])
+        rows.append([label, count, ratio(count, figures.total)])
     return rows
 
 
 def _nature_rows(figures: Figures) -> list[list[Any]]:
-    return [[Nature(n).label, c, share(c, figures.total)] for n, c in figures.natures.most_common()]
+    return [[Nature(n).label, c, ratio(c, figures.total)] for n, c in figures.natures.most_common()]
 
 
-def _commune_rows(figures: Figures) -> list[list[Any]]:
+def commune_rows(figures: Figures, bundles: list[IncludedBundle]) -> list[list[Any]]:
+    """The « Communes » sheet: every commune of the list and every commune heard, with its
+    inhabitants, contributions, bundles received and state."""
+    received: dict[str, list[IncludedBundle]] = defaultdict(list)
+    for bundle in bundles:
+        received[bundle.insee].append(bundle)
+    names = {c["insee"]: c["name"] for c in figures.listed}
     rows: list[list[Any]] = []
-    for insee, (name, count, unclassified) in sorted(figures.by_commune.items()):
-        label = f"{insee} {name or ''}".strip()
+    heard = figures.heard_codes()
+    for insee in sorted(set(names) | set(figures.by_commune) | set(received)):
+        name, count, unclassified = figures.by_commune.get(insee, [names.get(insee), 0, 0])
+        label = f"{insee} {name or names.get(insee) or ''}".strip()
         if figures.current(insee) != insee:
             label += f" (aujourd'hui {figures.current(insee)})"
         population = figures.population(insee)
-        rows.append([label, count, unclassified, population if population is not None else "inconnue"])
+        sent = received.get(insee, [])
+        last = max((b.received_at or "" for b in sent), default="")
+        state = (
+            "entendue" if count else "entendue sous un ancien code" if insee in heard
+            else "envoi sans contribution" if sent else "sans envoi"
+        )  # fmt: skip
+        rows.append([
+            label, population if population is not None else "inconnue", count, unclassified, len(sent),
+            format_fr(last) if last else "", state,
+        ])  # fmt: skip
     return rows
+
+
+def bundle_rows(bundles: list[IncludedBundle]) -> list[list[Any]]:
+    """The « Paquets reçus » sheet: every export received, by commune and number."""
+    return [
+        [
+            bundle.insee,
+            bundle.sequence,
+            bundle.parts,
+            format_fr(bundle.received_at),
+            bundle.digest or "incomplet : toutes les parties ne sont pas arrivées",
+        ]  # fmt: skip
+        for bundle in bundles
+    ]
+
+
+def title(setting: Setting) -> str:
+    """What heads every printed page."""
+    return (
+        f"Synthèse des cahiers de doléances — département {setting.department} — "
+        f"{date.today().strftime('%d/%m/%Y')}"
+    )
 
 
 _RULES = (
@@ -230,14 +279,17 @@ def method(figures: Figures, setting: Setting, workbook: str, csv: str) -> list[
             f"{figures.groups.groups()} groupe(s), {figures.groups.grouped()} contribution(s) en tout",
         ),
         *_commune_lines(figures),
-        ("Paquets inclus (commune, envoi, empreinte)", None),
+        (
+            "Paquets inclus",
+            f"{len(setting.bundles)} envoi(s) de {len({b.insee for b in setting.bundles})} commune(s), "
+            "avec leur empreinte : feuille « Paquets reçus » ; chaque commune : feuille « Communes ».",
+        ),
+        (
+            "Impression",
+            "Chaque feuille s'imprime en A4, à la largeur de la page, l'en-tête répété sur chaque page ; "
+            "l'identifiant des contributions (colonne J) n'est pas imprimé.",
+        ),
     ]
-    for bundle in setting.bundles:
-        lines.append((
-            f"{bundle.insee} n° {bundle.sequence} ({bundle.parts} partie(s), reçu le "
-            f"{format_fr(bundle.received_at)})",
-            bundle.digest or "incomplet : toutes les parties ne sont pas arrivées",
-        ))  # fmt: skip
     return lines
 
 
@@ -269,11 +321,15 @@ def _commune_lines(figures: Figures) -> list[tuple[str, Any]]:
         ))  # fmt: skip
     silent = figures.silent()
     if silent:
-        lines.append((
-            "Communes de la liste sans aucun envoi",
-            ", ".join(f"{c['insee']} {c['name'] or ''}".strip() for c in silent),
-        ))  # fmt: skip
+        shown = ", ".join(f"{c['insee']} {c['name'] or ''}".strip() for c in silent[:40])
+        more = f" et {len(silent) - 40} autre(s) (feuille « Communes »)" if len(silent) > 40 else ""
+        lines.append((f"Communes de la liste sans aucun envoi ({len(silent)})", shown + more))
     return lines
+
+
+def ratio(part: int, whole: int) -> float | str:
+    """A share as a number (the workbook shows it « 12,5 % »), « — » when there is nothing to divide."""
+    return part / whole if whole else "—"
 
 
 def share(part: int, whole: int) -> str:

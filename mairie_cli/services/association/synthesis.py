@@ -9,12 +9,14 @@ What the workbook says about the figures is ``report``; the SQL is in ``storage`
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.csvtext import BOM, csv_line, no_formula
@@ -73,6 +75,10 @@ def _start(taxonomy_path: str | None) -> None:
 #: What a worker sends back per text: main theme, secondary themes, the words that decided
 #: each of them, near-duplicate sketch, and the personal data the association's own check still
 #: finds (kind, rule, text). Plain tuples: they cross the process boundary.
+_SPOOL_BATCH = 1000
+#: What the first pass keeps per text for the second: main theme, secondary themes, the words
+#: that decided, near-duplicate group, personal data found.
+_Kept = tuple[str, tuple[str, ...], dict[str, list[str]], int, tuple[tuple[str, str, str], ...]]
 _Found = tuple[str, tuple[str, ...], dict[str, list[str]], tuple[int, ...], tuple[tuple[str, str, str], ...]]
 
 
@@ -107,26 +113,40 @@ def build_synthesis(
     store = association.synthesis
     theme_ids = [t.id for t in taxonomy.themes] + [TO_CLASSIFY]
     lines = _Lines(taxonomy, theme_ids)
-    book = SynthesisWorkbook(list(lines.labels.items()))
+    setting = report.Setting(
+        association.department, taxonomy, store.pages_to_type(), store.included_bundles()
+    )
     figures = report.Figures(association.store.communes(), association.store.successors())
     partial_csv = csv_path.with_name(f".{csv_path.name}.partiel")
     partial_book = workbook_path.with_name(f".{workbook_path.name}.partiel")
+    book: SynthesisWorkbook | None = None
     try:
-        with partial_csv.open("w", encoding="utf-8", newline="") as out:
-            to_check = _stream(association, taxonomy_path, lines, figures, book, out, progress)
-        setting = report.Setting(
-            association.department, taxonomy, store.pages_to_type(), store.included_bundles()
-        )
+        # Two passes over the base. The first classifies every text in worker processes,
+        # groups the near-duplicates and spools what it found to a temporary file (memory
+        # stays flat); the second writes the sheets and the CSV, knowing by then which texts
+        # belong to a group and which themes have texts (an empty theme gets no sheet).
+        with tempfile.TemporaryFile(prefix="mairie-synthese-") as spool:
+            held = _classify_all(association, taxonomy_path, lines, figures, spool, progress)
+            spool.seek(0)
+            themes = [(t, label) for t, label in lines.labels.items() if figures.mains[t]]
+            book = SynthesisWorkbook(themes, report.title(setting), to_check=held > 0)
+            with partial_csv.open("w", encoding="utf-8", newline="") as out:
+                to_check = _write_all(association, lines, figures, book, out, _spooled(spool), progress)
         book.write_summary(*report.summary(figures, setting))
-        held = [(
+        for values in report.commune_rows(figures, setting.bundles):
+            book.add_commune(values)
+        for values in report.bundle_rows(setting.bundles):
+            book.add_bundle(values)
+        kept_out = [(
             "Textes retenus hors des données ouvertes",
             f"{to_check} : le contrôle de l'association y trouve encore des données personnelles (feuille "
             "« À vérifier ») ; « mairie asso confidentialite --publier ID » les y remet après vérification.",
         )]  # fmt: skip
-        book.write_method(report.method(figures, setting, workbook_path.name, csv_path.name) + held)
+        book.write_method(report.method(figures, setting, workbook_path.name, csv_path.name) + kept_out)
         book.save(partial_book)
     except BaseException:  # nothing half-written is left behind, not even openpyxl's temporary files
-        book.discard()
+        if book is not None:
+            book.discard()
         partial_csv.unlink(missing_ok=True)
         partial_book.unlink(missing_ok=True)
         raise
@@ -163,22 +183,16 @@ def _targets(association: Association, workbook: Path | None, csv: Path | None) 
     return workbook, csv
 
 
-def _stream(
-    association: Association,
-    taxonomy_path: Path | None,
-    lines: _Lines,
-    figures: report.Figures,
-    book: Any,
-    out: Any,
-    progress: Progress | None,
-) -> int:
-    """One pass: themes and sketches come back from the workers in order while this process
-    writes the sheets and the CSV. A text where personal data is still found is listed « À
-    vérifier » and left out of the CSV until the association releases it; returns how many."""
+def _classify_all(
+    association: Association, taxonomy_path: Path | None, lines: _Lines, figures: report.Figures,
+    spool: IO[bytes], progress: Progress | None,
+) -> int:  # fmt: skip
+    """Classify, group and check every text; returns how many the association must check (personal
+    data still found, and the text not released as it is)."""
     store = association.synthesis
     total = store.count_live()
     releases = store.releases()
-    to_check = 0
+    held = 0
     overrides = {}
     for insee, uuid, themes in store.theme_overrides():
         if all(t in lines.labels for t in themes):  # a theme another taxonomy had cannot be applied
@@ -187,21 +201,56 @@ def _stream(
         store.rows(), lambda r: r.text, _classify_batch, total=total,
         initializer=_start, initargs=(str(taxonomy_path) if taxonomy_path else None,),
     )  # fmt: skip
-    out.write(BOM + csv_line(CSV_HEADER))
+    batch: list[_Kept] = []
     for number, (row, (found, also, triggers, signature, personal)) in enumerate(results, start=1):
         main, secondary = overrides.get((row.insee, row.uuid), (found, also))
         group = figures.groups.add_sketch(number, signature)
         figures.add(row, main, secondary, group)
-        listed, in_theme, open_data = lines.of(row, main, secondary, triggers, group)
-        book.add_contribution(listed, main, in_theme)
         if personal and releases.get((row.insee, row.uuid)) != row.version:
+            held += 1
+        else:
+            personal = ()
+        batch.append((main, secondary, triggers, group, personal))
+        if len(batch) == _SPOOL_BATCH:
+            pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            batch = []
+            if progress:
+                progress(number, 2 * total)
+    pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    return held
+
+
+def _spooled(spool: IO[bytes]) -> Iterator[_Kept]:
+    while True:
+        try:
+            batch = pickle.load(spool)  # noqa: S301 -- our own temporary file, written just above
+        except EOFError:
+            return
+        yield from batch
+
+
+def _write_all(
+    association: Association, lines: _Lines, figures: report.Figures, book: Any, out: Any,
+    kept: Iterator[_Kept], progress: Progress | None,
+) -> int:  # fmt: skip
+    """Write every contribution to its sheets and, unless held for checking, to the CSV."""
+    total = figures.total
+    to_check = 0
+    out.write(BOM + csv_line(CSV_HEADER))
+    for number, (row, (main, secondary, triggers, group, personal)) in enumerate(
+        zip(association.synthesis.rows(), kept, strict=True), start=1
+    ):
+        shown = group if figures.groups.size(group) > 1 else None  # « Groupe » only for grouped texts
+        listed, in_theme, open_data = lines.of(row, main, secondary, triggers, shown)
+        book.add_contribution(listed, main, in_theme)
+        if personal:
             seen = "; ".join(f"{kind} « {text} » ({rule})" for kind, rule, text in personal)
             book.add_to_check([listed[0], row.uuid, seen, row.text])
             to_check += 1
         else:
             out.write(csv_line(open_data))
         if progress and number % 1000 == 0:
-            progress(number, total)
+            progress(total + number, 2 * total)
     return to_check
 
 
@@ -217,7 +266,7 @@ class _Lines:
 
     def of(
         self, row: SynthesisRow, main: str, secondary: tuple[str, ...], triggers: dict[str, list[str]],
-        group: int,
+        group: int | None,
     ) -> tuple[list[Any], list[Any], list[str]]:  # fmt: skip
         labels = self.labels
         deciding = "; ".join(
@@ -235,7 +284,8 @@ class _Lines:
             [commune, row.cahier, written, nature, labels[main], others, deciding, group, text, row.uuid],
             [commune, text],
             [insee, no_formula(row.commune or ""), no_formula(row.cahier or ""), written, nature,
-             labels[main], others, self._officials[main], str(group), no_formula(text)],
+             labels[main], others, self._officials[main], "" if group is None else str(group),
+             no_formula(text)],
         )  # fmt: skip
 
 
