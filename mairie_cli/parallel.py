@@ -33,11 +33,13 @@ def ordered_map(
     initargs: tuple[Any, ...] = (),
     threshold: int | None = None,
     batch: int | None = None,
+    all_cores: bool = False,
 ) -> Iterator[tuple[T, R]]:
     """``(item, result)`` for each item, in order; ``work`` maps a batch of ``args(item)``.
 
     ``work`` and ``initializer`` must be top-level functions (workers are spawned);
     ``initializer(*initargs)`` prepares each worker, or this process when working in-process.
+    With ``all_cores``, a worker per core: for work this process only waits for.
     """
     size = batch or BATCH
     if total < (PARALLEL_FROM if threshold is None else threshold):
@@ -51,7 +53,7 @@ def ordered_map(
         if pending:
             yield from zip(pending, work([args(i) for i in pending]), strict=True)
         return
-    workers = max(1, (os.cpu_count() or 1) - 1)
+    workers = max(1, (os.cpu_count() or 1) - (0 if all_cores else 1))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
         waiting: deque[tuple[list[T], Future[list[R]]]] = deque()

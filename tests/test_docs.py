@@ -65,7 +65,7 @@ def test_readme_starts_with_the_two_commands():
 def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys, mairie_cli.cli.app\n"
-        "heavy = [m for m in ('openpyxl', 'PIL', 'pytesseract', 'sqlite_utils', 'rich', 'pyrage', 'minisign', 'cryptography') "
+        "heavy = [m for m in ('openpyxl', 'PIL', 'pytesseract', 'sqlite_utils', 'rich', 'pyrage', 'minisign', 'cryptography', 'matplotlib', 'fpdf') "
         "if m in sys.modules]\n"
         "print(','.join(heavy))"
     )

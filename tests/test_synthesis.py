@@ -85,7 +85,9 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
     assert formula.data_type == "s" and formula.alignment.wrap_text  # text, never a formula
     assert next(c for c in sheet["I"] if str(c.value).startswith("+33")).data_type == "s"
     # Every text cell is wrapped, the others top-aligned beside it; empty values leave empty cells.
-    assert all(c.alignment.wrap_text for c in sheet["I"][1:]) and not sheet["D2"].alignment.wrap_text
+    long_texts = [c for c in sheet["I"][1:] if len(c.value) > sheet.column_dimensions["I"].width]
+    assert long_texts and all(c.alignment.wrap_text and c.alignment.vertical == "top" for c in long_texts)
+    assert not sheet["D2"].alignment.wrap_text
     assert sheet["D2"].alignment.vertical == "top"
     # Printing: A4 landscape fitted to the width, the header row repeated, the identifier not
     # printed, a row tall enough for its wrapped text.
@@ -108,7 +110,7 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
     # Each contribution is in the sheet of its main theme, once.
     in_theme_sheets = sum(book[name].max_row - 1 for name in book.sheetnames[2:-3])
     assert in_theme_sheets == 8
-    assert book["À classer"]["B2"].value == "Merci." and book["À classer"]["B2"].alignment.wrap_text
+    assert book["À classer"]["B2"].value == "Merci." and book["À classer"]["B2"].alignment.vertical == "top"
     # The summary counts petitions once; the method states version, coverage and bundles.
     summary = {r[0]: r for r in book["Synthèse"].iter_rows(values_only=True) if r[0]}
     health = summary["Santé et déserts médicaux"]
@@ -301,3 +303,37 @@ def _check_printed(pdf: Path) -> None:
     for page in re.finditer(r'<page width="([\d.]+)".*?</page>', boxes, re.S):
         right = max((float(x) for x in re.findall(r'xMax="([\d.]+)"', page.group(0))), default=0.0)
         assert right <= float(page.group(1)), "a word printed past the page's edge"
+
+
+def test_printable_report_in_pdf_and_html(received, tmp_path, cli_at):
+    """« --rapport »: a few pages with coverage, themes, charts, masked quotes and the method; the
+    PDF embeds its fonts (French accents), the HTML holds everything (offline) and says the same."""
+    import re
+
+    cli = cli_at(tmp_path / "asso")
+    done = cli("asso", "synthese", "--sortie", str(tmp_path / "s.xlsx"), "--rapport")
+    assert done.exit_code == 0, done.output
+    pdf, page = tmp_path / "s.pdf", tmp_path / "s.html"
+    assert f"Rapport : {pdf}" in done.output and f"Rapport : {page}" in done.output
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout.splitlines()[2:]
+    assert fonts and all(" yes " in line for line in fonts), fonts  # every font embedded
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    pages = text.split("\f")[:-1]
+    assert 2 <= len(pages) <= 8 and f"Page 1 / {len(pages)}" in text
+    flat = " ".join(text.split())
+    for title in ("Qui a été entendu", "Les quatre thèmes du Grand Débat national", "Les thèmes des cahiers",
+                  "Ce que disent les contributions", "Pétitions et lettres types", "Méthode"):  # fmt: skip
+        assert title in flat
+    assert "2 commune(s) entendue(s) sur les 3 de la liste du département" in flat
+    assert "Sans envoi (1) : Ambutrix." in flat and "Taxonomie".lower() in flat.lower()
+    html_text = page.read_text(encoding="utf-8")
+    assert html_text.count("<svg") == 2 and not re.search(r"(src|href)=\"https?:", html_text)
+    quotes = re.findall(r"<blockquote>« (.*?) »<footer>(.*?)</footer>", html_text)
+    assert quotes, "no quote chosen"
+    for quote, source in quotes:  # the same quotes in the PDF, with their commune
+        assert 80 <= len(quote) <= 400
+        assert " ".join(quote.split())[:60].replace("&#x27;", "'") in flat.replace("’", "'")
+        assert source.startswith(("01001", "01002"))
+    # One quote per commune and per group within a theme: the two petitions never both.
+    assert sum("habitants du canton" in q or "habitants du village" in q for q, _ in quotes) <= 1
+    assert "Dupont" not in flat and "Dupont" not in html_text

@@ -357,23 +357,34 @@ def synthese(
             "--csv", metavar="FICHIER.csv", help="Données ouvertes (par défaut : à côté du classeur)."
         ),
     ] = None,
+    rapport: Annotated[
+        bool,
+        typer.Option(
+            "--rapport",
+            help="Écrire aussi le rapport à imprimer ou diffuser (PDF et HTML, à côté du classeur).",
+        ),
+    ] = False,
     taxonomie: Taxonomie = None,
     dossier: Folder = None,
     json: Json = False,
 ) -> None:
-    """Écrire la synthèse départementale : classeur Excel (thèmes, graphiques, méthode) et CSV ouvert."""
+    """Écrire la synthèse départementale : classeur (thèmes, graphiques, méthode), CSV ouvert, rapport."""
     from mairie_cli.services.association.synthesis import build_synthesis
 
     with (
         open_association(ctx, dossier) as association,
         output.progress("Synthèse", "contributions/min") as bar,
     ):
-        result = build_synthesis(association, sortie, csv, taxonomy_path=taxonomie, progress=bar)
+        result = build_synthesis(
+            association, sortie, csv, taxonomy_path=taxonomie, progress=bar, with_report=rapport
+        )
     if json:
         output.print_json(result.to_dict())
         return
     output.success(f"Classeur : {result.workbook}")
     output.success(f"Données ouvertes : {result.csv}")
+    for path in result.reports:
+        output.success(f"Rapport : {path}")
     share = f"{result.to_classify / result.contributions:.0%}" if result.contributions else "—"
     output.info(
         f"{result.contributions} contribution(s) de {result.communes_heard} commune(s) ; "

@@ -62,8 +62,6 @@ _SUMMARY_WIDTHS = [40, 14, 14, 14, 44, 10]
 _METHOD_WIDTHS = [40, 100]
 #: The named style of citizen text (wrapped, top-aligned), as Excel lists it.
 TEXT_STYLE = "Texte de contribution"
-#: The other cells of a list: top-aligned, level with the first line of the text beside them.
-VALUE_STYLE = "Valeur"
 #: What a spreadsheet would read as a formula if written as a plain value.
 _FORMULA_START = ("=", "+", "-", "@")
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -71,6 +69,19 @@ _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f]")
 #: Height of a default row in centimetres (15 points), to leave room for a chart below a table.
 _ROW_CM = 0.53
+
+
+def _top_aligned_by_default(workbook: Any) -> None:
+    """Cells written as plain values (most of them: they cost least) take the workbook's first
+    cell format; making it top-aligned keeps a date or a nature level with the first line of
+    the wrapped text beside it rather than its last. openpyxl has no public way to do so."""
+    from openpyxl.styles import Alignment
+    from openpyxl.styles.cell_style import StyleArray
+    from openpyxl.utils.indexed_list import IndexedList
+
+    default = StyleArray()
+    default.alignmentId = workbook._alignments.add(Alignment(vertical="top"))  # noqa: SLF001
+    workbook._cell_styles = IndexedList([default])  # noqa: SLF001
 
 
 def _legal(text: str) -> str:
@@ -97,7 +108,7 @@ class _Table:
 
     sheet: Any
     layout: Layout
-    cells: list[Any]  # one per column, wrapped or not, top-aligned
+    cells: list[Any]  # a reusable wrapped cell per wrapped column, None for the others
     rows: int = 1
 
 
@@ -107,11 +118,12 @@ class SynthesisWorkbook:
     ``title`` heads every printed page (with the sheet's name and the page number).
     """
 
-    def __init__(self, theme_labels: Sequence[tuple[str, str]], title: str, *, to_check: bool = True) -> None:
+    def __init__(self, theme_labels: Sequence[tuple[str, str]], title: str) -> None:
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font, NamedStyle
 
         self._wb = Workbook(write_only=True)
+        _top_aligned_by_default(self._wb)
         self._bold = Font(bold=True)
         self._title = title
         # A named style costs one lookup per cell; setting an alignment on each cell would
@@ -121,16 +133,16 @@ class SynthesisWorkbook:
             "En-tête", font=Font(bold=True), alignment=Alignment(wrap_text=True, vertical="top")
         )
         self._wb.add_named_style(self._heading)
-        self._wb.add_named_style(NamedStyle(VALUE_STYLE, alignment=Alignment(vertical="top")))
         taken: set[str] = set()
+        self._taken = taken
+        self._labels = dict(theme_labels)
         self.summary = self._wb.create_sheet(sheet_title("Synthèse", taken))
         printing.page_setup(self.summary, title, landscape=False)
         self.contributions = self._table(sheet_title("Contributions", taken), CONTRIBUTIONS)
-        # Listed only when there is something to check (an empty sheet still prints a page).
-        self.to_check = self._table(sheet_title(CHECK_SHEET, taken), CHECK) if to_check else None
-        self.themes = {
-            theme_id: self._table(sheet_title(label, taken), THEMES) for theme_id, label in theme_labels
-        }
+        # « À vérifier » and the theme sheets are made when their first row comes (an empty
+        # sheet still prints a page); ``save`` puts every sheet in its place.
+        self.to_check: _Table | None = None
+        self.themes: dict[str, _Table] = {}
         self.communes = self._table(sheet_title("Communes", taken), COMMUNES)
         self.bundles = self._table(sheet_title("Paquets reçus", taken), BUNDLES)
         self.method = self._wb.create_sheet(sheet_title("Méthode", taken))
@@ -150,15 +162,14 @@ class SynthesisWorkbook:
         sheet.append([self._cell(sheet, h, heading=True) for h in layout.header])
         printing.forget_height(sheet, 1)
         cells = [
-            self._cell(sheet, "", wrap=True) if index in layout.wrapped else self._cell(sheet, "", top=True)
-            for index in range(len(layout.header))
+            self._cell(sheet, "", wrap=True) if i in layout.wrapped else None
+            for i in range(len(layout.header))
         ]
         return _Table(sheet, layout, cells)
 
     def _cell(
-        self, sheet: Any, value: Any, *, bold: bool = False, wrap: bool = False, heading: bool = False,
-        top: bool = False,
-    ) -> Any:  # fmt: skip
+        self, sheet: Any, value: Any, *, bold: bool = False, wrap: bool = False, heading: bool = False
+    ) -> Any:
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(sheet, value=_legal(value) if isinstance(value, str) else value)
@@ -170,19 +181,20 @@ class SynthesisWorkbook:
             cell.font = self._bold
         if wrap:
             cell.style = TEXT_STYLE
-        elif top:
-            cell.style = VALUE_STYLE
         return cell
 
     def add_contribution(self, row: Sequence[Any], theme: str, theme_row: Sequence[Any]) -> None:
         """One contribution: in « Contributions » and in the sheet of its main theme."""
         self._append(self.contributions, row)
-        self._append(self.themes[theme], theme_row)
+        table = self.themes.get(theme)
+        if table is None:
+            table = self.themes[theme] = self._table(sheet_title(self._labels[theme], self._taken), THEMES)
+        self._append(table, theme_row)
 
     def add_to_check(self, row: Sequence[Any]) -> None:
         """A text the association must check before it goes into the open-data file."""
         if self.to_check is None:
-            raise ValueError("« À vérifier » was not planned: the first pass found nothing to check")
+            self.to_check = self._table(sheet_title(CHECK_SHEET, self._taken), CHECK)
         self._append(self.to_check, row)
 
     def add_commune(self, row: Sequence[Any]) -> None:
@@ -192,26 +204,29 @@ class SynthesisWorkbook:
         self._append(self.bundles, row)
 
     def _append(self, table: _Table, values: Sequence[Any]) -> None:
-        # Every value goes into its column's reusable cell (a write-only sheet writes the row
-        # as soon as it is appended): text stays text, whatever it starts with (« =SOMME… »).
-        # The row's height is that of its longest wrapped text.
+        # Plain values cost least (every cell is top-aligned by default); a cell object only
+        # where it must be one: a text longer than its column is wide, in a wrapped column (the
+        # column's reusable cell: a write-only sheet writes the row as soon as it is appended),
+        # and any text a spreadsheet would take for a formula. The row's height is that of its
+        # longest wrapped text.
         cells: list[Any] = []
         lines = 1
         widths = table.layout.widths
-        wrapped = table.layout.wrapped
         for index, value in enumerate(values):
             if value is None or value == "":
                 cells.append(None)
                 continue
-            cell = table.cells[index]
             if isinstance(value, str):
-                cell.value = value = _legal(value)
-                cell.data_type = "s"
-                if index in wrapped and (len(value) > widths[index] or "\n" in value):
+                value = _legal(value)
+                styled = table.cells[index]
+                if styled is not None and (len(value) > widths[index] or "\n" in value):
+                    styled.value = value
+                    styled.data_type = "s"  # text stays text, whatever it starts with (« =SOMME… »)
                     lines = max(lines, printing.lines(value, widths[index]))
-            else:
-                cell.value = value
-            cells.append(cell)
+                    value = styled
+                elif value.startswith(_FORMULA_START):
+                    value = self._cell(table.sheet, value)
+            cells.append(value)
         table.rows += 1
         if lines > 1:
             printing.set_next_height(table.sheet, table.rows, lines)
@@ -342,6 +357,10 @@ class SynthesisWorkbook:
 
         for table in [self.contributions, self.communes, self.bundles, *self.themes.values()]:
             table.sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.layout.header))}{table.rows}"
+        themes = [self.themes[t].sheet for t in self._labels if t in self.themes]
+        checked = [self.to_check.sheet] if self.to_check else []
+        first = [self.summary, self.contributions.sheet, *checked, *themes]
+        self._wb._sheets = first + [s for s in self._wb._sheets if s not in first]  # noqa: SLF001 -- no public way
         self._wb.properties.modified = datetime.now(timezone.utc).replace(tzinfo=None)
         with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
             ExcelWriter(self._wb, archive).save()

@@ -67,7 +67,7 @@ class Figures:
         entry = self.by_commune.setdefault(row.insee, [row.commune, 0, 0])
         entry[1] += 1
         entry[2] += main == TO_CLASSIFY
-        if group != self.total and self.groups.size(group) == 2:
+        if group != self.total and group not in self.excerpts:  # the group's second text
             self.excerpts[group] = row.text[:160]
 
     def current(self, insee: str) -> str:
@@ -239,7 +239,7 @@ def title(setting: Setting) -> str:
     )
 
 
-_RULES = (
+RULES = (
     "Listes de mots et d'expressions par thème, sans accents ni majuscules, mots ramenés à "
     "leur racine (Snowball, français). Un mot compte une fois par contribution ; une "
     "expression compte double ; un mot partagé par plusieurs thèmes compte pour chacun en "
@@ -258,7 +258,7 @@ def method(figures: Figures, setting: Setting, workbook: str, csv: str) -> list[
         ("Date", date.today().strftime("%d/%m/%Y")),
         ("Outil", f"mairie {__version__}"),
         ("Taxonomie", f"{taxonomy.title} — version {taxonomy.version} ({taxonomy.source})"),
-        ("Classement", _RULES.format(threshold=classify.THRESHOLD)),
+        ("Classement", RULES.format(threshold=classify.THRESHOLD)),
         (
             "Quasi-doublons",
             "Textes dont les suites de 4 mots se recouvrent à 70 % au moins (estimation par "

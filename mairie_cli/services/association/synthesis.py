@@ -9,14 +9,13 @@ What the workbook says about the figures is ``report``; the SQL is in ``storage`
 
 from __future__ import annotations
 
-import pickle
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.csvtext import BOM, csv_line, no_formula
@@ -25,7 +24,7 @@ from mairie_cli.errors import InvalidValue, UnknownContribution
 from mairie_cli.models import Nature
 from mairie_cli.parallel import ordered_map
 from mairie_cli.privacy.detect import Detector
-from mairie_cli.services.association import report
+from mairie_cli.services.association import brief, report
 from mairie_cli.services.association.workspace import Association
 from mairie_cli.storage.association.synthesis import SynthesisRow
 from mairie_cli.storage.database import transaction
@@ -55,9 +54,13 @@ class SynthesisResult:
     seconds: float = 0.0
     themes: dict[str, int] = field(default_factory=dict)
     to_check: int = 0  # texts kept out of the CSV until the association checks them
+    reports: list[Path] = field(default_factory=list)  # the printable report: PDF, HTML
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "workbook": str(self.workbook), "csv": str(self.csv)}
+        return {
+            **self.__dict__, "workbook": str(self.workbook), "csv": str(self.csv),
+            "reports": [str(path) for path in self.reports],
+        }  # fmt: skip
 
 
 # -- worker side ------------------------------------------------------------------------------
@@ -73,24 +76,29 @@ def _start(taxonomy_path: str | None) -> None:
 
 
 #: What a worker sends back per text: main theme, secondary themes, the words that decided
-#: each of them, near-duplicate sketch, and the personal data the association's own check still
-#: finds (kind, rule, text). Plain tuples: they cross the process boundary.
-_SPOOL_BATCH = 1000
-#: What the first pass keeps per text for the second: main theme, secondary themes, the words
-#: that decided, near-duplicate group, personal data found.
-_Kept = tuple[str, tuple[str, ...], dict[str, list[str]], int, tuple[tuple[str, str, str], ...]]
-_Found = tuple[str, tuple[str, ...], dict[str, list[str]], tuple[int, ...], tuple[tuple[str, str, str], ...]]
+#: each of them, the personal data the association's own check still finds (kind, rule, text),
+#: and the main theme's score. Plain tuples: they cross the process boundary.
+_Found = tuple[str, tuple[str, ...], dict[str, list[str]], tuple[tuple[str, str, str], ...], float]
 
 
 def _classify_batch(texts: list[str]) -> list[_Found]:
     assert _classifier is not None and _detector is not None
     found = []
     for text in texts:
-        tokens = words(text)  # cut once, for the themes and for the sketch
-        result = _classifier.classify_words([t for t in tokens if t not in STOP_WORDS])
+        result = _classifier.classify_words([t for t in words(text) if t not in STOP_WORDS])
         personal = tuple((s.kind, s.rule, s.text) for s in _detector.find(text))
-        found.append((result.main, result.secondary, result.triggers, sketch_words(tokens), personal))
+        found.append(
+            (result.main, result.secondary, result.triggers, personal, result.scores.get(result.main, 0.0))
+        )
     return found
+
+
+def _no_setup() -> None:
+    """Sketching needs nothing prepared."""
+
+
+def _sketch_batch(texts: list[str]) -> list[tuple[int, ...]]:
+    return [sketch_words(words(text)) for text in texts]
 
 
 # -- the synthesis ----------------------------------------------------------------------------
@@ -103,8 +111,10 @@ def build_synthesis(
     *,
     taxonomy_path: Path | None = None,
     progress: Progress | None = None,
+    with_report: bool = False,
 ) -> SynthesisResult:
-    """Write the synthesis workbook and the open-data CSV; returns what they hold."""
+    """Write the synthesis workbook and the open-data CSV, and with ``with_report`` the
+    printable report beside the workbook (PDF and HTML); returns what they hold."""
     from mairie_cli.synthesis.workbook import SynthesisWorkbook
 
     started = time.monotonic()
@@ -119,39 +129,34 @@ def build_synthesis(
     figures = report.Figures(association.store.communes(), association.store.successors())
     partial_csv = csv_path.with_name(f".{csv_path.name}.partiel")
     partial_book = workbook_path.with_name(f".{workbook_path.name}.partiel")
+    reports = [workbook_path.with_suffix(".pdf"), workbook_path.with_suffix(".html")] if with_report else []
+    partial_reports = [path.with_name(f".{path.name}.partiel") for path in reports]
     book: SynthesisWorkbook | None = None
+    quotes = brief.Quotes()
     try:
-        # Two passes over the base. The first classifies every text in worker processes,
-        # groups the near-duplicates and spools what it found to a temporary file (memory
-        # stays flat); the second writes the sheets and the CSV, knowing by then which texts
-        # belong to a group and which themes have texts (an empty theme gets no sheet).
-        with tempfile.TemporaryFile(prefix="mairie-synthese-") as spool:
-            held = _classify_all(association, taxonomy_path, lines, figures, spool, progress)
-            spool.seek(0)
-            themes = [(t, label) for t, label in lines.labels.items() if figures.mains[t]]
-            book = SynthesisWorkbook(themes, report.title(setting), to_check=held > 0)
-            with partial_csv.open("w", encoding="utf-8", newline="") as out:
-                to_check = _write_all(association, lines, figures, book, out, _spooled(spool), progress)
-        book.write_summary(*report.summary(figures, setting))
-        for values in report.commune_rows(figures, setting.bundles):
-            book.add_commune(values)
-        for values in report.bundle_rows(setting.bundles):
-            book.add_bundle(values)
-        kept_out = [(
-            "Textes retenus hors des données ouvertes",
-            f"{to_check} : le contrôle de l'association y trouve encore des données personnelles (feuille "
-            "« À vérifier ») ; « mairie asso confidentialite --publier ID » les y remet après vérification.",
-        )]  # fmt: skip
-        book.write_method(report.method(figures, setting, workbook_path.name, csv_path.name) + kept_out)
+        # The near-duplicate groups first, on every core (a sketch per text): the sheets then
+        # show a group only beside texts that have one. Then one pass where themes come back
+        # from the workers in order while this process writes the sheets and the CSV.
+        groups = _group_all(association, figures)
+        book = SynthesisWorkbook(list(lines.labels.items()), report.title(setting))
+        with partial_csv.open("w", encoding="utf-8", newline="") as out:
+            to_check = _stream(
+                association, taxonomy_path, lines, figures, groups, book, quotes, out, progress
+            )
+        _finish_book(book, figures, setting, to_check, workbook_path.name, csv_path.name)
         book.save(partial_book)
+        if with_report:
+            _write_report(brief.build(figures, setting, quotes, association.name), *partial_reports)
     except BaseException:  # nothing half-written is left behind, not even openpyxl's temporary files
         if book is not None:
             book.discard()
-        partial_csv.unlink(missing_ok=True)
-        partial_book.unlink(missing_ok=True)
+        for partial in [partial_csv, partial_book, *partial_reports]:
+            partial.unlink(missing_ok=True)
         raise
     partial_book.replace(workbook_path)
     partial_csv.replace(csv_path)
+    for partial, final in zip(partial_reports, reports, strict=True):
+        partial.replace(final)
     with transaction(association.db):
         association.store.journal(
             now_iso(), current_actor(), "synthesis",
@@ -160,8 +165,34 @@ def build_synthesis(
     return SynthesisResult(
         workbook_path, csv_path, figures.total, figures.mains[TO_CLASSIFY], figures.groups.groups(),
         figures.groups.grouped(), figures.heard(), len(figures.silent()), taxonomy.version,
-        round(time.monotonic() - started, 2), {t: figures.mains[t] for t in theme_ids}, to_check,
+        round(time.monotonic() - started, 2), {t: figures.mains[t] for t in theme_ids}, to_check, reports,
     )  # fmt: skip
+
+
+def _finish_book(
+    book: Any, figures: report.Figures, setting: report.Setting, to_check: int, workbook: str, csv: str
+) -> None:
+    """The sheets written once every contribution is in: summary, communes, bundles, method."""
+    book.write_summary(*report.summary(figures, setting))
+    for values in report.commune_rows(figures, setting.bundles):
+        book.add_commune(values)
+    for values in report.bundle_rows(setting.bundles):
+        book.add_bundle(values)
+    kept_out = [(
+        "Textes retenus hors des données ouvertes",
+        f"{to_check} : le contrôle de l'association y trouve encore des données personnelles (feuille "
+        "« À vérifier ») ; « mairie asso confidentialite --publier ID » les y remet après vérification.",
+    )]  # fmt: skip
+    book.write_method(report.method(figures, setting, workbook, csv) + kept_out)
+
+
+def _write_report(document: Any, pdf: Path, page: Path) -> None:
+    """The printable report: matplotlib and fpdf2 are imported only here."""
+    from mairie_cli.synthesis.brief import write_html
+    from mairie_cli.synthesis.brief_pdf import write_pdf
+
+    write_html(document, page)
+    write_pdf(document, pdf)
 
 
 def _targets(association: Association, workbook: Path | None, csv: Path | None) -> tuple[Path, Path]:
@@ -183,16 +214,31 @@ def _targets(association: Association, workbook: Path | None, csv: Path | None) 
     return workbook, csv
 
 
-def _classify_all(
+def _group_all(association: Association, figures: report.Figures) -> array[int]:
+    """The near-duplicate group of every text, in register order (the number of its group's
+    first text), sketches computed by every core."""
+    store = association.synthesis
+    groups = array("q")
+    sketches = ordered_map(
+        store.rows(), lambda r: r.text, _sketch_batch, total=store.count_live(), initializer=_no_setup,
+        all_cores=True,
+    )  # fmt: skip
+    for number, (_, signature) in enumerate(sketches, start=1):
+        groups.append(figures.groups.add_sketch(number, signature))
+    return groups
+
+
+def _stream(
     association: Association, taxonomy_path: Path | None, lines: _Lines, figures: report.Figures,
-    spool: IO[bytes], progress: Progress | None,
+    groups: array[int], book: Any, quotes: brief.Quotes, out: Any, progress: Progress | None,
 ) -> int:  # fmt: skip
-    """Classify, group and check every text; returns how many the association must check (personal
-    data still found, and the text not released as it is)."""
+    """One pass: themes come back from the workers in order while this process writes the
+    sheets and the CSV. A text where personal data is still found is listed « À vérifier » and
+    left out of the CSV until the association releases it; returns how many."""
     store = association.synthesis
     total = store.count_live()
     releases = store.releases()
-    held = 0
+    to_check = 0
     overrides = {}
     for insee, uuid, themes in store.theme_overrides():
         if all(t in lines.labels for t in themes):  # a theme another taxonomy had cannot be applied
@@ -201,56 +247,23 @@ def _classify_all(
         store.rows(), lambda r: r.text, _classify_batch, total=total,
         initializer=_start, initargs=(str(taxonomy_path) if taxonomy_path else None,),
     )  # fmt: skip
-    batch: list[_Kept] = []
-    for number, (row, (found, also, triggers, signature, personal)) in enumerate(results, start=1):
-        main, secondary = overrides.get((row.insee, row.uuid), (found, also))
-        group = figures.groups.add_sketch(number, signature)
-        figures.add(row, main, secondary, group)
-        if personal and releases.get((row.insee, row.uuid)) != row.version:
-            held += 1
-        else:
-            personal = ()
-        batch.append((main, secondary, triggers, group, personal))
-        if len(batch) == _SPOOL_BATCH:
-            pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
-            batch = []
-            if progress:
-                progress(number, 2 * total)
-    pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    return held
-
-
-def _spooled(spool: IO[bytes]) -> Iterator[_Kept]:
-    while True:
-        try:
-            batch = pickle.load(spool)  # noqa: S301 -- our own temporary file, written just above
-        except EOFError:
-            return
-        yield from batch
-
-
-def _write_all(
-    association: Association, lines: _Lines, figures: report.Figures, book: Any, out: Any,
-    kept: Iterator[_Kept], progress: Progress | None,
-) -> int:  # fmt: skip
-    """Write every contribution to its sheets and, unless held for checking, to the CSV."""
-    total = figures.total
-    to_check = 0
     out.write(BOM + csv_line(CSV_HEADER))
-    for number, (row, (main, secondary, triggers, group, personal)) in enumerate(
-        zip(association.synthesis.rows(), kept, strict=True), start=1
-    ):
+    for number, (row, (found, also, triggers, personal, score)) in enumerate(results, start=1):
+        main, secondary = overrides.get((row.insee, row.uuid), (found, also))
+        group = groups[number - 1]
+        figures.add(row, main, secondary, group)
         shown = group if figures.groups.size(group) > 1 else None  # « Groupe » only for grouped texts
         listed, in_theme, open_data = lines.of(row, main, secondary, triggers, shown)
         book.add_contribution(listed, main, in_theme)
-        if personal:
+        if personal and releases.get((row.insee, row.uuid)) != row.version:
             seen = "; ".join(f"{kind} « {text} » ({rule})" for kind, rule, text in personal)
             book.add_to_check([listed[0], row.uuid, seen, row.text])
             to_check += 1
         else:
             out.write(csv_line(open_data))
+            quotes.offer(number, row, main, group, score if main == found else 0.0)
         if progress and number % 1000 == 0:
-            progress(total + number, 2 * total)
+            progress(number, total)
     return to_check
 
 
