@@ -5,7 +5,8 @@ of each kept: this 2-core machine's speed varies by ±20 % from one run to the n
 - ``mairie asso synthese`` (classification, near-duplicates, the workbook with all its sheets
   and the open-data CSV) against openpyxl's write-only mode writing the same rows raw: every
   row of the workbook's « Contributions » and theme sheets, as plain values, without styles,
-  read from a file prepared beforehand (the issue's measure; target: at most 2×);
+  read from a file prepared beforehand (the issue's measure; target: at most 2×, then 1.5× with
+  the print layout since « Une synthèse qu'on imprime »);
 - and, stricter, against openpyxl writing only the contributions' own columns straight from the
   database (commune, name, cahier, date, nature, text, identifier: 7 values instead of 12);
 - peak memory (target: flat; the first baseline holds nothing either, it streams its file).
@@ -159,7 +160,7 @@ def main() -> None:
                 f"{best['same']:.2f} s",
                 f"{best['ours']:.2f} s",
                 f"{best['ours'] / best['same']:.2f}×",
-                "≤ 2×",
+                "≤ 1,5×",
             )
             row(
                 f"{size} : 7 colonnes de la base",
