@@ -10,6 +10,7 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mairie_cli.synthesis import charts
 from mairie_cli.synthesis.charts import Chart
 
 
@@ -67,8 +68,6 @@ figure { margin: 1em 0; } svg { max-width: 100%; height: auto; }
 
 def write_html(brief: Brief, path: Path) -> None:
     """One HTML file holding everything (styles and charts): it opens offline, anywhere."""
-    from mairie_cli.synthesis import charts
-
     out = [
         "<!DOCTYPE html>",
         '<html lang="fr"><head><meta charset="utf-8">',

@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from mairie_cli.synthesis import charts
 from mairie_cli.synthesis.brief import Brief, Heading, Quote, Table
 from mairie_cli.synthesis.charts import Chart
 
@@ -18,8 +19,6 @@ _BLUE = (59, 110, 165)
 
 
 def write_pdf(brief: Brief, path: Path) -> None:
-    from mairie_cli.synthesis import charts
-
     pdf = _document(brief)
     pdf.add_page()
     pdf.set_font(_FONT, "B", 18)
@@ -115,8 +114,6 @@ def _quote(pdf: Any, quote: Quote) -> None:
 
 
 def _chart(pdf: Any, chart: Chart, image: bytes) -> None:
-    from mairie_cli.synthesis import charts
-
     width = pdf.w - pdf.l_margin - pdf.r_margin
     height = width * (charts.HEIGHT_PER_BAR * len(chart.labels) + 0.9) / charts.WIDTH
     _keep_room(pdf, height + 4)

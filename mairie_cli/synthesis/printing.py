@@ -30,14 +30,15 @@ def height(line_count: int) -> float:
     return min(MAX_HEIGHT, line_count * LINE_HEIGHT + 2)
 
 
-def set_next_height(sheet: Any, row: int, line_count: int) -> None:
-    """Give the row about to be appended to a write-only sheet the height of ``line_count``
-    lines. openpyxl's streaming writer reads the row's attributes from ``row_dimensions`` when
-    the row is written; the entry is dropped again by ``forget_height`` (memory stays flat)."""
+def append(sheet: Any, row: int, cells: list[Any], line_count: int = 1) -> None:
+    """Append ``cells`` to a write-only sheet as row number ``row``, ``line_count`` lines tall.
+    openpyxl's streaming writer reads a row's attributes from ``row_dimensions`` as it writes
+    the row; the entry is dropped right after (memory stays flat)."""
+    if line_count <= 1:
+        sheet.append(cells)
+        return
     sheet.row_dimensions[row] = {"ht": f"{height(line_count):g}", "customHeight": "1"}
-
-
-def forget_height(sheet: Any, row: int) -> None:
+    sheet.append(cells)
     sheet.row_dimensions.pop(row, None)
 
 

@@ -134,7 +134,7 @@ class SynthesisWorkbook:
         )
         self._wb.add_named_style(self._heading)
         taken: set[str] = set()
-        self._taken = taken
+        self._taken = taken  # sheet names given, for the sheets made later
         self._labels = dict(theme_labels)
         self.summary = self._wb.create_sheet(sheet_title("Synthèse", taken))
         printing.page_setup(self.summary, title, landscape=False)
@@ -158,9 +158,7 @@ class SynthesisWorkbook:
         last = get_column_letter(layout.printed or len(layout.header))
         printing.page_setup(sheet, self._title, title_rows="1:1", print_area=f"A1:{last}1048576")
         header_lines = max(printing.lines(h, w) for h, w in zip(layout.header, layout.widths, strict=True))
-        printing.set_next_height(sheet, 1, header_lines)
-        sheet.append([self._cell(sheet, h, heading=True) for h in layout.header])
-        printing.forget_height(sheet, 1)
+        printing.append(sheet, 1, [self._cell(sheet, h, heading=True) for h in layout.header], header_lines)
         cells = [
             self._cell(sheet, "", wrap=True) if i in layout.wrapped else None
             for i in range(len(layout.header))
@@ -228,12 +226,7 @@ class SynthesisWorkbook:
                     value = self._cell(table.sheet, value)
             cells.append(value)
         table.rows += 1
-        if lines > 1:
-            printing.set_next_height(table.sheet, table.rows, lines)
-            table.sheet.append(cells)
-            printing.forget_height(table.sheet, table.rows)
-        else:
-            table.sheet.append(cells)
+        printing.append(table.sheet, table.rows, cells, lines)
 
     def write_summary(
         self, blocks: list[tuple[str, list[str], list[list[Any]], bool, bool]], intro: list[str]
@@ -257,8 +250,9 @@ class SynthesisWorkbook:
             sheet.append([])
             sheet.append([self._cell(sheet, title, bold=True)])
             header_lines = max(printing.lines(h, w) for h, w in zip(header, _SUMMARY_WIDTHS, strict=False))
-            printing.set_next_height(sheet, row + 3, header_lines)
-            sheet.append([self._cell(sheet, h, heading=True) for h in header])
+            printing.append(
+                sheet, row + 3, [self._cell(sheet, h, heading=True) for h in header], header_lines
+            )
             row += 3
             first = row + 1
             for values in rows:
@@ -284,12 +278,11 @@ class SynthesisWorkbook:
 
         column = len(before) + 1
         width = sum(_SUMMARY_WIDTHS[column - 1 :])
-        lines = printing.lines(text, width)
-        if lines > 1:
-            printing.set_next_height(sheet, row, lines)
-        cell = self._cell(sheet, text, bold=bold, wrap=True)
-        sheet.append([*(self._cell(sheet, v) if isinstance(v, str) else v for v in before), cell])
-        printing.forget_height(sheet, row)
+        # A bold line takes the heading style (bold and wrapped): a named style set after a
+        # font would drop it.
+        cell = self._cell(sheet, text, heading=True) if bold else self._cell(sheet, text, wrap=True)
+        values = [*(self._cell(sheet, v) if isinstance(v, str) else v for v in before), cell]
+        printing.append(sheet, row, values, printing.lines(text, width))
         last = get_column_letter(len(_SUMMARY_WIDTHS))
         sheet.merged_cells.add(f"{get_column_letter(column)}{row}:{last}{row}")
 
@@ -330,12 +323,11 @@ class SynthesisWorkbook:
                 printing.lines(label, _METHOD_WIDTHS[0]),
                 printing.lines(text, _METHOD_WIDTHS[1]) if text else 1,
             )
-            if count > 1:
-                printing.set_next_height(sheet, row, count)
-            sheet.append(
-                [self._cell(sheet, label, wrap=True), self._cell(sheet, value, wrap=True) if text else value]
-            )
-            printing.forget_height(sheet, row)
+            cells = [
+                self._cell(sheet, label, wrap=True),
+                self._cell(sheet, value, wrap=True) if text else value,
+            ]
+            printing.append(sheet, row, cells, count)
 
     def discard(self) -> None:
         """Give up the workbook (the synthesis failed): its sheets are closed and their

@@ -34,15 +34,15 @@ _CANDIDATES = 8 * QUOTES_PER_THEME  # kept per theme while the texts go by (memo
 class Quotes:
     """The best candidates per theme, gathered as contributions go by."""
 
-    _kept: dict[str, list[tuple[float, int, int, str, str, int]]] = field(default_factory=dict)
+    # theme -> (score, -length, -number, text, commune, nature, group), best last after sorting
+    _kept: dict[str, list[tuple[float, int, int, str, str, str, int]]] = field(default_factory=dict)
 
     def offer(self, number: int, row: SynthesisRow, theme: str, group: int, score: float) -> None:
         length = len(row.text)
         if theme == TO_CLASSIFY or not QUOTE_LENGTH[0] <= length <= QUOTE_LENGTH[1] or score <= 0:
             return
         commune = f"{row.insee} {row.commune or ''}".strip()
-        source = f"{commune}, {Nature(row.nature).label}"
-        entry = (score, -length, -number, row.text, source, group)
+        entry = (score, -length, -number, row.text, commune, Nature(row.nature).label, group)
         kept = self._kept.setdefault(theme, [])
         if len(kept) < _CANDIDATES:
             heapq.heappush(kept, entry)
@@ -53,13 +53,12 @@ class Quotes:
         quotes: list[Quote] = []
         communes: set[str] = set()
         groups: set[int] = set()
-        for _, _, _, text, source, group in sorted(self._kept.get(theme, []), reverse=True):
-            commune = source.rsplit(",", 1)[0]
+        for _, _, _, text, commune, nature, group in sorted(self._kept.get(theme, []), reverse=True):
             if commune in communes or group in groups:
                 continue
             communes.add(commune)
             groups.add(group)
-            quotes.append(Quote(text, source))
+            quotes.append(Quote(text, f"{commune}, {nature}"))
             if len(quotes) == QUOTES_PER_THEME:
                 break
         return quotes
@@ -87,8 +86,7 @@ def _coverage(figures: report.Figures, setting: report.Setting) -> Section:
     listed = figures.listed
     heard = figures.heard_codes()
     silent = figures.silent()
-    people = sum(figures.populations.get(code) or 0 for code in heard)
-    everyone = sum(c["population"] or 0 for c in listed)
+    people, everyone = figures.inhabitants()
     once = sum(len(groups) for groups in figures.distinct.values())
     heard_line = f"{len(heard)} commune(s) entendue(s)"
     if listed:
@@ -114,12 +112,7 @@ def _coverage(figures: report.Figures, setting: report.Setting) -> Section:
 
 
 def _officials(figures: report.Figures, setting: report.Setting) -> Section:
-    taxonomy = setting.taxonomy
-    counts = [
-        (label, sum(figures.mains[t.id] for t in taxonomy.themes if t.official == official))
-        for official, label in taxonomy.officials.items()
-    ]
-    counts.sort(key=lambda item: -item[1])
+    counts = sorted(figures.by_official(setting.taxonomy), key=lambda item: -item[1])
     return Section(
         "Les quatre thèmes du Grand Débat national",
         [

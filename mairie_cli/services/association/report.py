@@ -89,14 +89,24 @@ class Figures:
         """Inhabitants of the commune a code stands for today, if known."""
         return self.populations.get(self.current(insee))
 
+    def inhabitants(self) -> tuple[int, int]:
+        """Inhabitants of the communes heard, and of the department's listed communes."""
+        heard = sum(self.populations.get(code) or 0 for code in self.heard_codes())
+        return heard, sum(c["population"] or 0 for c in self.listed)
+
+    def by_official(self, taxonomy: Taxonomy) -> list[tuple[str, int]]:
+        """Contributions per official theme of 2019 (label, count), in the taxonomy's order."""
+        return [
+            (label, sum(self.mains[t.id] for t in taxonomy.themes if t.official == official))
+            for official, label in taxonomy.officials.items()
+        ]
+
 
 def coverage(figures: Figures, pages_to_type: int) -> str:
     """One sentence: communes and inhabitants heard, pages not typed, texts « à classer »."""
     listed = figures.listed
-    heard_codes = figures.heard_codes()
-    heard_population = sum(figures.populations.get(code) or 0 for code in heard_codes)
-    total_population = sum(c["population"] or 0 for c in listed)
-    heard = f"{len(heard_codes)} commune(s) entendue(s)"
+    heard_population, total_population = figures.inhabitants()
+    heard = f"{figures.heard()} commune(s) entendue(s)"
     if listed:
         heard += f" sur {len(listed)} de la liste du département ({len(figures.silent())} sans envoi)"
     parts = [heard]
@@ -178,11 +188,7 @@ def _theme_rows(figures: Figures, taxonomy: Taxonomy) -> list[list[Any]]:
 
 
 def _official_rows(figures: Figures, taxonomy: Taxonomy) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    for official, label in taxonomy.officials.items():
-        count = sum(figures.mains[t.id] for t in taxonomy.themes if t.official == official)
-        rows.append([label, count, ratio(count, figures.total)])
-    return rows
+    return [[label, count, ratio(count, figures.total)] for label, count in figures.by_official(taxonomy)]
 
 
 def _nature_rows(figures: Figures) -> list[list[Any]]:
