@@ -105,6 +105,11 @@ class AssociationWorkspace:
     def syntheses_dir(self) -> Path:
         return self.root / "syntheses"
 
+    @property
+    def exports_dir(self) -> Path:
+        """The department's bundles for the national federation."""
+        return self.root / "exports"
+
     def require(self) -> AssociationWorkspace:
         """Fail with a French explanation when there is no association workspace here."""
         if not self.db_path.is_file():

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyrage
 import pytest
 
+from mairie_cli.bundle import seal as seal_module
 from mairie_cli.bundle.verify import verify_file
 from mairie_cli.errors import (
     BundleInvalid,
@@ -24,7 +25,6 @@ from mairie_cli.errors import (
     UnsafeArchive,
 )
 from mairie_cli.models import NewContribution
-from mairie_cli.services.commune import export as export_module
 from mairie_cli.services.commune.export import export_bundle, parse_size
 from mairie_cli.services.commune.keys import CommuneKeys, set_recipients
 from mairie_cli.services.commune.register import Register
@@ -267,7 +267,7 @@ def test_usb_copy_is_read_back(filled, tmp_path, monkeypatch):
 
     filled.add(NewContribution(text="Encore une."))
     monkeypatch.setattr(
-        export_module,
+        seal_module,
         "copy_durably",
         lambda s, t: broken_copy(s, t) if t.parent == stick else shutil.copy(s, t),
     )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from mairie_cli.bundle.bag import BagWriter
-from mairie_cli.bundle.format import CAHIERS, CONTRIBUTIONS, CONTRIBUTIONS_CSV, MASKING, STATE
+from mairie_cli.bundle.format import CONTRIBUTIONS, CONTRIBUTIONS_CSV
 from mairie_cli.bundle.records import CSV_HEADER, csv_row
 from mairie_cli.csvtext import BOM, csv_line
 from mairie_cli.errors import PartTooLarge
@@ -32,11 +33,17 @@ class PartBuilder:
     pass the limit.
     """
 
-    def __init__(self, folder: Path, insee: str, sequence: int, budget: int) -> None:
+    def __init__(
+        self, folder: Path, name: str, budget: int, csv_header: list[str] = CSV_HEADER,
+        csv_of: Callable[[dict[str, Any]], list[str]] = csv_row,
+    ) -> None:  # fmt: skip
+        """``name`` is the export's (each part's bag is named after it); the CSV copy of the
+        records has ``csv_header`` and ``csv_of(record)`` as rows (a commune's by default)."""
         self.folder = folder
-        self.insee = insee
-        self.sequence = sequence
+        self.name = name
         self.budget = budget
+        self.csv_header = csv_header
+        self.csv_of = csv_of
         self.parts: list[BagWriter] = []
         self._images: set[str] = set()  # scans already placed in a part of this export
         self._finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mairie-export")
@@ -47,7 +54,7 @@ class PartBuilder:
         """Add one record (with its canonical JSON in UTF-8, already made for its digest) and
         the scan it comes from, if it travels and is not in this export yet."""
         line = canonical + b"\n"
-        row = csv_line(csv_row(record)).encode("utf-8")
+        row = csv_line(self.csv_of(record)).encode("utf-8")
         extra = 0
         if image is not None and image[0] not in self._images:
             extra = image[1].stat().st_size
@@ -76,17 +83,16 @@ class PartBuilder:
             part.image_bytes += extra
             self._images.add(image[0])
 
-    def close(self, cahiers: bytes, state: bytes, masking: bytes) -> list[BagWriter]:
+    def close(self, files: dict[str, bytes]) -> list[BagWriter]:
+        """Finish every part; each also holds ``files`` (payload name → content: the cahiers,
+        the state summary…)."""
         self._close_current()
         self._wait_for_closing()
         self._finisher.shutdown()
         for part in self.parts:
-            with part.payload_file(CAHIERS) as out:
-                out.write(cahiers)
-            with part.payload_file(MASKING) as out:
-                out.write(masking)
-            with part.payload_file(STATE) as out:
-                out.write(state)
+            for name, content in files.items():
+                with part.payload_file(name) as out:
+                    out.write(content)
             part.close_payload()
         return self.parts
 
@@ -103,11 +109,9 @@ class PartBuilder:
 
     def _open(self) -> OpenPart:
         index = len(self.parts) + 1
-        bag = BagWriter(
-            self.folder / f"partie-{index}.zip", f"doleances-{self.insee}-{self.sequence:06d}-partie-{index}"
-        )
+        bag = BagWriter(self.folder / f"partie-{index}.zip", f"{self.name}-partie-{index}")
         self.parts.append(bag)
-        self._current = OpenPart(bag, self.folder / f"partie-{index}.csv", self._finisher)
+        self._current = OpenPart(bag, self.folder / f"partie-{index}.csv", self._finisher, self.csv_header)
         return self._current
 
     def _close_current(self) -> None:
@@ -129,7 +133,9 @@ class OpenPart:
     _CHUNK = 256 * 1024  # lines are handed to the compressor in chunks, not one by one
     _IN_FLIGHT = 4  # chunks waiting for the compressor at most (memory stays flat)
 
-    def __init__(self, bag: BagWriter, csv_path: Path, compressor: ThreadPoolExecutor) -> None:
+    def __init__(
+        self, bag: BagWriter, csv_path: Path, compressor: ThreadPoolExecutor, csv_header: list[str]
+    ) -> None:
         self.bag = bag
         self._compressor = compressor
         self._writes: deque[Future[None]] = deque()
@@ -137,7 +143,7 @@ class OpenPart:
         self._entry = bag.payload_file(CONTRIBUTIONS)
         self.jsonl = self._entry.__enter__()
         self.csv = csv_path.open("wb")
-        self.csv.write((BOM + csv_line(CSV_HEADER)).encode("utf-8"))  # BOM: Excel reads UTF-8
+        self.csv.write((BOM + csv_line(csv_header)).encode("utf-8"))  # BOM: Excel reads UTF-8
         self.records = 0
         self.json_bytes = 0
         self.csv_bytes = 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.bundle.bag import OpenedBag, extract_zip, open_bag
-from mairie_cli.bundle.format import CONTRIBUTIONS, KEY_FILE, SCANS, STATE, Header
+from mairie_cli.bundle.format import COMMUNE, CONTRIBUTIONS, DEPARTMENT, KEY_FILE, SCANS, STATE, Header
 from mairie_cli.bundle.records import StateSummary, state_problem
 from mairie_cli.crypto import signing
 from mairie_cli.crypto.encryption import decrypt_file
@@ -49,6 +49,7 @@ class VerifiedBundle:
     checked_content: bool = True
     note: str = ""
     pages_to_type: int | None = None  # handwritten pages the commune has not typed yet
+    level: str = COMMUNE  # who sent it: a commune (``insee`` its code) or a department (its number)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -171,7 +172,7 @@ def check_bag(
     digests = None
     if read_records:
         contributions, tombstones, digests = _scan_records(
-            bag, label, collect=header.full and header.parts == 1
+            bag, label, collect=header.full and header.parts == 1, department=header.level == DEPARTMENT
         )
     if digests is not None:
         digests.sort()
@@ -180,17 +181,18 @@ def check_bag(
                 f"« {label} » : le résumé d'état ne correspond pas aux contributions du paquet."
             )
     return VerifiedBundle(
-        file=label, insee=header.insee, commune=header.commune, sequence=header.sequence,
+        file=label, insee=header.sender, commune=header.commune, sequence=header.sequence,
         part=header.part, parts=header.parts, key_id=header.key_id,
         previous_digest=header.previous_digest, full=header.full, contributions=contributions,
-        tombstones=tombstones, state=state, pages_to_type=header.pages_to_type,
+        tombstones=tombstones, state=state, pages_to_type=header.pages_to_type, level=header.level,
     )  # fmt: skip
 
 
 def _scan_records(
-    bag: OpenedBag, label: str, *, collect: bool
+    bag: OpenedBag, label: str, *, collect: bool, department: bool = False
 ) -> tuple[int, int, list[tuple[str, int, str, bool]] | None]:
-    """Read contributions.jsonl line by line: counts, and (uuid, version, digest) if asked."""
+    """Read contributions.jsonl line by line: counts, and (uuid, version, digest) if asked
+    (a department's records are named « commune/uuid »)."""
     contributions = tombstones = 0
     digests: list[tuple[str, int, str, bool]] | None = [] if collect else None
     with bag.open(f"data/{CONTRIBUTIONS}") as handle:
@@ -208,7 +210,8 @@ def _scan_records(
             contributions += not deleted
             if digests is not None:
                 digest = hashlib.sha256(line.rstrip(b"\n")).hexdigest()
-                digests.append((str(record["uuid"]), int(record["version"]), digest, deleted))
+                name = f"{record.get('insee')}/{record['uuid']}" if department else str(record["uuid"])
+                digests.append((name, int(record["version"]), digest, deleted))
     return contributions, tombstones, digests
 
 

@@ -7,6 +7,7 @@ import typer
 from mairie_cli import __version__
 from mairie_cli.cli import (
     asso,
+    asso_national,
     asso_privacy,
     backup,
     bundles,
@@ -64,6 +65,7 @@ for module in (
     keys,
     backup,
     asso,
+    asso_national,
     asso_privacy,
 ):
     module.commands.add_to(app)

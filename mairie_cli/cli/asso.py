@@ -60,47 +60,6 @@ def init(
         )
 
 
-@asso.command("cle")
-def cle(
-    ctx: typer.Context,
-    secours: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--secours",
-            metavar="FICHIER",
-            help="Créer une clé de secours dans ce fichier (sur une clé USB destinée au coffre).",
-        ),
-    ] = None,
-    vers: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--vers", metavar="DOSSIER", help="Où écrire le fichier pour les communes."),
-    ] = None,
-    dossier: Folder = None,
-    json: Json = False,
-) -> None:
-    """Montrer la clé de chiffrement (age1…) à donner aux communes, et l'écrire dans un fichier."""
-    with open_association(ctx, dossier) as association:
-        if secours is not None:
-            backup = association.create_backup_identity(secours)
-            output.success(f"Clé de secours créée dans « {secours} » ({backup[:16]}…).")
-            output.info(
-                "Rangez-la au coffre et ne la copiez pas sur l'ordinateur. Redonnez aux communes le "
-                "fichier ci-dessous : leurs paquets s'ouvriront aussi avec la clé de secours."
-            )
-        recipients = association.recipients()
-        target = association.write_recipients(vers or association.workspace.root)
-    if json:
-        output.print_json({"recipients": recipients, "file": str(target)})
-        return
-    out = output.console()
-    out.print(f"Clé de chiffrement de l'association : {recipients[0]}", soft_wrap=True)
-    if len(recipients) > 1:
-        out.print(f"Clé de secours : {recipients[1]}", soft_wrap=True)
-    output.success(
-        f"Fichier à donner aux communes : {target} (chez elles : mairie config destinataire --fichier …)"
-    )
-
-
 @asso.command("communes")
 def communes(
     ctx: typer.Context,

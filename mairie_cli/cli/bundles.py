@@ -7,9 +7,10 @@ import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_register, report_error, state
-from mairie_cli.cli.options import Folder, Json
+from mairie_cli.cli.options import Folder, Json, SansChiffrement, TailleMax, Tout, Vers
 
 if TYPE_CHECKING:
+    from mairie_cli.bundle.seal import ExportedFile
     from mairie_cli.services.commune.export import ExportResult
 
 commands = Commands()
@@ -18,26 +19,9 @@ commands = Commands()
 @commands.command("exporter")
 def exporter(
     ctx: typer.Context,
-    vers: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--vers",
-            metavar="DOSSIER",
-            help="Copier aussi le paquet dans ce dossier (une clé USB), copie relue et vérifiée.",
-        ),
-    ] = None,
-    tout: Annotated[
-        bool,
-        typer.Option("--tout", help="Tout exporter, pas seulement ce qui a changé depuis le dernier paquet."),
-    ] = False,
-    taille_max: Annotated[
-        str,
-        typer.Option(
-            "--taille-max",
-            metavar="TAILLE",
-            help="Taille maximale de chaque fichier (10M par défaut ; 500K, 2G…).",
-        ),
-    ] = "10M",
+    vers: Vers = None,
+    tout: Tout = False,
+    taille_max: TailleMax = "10M",
     avec_scans: Annotated[
         bool, typer.Option("--avec-scans", help="Joindre les pages scannées d'où viennent les contributions.")
     ] = False,
@@ -48,12 +32,7 @@ def exporter(
             help="Avec --avec-scans : joindre aussi les pages manuscrites, où rien n'a pu être masqué.",
         ),
     ] = False,
-    sans_chiffrement: Annotated[
-        bool,
-        typer.Option(
-            "--sans-chiffrement", help="Ne pas chiffrer le paquet (déconseillé : il reste lisible par tous)."
-        ),
-    ] = False,
+    sans_chiffrement: SansChiffrement = False,
     apercu: Annotated[
         bool,
         typer.Option("--apercu", help="Montrer ce qui sera masqué (noms, téléphones…) sans rien exporter."),
@@ -89,11 +68,7 @@ def exporter(
 
 def _report_export(result: "ExportResult") -> None:
     if result.sequence is None:
-        last = f" n° {result.last_sequence}" if result.last_sequence else ""
-        output.info(
-            f"Rien de nouveau depuis le dernier paquet{last} : aucun fichier créé "
-            "(--tout pour tout renvoyer)."
-        )
+        nothing_new(result.last_sequence)
         return
     what = f"{result.contributions} contribution(s)" + (
         f" et {result.tombstones} suppression(s)" if result.tombstones else ""
@@ -103,11 +78,7 @@ def _report_export(result: "ExportResult") -> None:
     if result.masked:
         masked = ", ".join(f"{kind} : {n}" for kind, n in result.masked.items())
         output.info(f"Données personnelles masquées : {masked} (« mairie confidentialite » pour le détail).")
-    for exported in result.files:
-        typer.echo(str(exported.path))
-        output.info(
-            f"  partie {exported.part}/{len(result.files)} : {exported.name} ({_human(exported.size)})"
-        )
+    list_parts(result.files)
     if result.pages_left_out:
         output.info(
             f"{result.pages_left_out} page(s) manuscrite(s) non jointe(s) : leur écriture n'a pas pu être "
@@ -127,6 +98,20 @@ def _report_export(result: "ExportResult") -> None:
             f"Attention : {result.pages_to_type} page(s) manuscrite(s) scannée(s) ne sont pas encore "
             "relues ou tapées : leurs contributions ne sont pas dans ce paquet (« mairie relire »)."
         )
+
+
+def nothing_new(last_sequence: int | None) -> None:
+    last = f" n° {last_sequence}" if last_sequence else ""
+    output.info(
+        f"Rien de nouveau depuis le dernier paquet{last} : aucun fichier créé (--tout pour tout renvoyer)."
+    )
+
+
+def list_parts(files: "list[ExportedFile]") -> None:
+    """Each part's path (on standard output, for scripts), then its number, name and size."""
+    for exported in files:
+        typer.echo(str(exported.path))
+        output.info(f"  partie {exported.part}/{len(files)} : {exported.name} ({_human(exported.size)})")
 
 
 @commands.command("verifier")

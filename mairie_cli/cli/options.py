@@ -32,3 +32,31 @@ CahierOpt = Annotated[
         help="Numéro du cahier (par défaut : le dernier cahier ouvert).",
     ),
 ]
+
+# -- exporting a bundle (a commune's, or a department's) -------------------------------------
+Vers = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--vers",
+        metavar="DOSSIER",
+        help="Copier aussi le paquet dans ce dossier (une clé USB), copie relue et vérifiée.",
+    ),
+]
+Tout = Annotated[
+    bool,
+    typer.Option("--tout", help="Tout exporter, pas seulement ce qui a changé depuis le dernier paquet."),
+]
+TailleMax = Annotated[
+    str,
+    typer.Option(
+        "--taille-max",
+        metavar="TAILLE",
+        help="Taille maximale de chaque fichier (10M par défaut ; 500K, 2G…).",
+    ),
+]
+SansChiffrement = Annotated[
+    bool,
+    typer.Option(
+        "--sans-chiffrement", help="Ne pas chiffrer le paquet (déconseillé : il reste lisible par tous)."
+    ),
+]

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.crypto import signing
-from mairie_cli.crypto.encryption import generate_identity, read_identity, recipient_of
+from mairie_cli.crypto.encryption import generate_identity, parse_recipient, read_identity, recipient_of
 from mairie_cli.errors import KeyProblem, OutsideDepartment, WorkspaceConflict
 from mairie_cli.insee import department_of, normalize_department, normalize_insee
 from mairie_cli.services.association.communes import CommuneList, read_commune_list
@@ -29,6 +29,8 @@ DEPARTMENT = "departement"
 NAME = "nom"
 BACKUP_RECIPIENT = "destinataire_secours"
 RECIPIENTS_FILE = "association-destinataires.txt"
+#: The national federation's age keys (one per line), which the department's bundles go to.
+NATIONAL_RECIPIENTS = "destinataires_national"
 
 
 class Association:
@@ -77,9 +79,9 @@ class Association:
                 f"Ce dossier appartient déjà à l'association du département {existing}. Rien n'a été "
                 "modifié ; choisissez un autre dossier."
             )
-        created = not association.identity_path.exists()
-        if created:
+        if not association.identity_path.exists():
             generate_identity(association.identity_path)
+        association.ensure_signing_key(code)
         with transaction(association.db):
             if existing is None:
                 association.store.set_setting(DEPARTMENT, code)
@@ -101,6 +103,54 @@ class Association:
     @property
     def identity_path(self) -> Path:
         return self.workspace.keys_dir / "association.key"
+
+    @property
+    def signing_secret(self) -> Path:
+        """The association's own minisign key: it signs the department's bundles."""
+        return self.workspace.keys_dir / "association-signature.key"
+
+    def ensure_signing_key(self, department: str) -> None:
+        """Create the signing key if this workspace has none (made before it existed)."""
+        public = self.workspace.keys_dir / "association-signature.pub"
+        if not self.signing_secret.exists():
+            comment = f"clé publique de l'association {department}"
+            signing.generate_keypair(self.signing_secret, public, comment)
+
+    def signing_key(self) -> signing.PublicKey:
+        """The association's public signing key; stops with the remedy if its secret is missing."""
+        if not self.signing_secret.exists():
+            raise KeyProblem(
+                f"La clé de signature de l'association (« {self.signing_secret} ») manque. Si "
+                "l'association n'a encore rien envoyé à la fédération, « mairie asso init --departement "
+                f"{self.department} » la crée ; sinon restaurez la dernière sauvegarde : la fédération "
+                "ne reconnaîtrait pas une nouvelle clé sans un nouvel appel."
+            )
+        return signing.public_key_of(self.signing_secret)
+
+    def publish_signing_key(self, folder: Path) -> Path:
+        """``association-NN.pub``, the file the national federation trusts (after a phone call)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"association-{self.department}.pub"
+        comment = f"clé publique de l'association du département {self.department}"
+        target.write_text(self.signing_key().file_text(comment), encoding="utf-8")
+        return target
+
+    def national_recipients(self) -> list[str]:
+        return (self.store.get_setting(NATIONAL_RECIPIENTS) or "").split()
+
+    def set_national_recipients(self, recipients: list[str]) -> list[str]:
+        """The federation's age keys (checked), which the department's bundles are encrypted to."""
+        try:
+            keys = [parse_recipient(r) for r in recipients]
+        except KeyProblem:
+            raise KeyProblem(
+                "Ce n'est pas une clé de chiffrement age valide : elle tient sur une ligne qui commence "
+                "par « age1 » ; la fédération nationale vous la donne."
+            ) from None
+        with transaction(self.db):
+            self.store.set_setting(NATIONAL_RECIPIENTS, " ".join(keys))
+            self.store.journal(now_iso(), current_actor(), "national-recipients", {"recipients": keys})
+        return keys
 
     def identities(self, extra: list[Path] | None = None) -> list[object]:
         """The association's own age identity, and any other given (the backup one)."""

@@ -16,21 +16,17 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mairie_cli import __version__
 from mairie_cli.bundle.bag import BagWriter
-from mairie_cli.bundle.format import DEFAULT_MAX_SIZE, KEY_FILE, Header, bundle_name
+from mairie_cli.bundle.format import CAHIERS, DEFAULT_MAX_SIZE, MASKING, STATE, Header, bundle_name
 from mairie_cli.bundle.format import parse_size as parse_size  # what --taille-max accepts
 from mairie_cli.bundle.parts import TAG_FILES, PartBuilder
 from mairie_cli.bundle.records import Pseudonyms, StateSummary, canonical_json, export_record
+from mairie_cli.bundle.seal import ExportedFile, Sealer, copy_verified, require_folder, seal_parts
 from mairie_cli.clock import now_iso
-from mairie_cli.crypto import signing
-from mairie_cli.crypto.encryption import encrypt_file
-from mairie_cli.errors import CopyMismatch, ExportFailed, KeyProblem, PartTooLarge
-from mairie_cli.files import copy_durably, place_durably, sha256_file
+from mairie_cli.errors import KeyProblem
 from mairie_cli.models import Contribution, PageStatus
 from mairie_cli.privacy.detect import KINDS
 from mairie_cli.privacy.masking import Choices, mask_stream
@@ -42,20 +38,6 @@ from mairie_cli.storage.database import transaction
 
 Progress = Callable[[int, int], None]
 KEY_DELIVERED = "cle_publique_remise"  # the key id last copied beside a bundle
-
-
-@dataclass
-class ExportedFile:
-    """One part, as written."""
-
-    name: str
-    part: int
-    size: int
-    sha256: str
-    path: Path
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "part": self.part, "size": self.size, "sha256": self.sha256}
 
 
 @dataclass
@@ -127,8 +109,8 @@ def export_bundle(
             "l'association puis tapez « mairie config destinataire age1… ». Pour un export non "
             "chiffré (à éviter : il contient les contributions en clair), ajoutez --sans-chiffrement."
         )
-    if destination is not None and not destination.is_dir():
-        raise ExportFailed(f"Le dossier « {destination} » n'existe pas : la clé USB est-elle branchée ?")
+    if destination is not None:
+        require_folder(destination)
     last = store.last_export()
     total = store.count_pending(full)
     if total == 0:
@@ -142,15 +124,16 @@ def export_bundle(
         writer = _PartsWriter(register, keys, Path(work), sequence, max_size)
         written = writer.write(full, total, mask, with_scans, with_handwritten, progress)
         header = Header(
-            insee=register.commune.insee, commune=register.commune.name or "", sequence=sequence,
+            sender=register.commune.insee, commune=register.commune.name or "", sequence=sequence,
             part=1, parts=len(written.parts), previous_digest=last["digest"] if last else "aucun",
             key_id=public.key_id, full=full, state_digest=f"sha256:{written.summary.digest}",
             masked=", ".join(f"{k}={written.masked[k]}" for k in KINDS) if mask else "non",
             # Handwritten pages scanned but not typed yet: what the synthesis cannot count.
             pages_to_type=int(register.pages.counts().get(PageStatus.HANDWRITTEN.value, 0)),
         )  # fmt: skip
-        files, digest = _seal(register, keys, written.parts, header, targets, Path(work), max_size)
-    copied_to = _copy_to(destination, files) if destination is not None else None
+        sealer = _sealer(register, keys, targets)
+        files, digest = seal_parts(written.parts, header, sealer, Path(work), exports_dir, max_size)
+    copied_to = copy_verified(destination, files) if destination is not None else None
     key_copied = _copy_key(register, destination) if destination is not None else None
     with transaction(register.db):
         store.record_export(
@@ -183,7 +166,9 @@ class _PartsWriter:
         ).encode()
         # The state summary is a few hundred bytes; age adds a header and 16 bytes per 64 KiB.
         overhead = TAG_FILES + len(self.cahiers) + max_size // 1000
-        self.builder = PartBuilder(work, register.commune.insee, sequence, max_size - overhead)
+        self.builder = PartBuilder(
+            work, bundle_name(register.commune.insee, sequence, 1, 1), max_size - overhead
+        )
 
     def write(
         self, full: bool, total: int, mask: bool, with_scans: bool, with_handwritten: bool,
@@ -204,7 +189,7 @@ class _PartsWriter:
             masking = json.dumps(
                 {"masque": mask, "nombre": {k: masked[k] for k in KINDS}}, ensure_ascii=False, indent=1
             ).encode()
-            parts = self.builder.close(self.cahiers, state, masking)
+            parts = self.builder.close({CAHIERS: self.cahiers, MASKING: masking, STATE: state})
         except BaseException:
             self.builder.abort()
             raise
@@ -245,53 +230,12 @@ class _PartsWriter:
         return counts, masked
 
 
-def _seal(
-    register: Register, keys: CommuneKeys, parts: list[BagWriter], header: Header, targets: list[str],
-    work: Path, max_size: int,
-) -> tuple[list[ExportedFile], str]:  # fmt: skip
-    """Sign each part, encrypt it, put it in ``exports/``; returns the files and the export's digest."""
+def _sealer(register: Register, keys: CommuneKeys, targets: list[str]) -> Sealer:
     commune = register.commune
-    organization = f"Commune de {commune.name}" if commune.name else f"Commune {commune.insee}"
-    key_file = keys.public_key().file_text(f"clé publique de la commune {commune.insee}").encode()
-    exports_dir = register.workspace.exports_dir
-    tag_digests: list[str] = []
-    files: list[ExportedFile] = []
-    for index, part in enumerate(parts, start=1):
-        this = Header(**{**header.__dict__, "part": index})
-        info = this.bag_info(organization, date.today().isoformat(), f"mairie {__version__}")
-        comment = this.trusted_comment()
-        tagmanifest = part.finish(info, _signer(keys.secret, comment), {KEY_FILE: key_file})
-        tag_digests.append(hashlib.sha256(tagmanifest).hexdigest())
-        name = bundle_name(commune.insee, header.sequence, index, len(parts))
-        final = exports_dir / (name + (".zip.age" if targets else ".zip"))
-        sealed = work / final.name
-        if targets:
-            encrypt_file(part.zip_path, sealed, targets)
-        else:
-            shutil.move(part.zip_path, sealed)
-        size = sealed.stat().st_size
-        if size > max_size:
-            raise PartTooLarge(
-                f"La partie {index} fait {size} octets, plus que la limite de {max_size} : "
-                "relancez avec une --taille-max plus grande."
-            )
-        place_durably(sealed, final)
-        files.append(ExportedFile(final.name, index, size, sha256_file(final), final))
-    return files, "sha256:" + hashlib.sha256("\n".join(tag_digests).encode()).hexdigest()
-
-
-def _copy_to(destination: Path, files: list[ExportedFile]) -> Path:
-    """Copy the parts to a USB stick and read them back."""
-    for exported_file in files:
-        copied = destination / exported_file.name
-        copy_durably(exported_file.path, copied)
-        if sha256_file(copied) != exported_file.sha256:
-            raise CopyMismatch(
-                f"La copie de « {exported_file.name} » sur « {destination} » est différente de "
-                "l'original : la clé USB est peut-être défectueuse. Ne la retirez pas, "
-                "recommencez l'export ou utilisez une autre clé."
-            )
-    return destination
+    return Sealer(
+        f"Commune de {commune.name}" if commune.name else f"Commune {commune.insee}", keys.secret,
+        keys.public_key().file_text(f"clé publique de la commune {commune.insee}").encode(), targets,
+    )  # fmt: skip
 
 
 def _copy_key(register: Register, destination: Path) -> Path | None:
@@ -334,7 +278,3 @@ def _text_and_note(contribution: Contribution, masked: str | None) -> tuple[str 
         return masked, None
     text, _, note = masked.partition(_NOTE_MARK)
     return text, note
-
-
-def _signer(secret: Path, comment: str) -> Callable[[bytes], bytes]:
-    return lambda data: signing.sign(secret, data, comment)

@@ -204,8 +204,39 @@ def m005_privacy_releases(db: sqlite_utils.Database) -> None:
     )
 
 
+def m006_department_exports(db: sqlite_utils.Database) -> None:
+    """The association's own exports to the national federation: its ledger (sequences chained
+    by digest), and what the federation holds once each export is in (for the next one): the
+    digest of the record its commune sent, and of the line the department sent."""
+    for statement in [
+        """CREATE TABLE exports (
+            sequence INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            previous_digest TEXT,
+            full INTEGER NOT NULL,
+            encrypted INTEGER NOT NULL,
+            contributions INTEGER NOT NULL,
+            tombstones INTEGER NOT NULL,
+            files TEXT NOT NULL
+        )""",
+        """CREATE TABLE export_state (
+            insee TEXT NOT NULL,
+            uuid TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            record_digest TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            deleted INTEGER NOT NULL,
+            sequence INTEGER NOT NULL,
+            PRIMARY KEY (insee, uuid)
+        ) WITHOUT ROWID""",
+    ]:
+        db.execute(statement)
+
+
 MIGRATIONS: list[Migration] = [
     m001_association, m002_synthesis, m003_merged_communes, m004_notes, m005_privacy_releases,
+    m006_department_exports,
 ]  # fmt: skip
 
 ASSOCIATION = Schema(APPLICATION_ID, MIGRATIONS, "la base d'une association")
