@@ -208,3 +208,15 @@ def test_a_lost_signing_key_is_not_made_again_silently(department):
     association.signing_secret.unlink()
     with pytest.raises(KeyProblem, match="restaurez la dernière sauvegarde"):
         export_department(association)
+
+
+def test_an_association_refuses_a_department_bundle(department):
+    """Given by mistake to « asso recevoir », a department's bundle goes to the quarantine with
+    the reason in plain words, and nothing of it is merged."""
+    association, _ = department
+    association.set_national_recipients(association.recipients()[:1])
+    before = association.synthesis.count_live()
+    [part] = export_department(association).files
+    [outcome] = receive(association, [part.path]).outcomes
+    assert outcome.status == "quarantaine" and "fédération nationale" in outcome.message
+    assert association.synthesis.count_live() == before

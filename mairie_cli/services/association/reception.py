@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.bundle.bag import OpenedBag
-from mairie_cli.bundle.format import MASKED_SCANS, SCANS
+from mairie_cli.bundle.format import COMMUNE, MASKED_SCANS, SCANS
 from mairie_cli.bundle.records import read_cahiers, read_records
 from mairie_cli.bundle.verify import VerifiedBundle, check_bag, is_encrypted, opened_bundle
 from mairie_cli.clock import current_actor, now_iso
@@ -233,6 +233,11 @@ class _Receiver:
         self, path: Path, label: str, sha256: str, bag: OpenedBag, context: dict[str, Any]
     ) -> Outcome:
         info = bag.info
+        if info.get("Mairie-Niveau", COMMUNE) != COMMUNE:
+            raise BundleInvalid(
+                f"« {label} » est le paquet d'un département, destiné à la fédération nationale : "
+                "une association ne reçoit que les paquets de ses communes."
+            )
         try:
             insee = normalize_insee(info.get("Mairie-INSEE", ""))
         except InvalidInsee:
