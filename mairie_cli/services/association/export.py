@@ -16,7 +16,7 @@ import json
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +28,13 @@ from mairie_cli.bundle.department import (
 )
 from mairie_cli.bundle.format import CAHIERS, COMMUNES, DEFAULT_MAX_SIZE, DEPARTMENT, STATE, THEMES, Header
 from mairie_cli.bundle.parts import TAG_FILES, PartBuilder
-from mairie_cli.bundle.records import StateSummary, canonical_json
+from mairie_cli.bundle.records import StateSummary, canonical_json, record_digest
 from mairie_cli.bundle.seal import ExportedFile, Sealer, copy_verified, require_folder, seal_parts
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.errors import ExportFailed, KeyProblem
-from mairie_cli.services.association.workspace import Association
-from mairie_cli.storage.association.exports import RECEIVED_COLUMNS, DepartmentExportStore
+from mairie_cli.services.association.workspace import Association, signing_key_comment
+from mairie_cli.storage.association.exports import DepartmentExportStore
+from mairie_cli.storage.association.store import CONTRIBUTION_FIELDS
 from mairie_cli.storage.database import transaction
 
 
@@ -71,7 +72,7 @@ def export_department(
     encrypt: bool = True,
 ) -> DepartmentExport:
     """Export what changed since the last export to the federation (everything with ``full``)."""
-    association.signing_key()  # stops with the remedy if it is missing
+    public = association.signing_key()  # stops with the remedy if it is missing
     recipients = association.national_recipients() if encrypt else []
     if encrypt and not recipients:
         raise KeyProblem(
@@ -92,14 +93,16 @@ def export_department(
         shutil.rmtree(stale, ignore_errors=True)
     header = Header(
         sender=association.department, commune=association.name, sequence=sequence, part=1, parts=1,
-        previous_digest=last["digest"] if last else "aucun", key_id=association.signing_key().key_id,
+        previous_digest=last["digest"] if last else "aucun", key_id=public.key_id,
         full=full, state_digest="", masked="par les communes",
         pages_to_type=association.synthesis.pages_to_type(), level=DEPARTMENT,
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix=".export-", dir=folder) as work:
-        files, digest, counts = _write(association, store, header, recipients, Path(work), max_size)
+        key_file = public.file_text(signing_key_comment(association.department)).encode()
+        sealer = Sealer(association.name, association.signing_secret, key_file, recipients)
+        files, digest, counts = _write(association, store, header, sealer, Path(work), max_size)
     copied_to = copy_verified(destination, files) if destination is not None else None
-    key_file = association.publish_signing_key(destination) if destination is not None else None
+    copied_key = association.publish_signing_key(destination) if destination is not None else None
     with transaction(association.db):
         store.record_export(
             {
@@ -115,12 +118,12 @@ def export_department(
         )  # fmt: skip
     return DepartmentExport(
         sequence, counts["contributions"], counts["tombstones"], counts["communes"], bool(recipients),
-        digest, files, copied_to, sequence, key_file,
+        digest, files, copied_to, sequence, copied_key,
     )  # fmt: skip
 
 
 def _write(
-    association: Association, store: DepartmentExportStore, header: Header, recipients: list[str],
+    association: Association, store: DepartmentExportStore, header: Header, sealer: Sealer,
     work: Path, max_size: int,
 ) -> tuple[list[ExportedFile], str, Counter[str]]:  # fmt: skip
     """Fill the parts, then seal them into ``exports/``."""
@@ -139,10 +142,7 @@ def _write(
     except BaseException:
         builder.abort()
         raise
-    public = association.signing_key()
-    key_text = public.file_text(f"clé publique de l'association du département {header.sender}")
-    sealer = Sealer(association.name, association.signing_secret, key_text.encode(), recipients)
-    sealed = Header(**{**header.__dict__, "state_digest": f"sha256:{summary.digest}"})
+    sealed = replace(header, state_digest=f"sha256:{summary.digest}")
     files, digest = seal_parts(parts, sealed, sealer, work, association.workspace.exports_dir, max_size)
     return files, digest, counts
 
@@ -156,9 +156,9 @@ def _fill(
     communes: set[str] = set()
     digests: list[tuple[str, str, int, str, str, int]] = []
     for values in store.pending(full):
-        row = dict(zip(RECEIVED_COLUMNS, values, strict=True))
+        row = dict(zip(CONTRIBUTION_FIELDS, values, strict=True))
         record = department_record(row)
-        signed = hashlib.sha256(canonical_json(from_commune(record)).encode()).hexdigest()
+        signed = record_digest(from_commune(record))
         if signed != row["digest"]:
             raise ExportFailed(
                 f"La contribution {row['uuid'][:8]} de la commune {row['insee']} ne correspond plus à "

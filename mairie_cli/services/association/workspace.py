@@ -113,8 +113,7 @@ class Association:
         """Create the signing key if this workspace has none (made before it existed)."""
         public = self.workspace.keys_dir / "association-signature.pub"
         if not self.signing_secret.exists():
-            comment = f"clé publique de l'association {department}"
-            signing.generate_keypair(self.signing_secret, public, comment)
+            signing.generate_keypair(self.signing_secret, public, signing_key_comment(department))
 
     def signing_key(self) -> signing.PublicKey:
         """The association's public signing key; stops with the remedy if its secret is missing."""
@@ -131,8 +130,9 @@ class Association:
         """``association-NN.pub``, the file the national federation trusts (after a phone call)."""
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"association-{self.department}.pub"
-        comment = f"clé publique de l'association du département {self.department}"
-        target.write_text(self.signing_key().file_text(comment), encoding="utf-8")
+        target.write_text(
+            self.signing_key().file_text(signing_key_comment(self.department)), encoding="utf-8"
+        )
         return target
 
     def national_recipients(self) -> list[str]:
@@ -310,6 +310,11 @@ class Association:
                 for q in quarantined
             ],
         }
+
+
+def signing_key_comment(department: str) -> str:
+    """The comment line of the association's public key file (``association-NN.pub``)."""
+    return f"clé publique de l'association du département {department}"
 
 
 def read_commune_key(path: Path) -> signing.PublicKey:

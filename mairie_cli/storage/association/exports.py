@@ -9,12 +9,8 @@ from typing import Any
 
 import sqlite_utils
 
-#: The columns a merged contribution is read back with, to rebuild the record its commune sent.
-RECEIVED_COLUMNS = (
-    "insee", "uuid", "version", "digest", "cahier_id", "position", "page_number", "written_on",
-    "nature", "text", "author", "source", "scan_file", "scan_page", "created_at", "updated_at",
-    "deleted_at", "sequence", "note",
-)  # fmt: skip
+from mairie_cli.storage.association.store import CONTRIBUTION_FIELDS
+
 _CHANGED = (
     "LEFT JOIN export_state e ON e.insee = c.insee AND e.uuid = c.uuid "
     "WHERE e.version IS NULL OR e.version <> c.version OR e.record_digest <> c.digest"
@@ -33,23 +29,14 @@ class DepartmentExportStore:
         ).fetchone()
         return None if row is None else {"sequence": row[0], "created_at": row[1], "digest": row[2]}
 
-    def exports(self) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT sequence, created_at, digest, previous_digest, full, encrypted, contributions, "
-            "tombstones, files FROM exports ORDER BY sequence"
-        ).fetchall()
-        keys = ("sequence", "created_at", "digest", "previous_digest", "full", "encrypted",
-                "contributions", "tombstones", "files")  # fmt: skip
-        return [dict(zip(keys, (*r[:8], json.loads(r[8])), strict=True)) for r in rows]
-
     def count_pending(self, full: bool) -> int:
         sql = "SELECT count(*) FROM contributions c " + ("" if full else _CHANGED)
         return int(self.db.execute(sql).fetchone()[0])
 
     def pending(self, full: bool) -> Iterator[tuple[Any, ...]]:
-        """Merged contributions to send (``RECEIVED_COLUMNS``), by commune and register order:
+        """Merged contributions to send (``CONTRIBUTION_FIELDS``), by commune and register order:
         all, or those whose version the federation does not hold yet."""
-        columns = ", ".join(f"c.{c}" for c in RECEIVED_COLUMNS)
+        columns = ", ".join(f"c.{c}" for c in CONTRIBUTION_FIELDS)
         where = "" if full else _CHANGED
         yield from self.db.execute(
             f"SELECT {columns} FROM contributions c {where} ORDER BY c.insee, c.cahier_id, c.position, c.uuid"
