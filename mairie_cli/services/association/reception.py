@@ -46,9 +46,9 @@ from mairie_cli.errors import (
 from mairie_cli.files import copy_durably, disk_error, sha256_file
 from mairie_cli.insee import department_of, normalize_insee
 from mairie_cli.models import TextEnum
-from mairie_cli.services.association.ledger import check_chain, check_state, conflict, missing_sequences
 from mairie_cli.services.association.quarantine import put_in_quarantine, untrusted_key_error
 from mairie_cli.services.association.workspace import Association
+from mairie_cli.services.ledger import check_chain, check_state, conflict, missing_sequences
 from mairie_cli.storage.database import transaction
 from mairie_cli.textnorm import printable, without_controls
 

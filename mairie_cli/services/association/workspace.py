@@ -18,7 +18,7 @@ from mairie_cli.crypto.encryption import generate_identity, parse_recipient, rea
 from mairie_cli.errors import KeyProblem, OutsideDepartment, WorkspaceConflict
 from mairie_cli.insee import department_of, normalize_department, normalize_insee
 from mairie_cli.services.association.communes import CommuneList, read_commune_list
-from mairie_cli.services.association.ledger import StateStatus, missing_sequences
+from mairie_cli.services.ledger import StateStatus, missing_sequences
 from mairie_cli.storage.association import open_association_database
 from mairie_cli.storage.association.store import AssociationStore
 from mairie_cli.storage.association.synthesis import SynthesisStore

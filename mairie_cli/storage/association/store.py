@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import sqlite_utils
+from mairie_cli.storage.receiver import ReceiverStore, dicts
 
 #: Columns of a merged contribution (the keys of the rows ``upsert_contributions`` takes).
 CONTRIBUTION_FIELDS = (
@@ -27,65 +26,13 @@ _UPSERT_CONTRIBUTION = (
 )
 
 
-def _dicts(cursor: Any) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+class AssociationStore(ReceiverStore):
+    """Reads and writes an association's database (its senders are communes, by INSEE code);
+    transactions belong to the caller."""
 
+    SENDER = "insee"
 
-class AssociationStore:
-    """Reads and writes an association's database; transactions belong to the caller."""
-
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
-
-    # -- settings and journal -----------------------------------------------------------
-
-    def get_setting(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
-
-    def set_setting(self, key: str, value: str) -> None:
-        self.db.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )
-
-    def journal(self, at: str, actor: str, action: str, detail: dict[str, Any]) -> None:
-        self.db.execute(
-            "INSERT INTO journal (at, actor, action, detail) VALUES (?, ?, ?, ?)",
-            [at, actor, action, json.dumps(detail, ensure_ascii=False, sort_keys=True)],
-        )
-
-    # -- trusted keys and communes -------------------------------------------------------
-
-    def trusted_keys(self, insee: str | None = None) -> list[dict[str, Any]]:
-        where, args = ("WHERE insee = ?", [insee]) if insee else ("", [])
-        return _dicts(
-            self.db.execute(
-                f"SELECT insee, key_id, public_key, fingerprint, added_at FROM trusted_keys {where} "
-                "ORDER BY insee, added_at",
-                args,
-            )
-        )
-
-    def add_trusted_key(self, insee: str, key_id: str, public_key: str, fingerprint: str, at: str) -> bool:
-        """True if the key was not trusted for this commune yet."""
-        cursor = self.db.execute(
-            "INSERT INTO trusted_keys (insee, key_id, public_key, fingerprint, added_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [insee, key_id, public_key, fingerprint, at],
-        )
-        return bool(cursor.rowcount)
-
-    def remove_trusted_keys(self, insee: str, key_id: str | None = None) -> int:
-        if key_id:
-            cursor = self.db.execute(
-                "DELETE FROM trusted_keys WHERE insee = ? AND key_id = ?", [insee, key_id]
-            )
-        else:
-            cursor = self.db.execute("DELETE FROM trusted_keys WHERE insee = ?", [insee])
-        return int(cursor.rowcount)
+    # -- communes ------------------------------------------------------------------------
 
     def note_commune(self, insee: str, name: str | None) -> None:
         """Record a commune met in a bundle (its name as the bundle gives it, if none is known)."""
@@ -147,80 +94,6 @@ class AssociationStore:
             [status, sequence, at, insee],
         )
 
-    # -- ledger --------------------------------------------------------------------------
-
-    def received_file(self, sha256: str) -> dict[str, Any] | None:
-        rows = _dicts(self.db.execute("SELECT * FROM received_files WHERE sha256 = ?", [sha256]))
-        return rows[0] if rows else None
-
-    def note_received_file(
-        self, sha256: str, insee: str, sequence: int, part: int, name: str, at: str
-    ) -> None:
-        self.db.execute(
-            "INSERT INTO received_files (sha256, insee, sequence, part, file_name, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [sha256, insee, sequence, part, name, at],
-        )
-
-    def sequence(self, insee: str, sequence: int) -> dict[str, Any] | None:
-        rows = _dicts(
-            self.db.execute("SELECT * FROM sequences WHERE insee = ? AND sequence = ?", [insee, sequence])
-        )
-        return rows[0] if rows else None
-
-    def insert_sequence(self, row: dict[str, Any]) -> None:
-        self.db.execute(
-            "INSERT INTO sequences (insee, sequence, parts, previous_digest, state, full, key_id, "
-            "first_received_at) VALUES (:insee, :sequence, :parts, :previous_digest, :state, :full, "
-            ":key_id, :first_received_at)",
-            row,
-        )
-
-    def set_sequence_digest(self, insee: str, sequence: int, digest: str) -> None:
-        self.db.execute(
-            "UPDATE sequences SET digest = ? WHERE insee = ? AND sequence = ?", [digest, insee, sequence]
-        )
-
-    def part(self, insee: str, sequence: int, part: int) -> dict[str, Any] | None:
-        rows = _dicts(
-            self.db.execute(
-                "SELECT * FROM parts WHERE insee = ? AND sequence = ? AND part = ?",
-                [insee, sequence, part],
-            )
-        )
-        return rows[0] if rows else None
-
-    def part_digests(self, insee: str, sequence: int) -> list[tuple[int, str]]:
-        """(part, tag-manifest digest) of the parts of an export received so far."""
-        return [
-            (int(r[0]), str(r[1]))
-            for r in self.db.execute(
-                "SELECT part, tag_digest FROM parts WHERE insee = ? AND sequence = ? ORDER BY part",
-                [insee, sequence],
-            )
-        ]
-
-    def insert_part(self, row: dict[str, Any]) -> None:
-        self.db.execute(
-            "INSERT INTO parts (insee, sequence, part, tag_digest, file_sha256, file_name, archived_as, "
-            "contributions, tombstones, received_at) VALUES (:insee, :sequence, :part, :tag_digest, "
-            ":file_sha256, :file_name, :archived_as, :contributions, :tombstones, :received_at)",
-            row,
-        )
-
-    def sequences(self, insee: str) -> list[dict[str, Any]]:
-        """Every export of a commune received (even in part), with how many parts are in."""
-        return _dicts(
-            self.db.execute(
-                "SELECT s.sequence, s.parts, s.full, s.state, s.digest, s.first_received_at, "
-                "(SELECT count(*) FROM parts p WHERE p.insee = s.insee AND p.sequence = s.sequence) "
-                "AS received, (SELECT max(received_at) FROM parts p WHERE p.insee = s.insee "
-                "AND p.sequence = s.sequence) AS last_received_at "
-                "FROM sequences s WHERE s.insee = ? ORDER BY s.sequence",
-                [insee],
-            )
-        )
-
     # -- merged data ---------------------------------------------------------------------
 
     def upsert_contributions(self, rows: list[dict[str, Any]]) -> None:
@@ -258,49 +131,11 @@ class AssociationStore:
             [insee],
         )
 
-    # -- quarantine and problems ---------------------------------------------------------
-
-    def quarantine(self, row: dict[str, Any]) -> None:
-        self.db.execute(
-            "INSERT INTO quarantine (sha256, file_name, stored_as, insee, sequence, part, code, "
-            "reason, key_file, received_at) VALUES (:sha256, :file_name, :stored_as, :insee, "
-            ":sequence, :part, :code, :reason, :key_file, :received_at) "
-            "ON CONFLICT(sha256) DO UPDATE SET code = excluded.code, reason = excluded.reason, "
-            "key_file = excluded.key_file, insee = excluded.insee, sequence = excluded.sequence, "
-            "part = excluded.part, received_at = excluded.received_at, released_at = NULL",
-            row,
-        )
-
-    def release(self, sha256: str, at: str) -> list[str]:
-        """Mark a quarantined file as accepted since; returns the files kept for it (its copy,
-        and the key it presented)."""
-        row = self.db.execute(
-            "SELECT stored_as, key_file FROM quarantine WHERE sha256 = ? AND released_at IS NULL", [sha256]
-        ).fetchone()
-        if row is None:
-            return []
-        self.db.execute("UPDATE quarantine SET released_at = ? WHERE sha256 = ?", [at, sha256])
-        return [str(f) for f in row if f]
-
-    def quarantined(self) -> list[dict[str, Any]]:
-        return _dicts(
-            self.db.execute(
-                "SELECT sha256, file_name, stored_as, insee, sequence, part, code, reason, key_file, "
-                "received_at FROM quarantine WHERE released_at IS NULL ORDER BY received_at, id"
-            )
-        )
-
-    def add_problem(self, insee: str, sequence: int | None, code: str, message: str, at: str) -> None:
-        self.db.execute(
-            "INSERT INTO problems (insee, sequence, code, message, at) VALUES (?, ?, ?, ?, ?)",
-            [insee, sequence, code, message, at],
-        )
-
     # -- status --------------------------------------------------------------------------
 
     def communes(self) -> list[dict[str, Any]]:
         """Every commune known (listed or heard from), with its counts."""
-        return _dicts(
+        return dicts(
             self.db.execute(
                 "SELECT c.insee, c.name, c.population, c.listed, c.state_status, c.state_sequence, "
                 "(SELECT count(*) FROM contributions k WHERE k.insee = c.insee "
