@@ -71,6 +71,20 @@ def lookup(code: str) -> Commune | None:
     return entries[0] if entries else None
 
 
+_OVERSEAS = ("971", "972", "973", "974", "976")
+
+
+def current() -> list[Commune]:
+    """Every current commune of the official list (not the delegated, associated or old ones)."""
+    return [entries[0] for entries in _table()[0].values() if entries[0].kind == CURRENT]
+
+
+def departments() -> list[str]:
+    """The departments of the official list: 01 … 95, 2A, 2B and 971 … 976 (the overseas
+    collectivities, 975 and 977 onwards, have no departmental association)."""
+    return sorted({c.department for c in current() if len(c.department) == 2 or c.department in _OVERSEAS})
+
+
 def by_postcode(postcode: str) -> list[Commune]:
     """The current communes served by a postcode (someone typed the postcode for the INSEE code)."""
     return [

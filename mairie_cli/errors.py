@@ -51,6 +51,7 @@ class ExitCode(IntEnum):
     STATE_MISMATCH = 67
     RECEPTION_INCOMPLETE = 68
     INVALID_DEPARTMENT = 69
+    COMMUNE_CLAIMED = 71
     OCR_UNAVAILABLE = 80
     SCAN_UNREADABLE = 81
     BATCH_INCOMPLETE = 82
@@ -253,6 +254,13 @@ class ReceptionIncomplete(MairieError):
 class InvalidDepartment(MairieError):
     code = "E196"
     exit_code = ExitCode.INVALID_DEPARTMENT
+
+
+class CommuneClaimed(MairieError):
+    """A department's bundle speaks for a commune another department already speaks for."""
+
+    code = "E197"
+    exit_code = ExitCode.COMMUNE_CLAIMED
 
 
 class OcrUnavailable(MairieError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar, TypeVar
 
 from mairie_cli.errors import WorkspaceConflict, WorkspaceNotFound
 
@@ -67,6 +68,7 @@ class Workspace:
 
 
 ASSOCIATION_DB_NAME = "association.db"
+_W = TypeVar("_W", bound="AssociationWorkspace")
 
 
 @dataclass(frozen=True)
@@ -75,19 +77,20 @@ class AssociationWorkspace:
     (``recus/``), the quarantine (``quarantaine/``) and the syntheses (``syntheses/``)."""
 
     root: Path
+    DB_NAME: ClassVar[str] = ASSOCIATION_DB_NAME
 
     @classmethod
-    def at(cls, folder: Path | str | None = None) -> AssociationWorkspace:
+    def at(cls: type[_W], folder: Path | str | None = None) -> _W:
         return cls(Workspace.at(folder).root)
 
     @classmethod
-    def find(cls, folder: Path | str | None = None) -> AssociationWorkspace:
-        """The association workspace holding ``folder``: itself or the nearest parent."""
-        return cls(_holder(Workspace.at(folder).root, ASSOCIATION_DB_NAME))
+    def find(cls: type[_W], folder: Path | str | None = None) -> _W:
+        """The workspace of this kind holding ``folder``: itself or the nearest parent."""
+        return cls(_holder(Workspace.at(folder).root, cls.DB_NAME))
 
     @property
     def db_path(self) -> Path:
-        return self.root / ASSOCIATION_DB_NAME
+        return self.root / self.DB_NAME
 
     @property
     def keys_dir(self) -> Path:
@@ -110,7 +113,7 @@ class AssociationWorkspace:
         """The department's bundles for the national federation."""
         return self.root / "exports"
 
-    def require(self) -> AssociationWorkspace:
+    def require(self: _W) -> _W:
         """Fail with a French explanation when there is no association workspace here."""
         if not self.db_path.is_file():
             hint = " (c'est l'espace de travail d'une commune)" if (self.root / DB_NAME).is_file() else ""
@@ -125,6 +128,25 @@ class AssociationWorkspace:
             folder.mkdir(parents=True, exist_ok=True)
 
 
+NATIONAL_DB_NAME = "national.db"
+
+
+@dataclass(frozen=True)
+class NationalWorkspace(AssociationWorkspace):
+    """The national federation's folder, laid out as an association's: ``national.db``, its
+    keys, the departments' bundles received, the quarantine and the syntheses."""
+
+    DB_NAME: ClassVar[str] = NATIONAL_DB_NAME
+
+    def require(self: _W) -> _W:
+        if not self.db_path.is_file():
+            raise WorkspaceNotFound(
+                f"Aucun espace de travail de la fédération nationale dans « {self.root} ». Créez-le "
+                "avec « mairie national init », ou indiquez le bon dossier avec --dossier."
+            )
+        return self
+
+
 def _holder(start: Path, db_name: str) -> Path:
     for candidate in (start, *start.parents):
         if (candidate / db_name).is_file():
@@ -135,7 +157,10 @@ def _holder(start: Path, db_name: str) -> Path:
 def refuse_nested(root: Path) -> None:
     """A workspace is never created inside another one (a sub-folder such as ``scans/``)."""
     for parent in root.parents:
-        for db_name, whose in ((DB_NAME, "d'une commune"), (ASSOCIATION_DB_NAME, "d'une association")):
+        for db_name, whose in (
+            (DB_NAME, "d'une commune"), (ASSOCIATION_DB_NAME, "d'une association"),
+            (NATIONAL_DB_NAME, "de la fédération nationale"),
+        ):  # fmt: skip
             if (parent / db_name).is_file():
                 raise WorkspaceConflict(
                     f"« {root} » est à l'intérieur de l'espace de travail {whose} (« {parent} ») : "

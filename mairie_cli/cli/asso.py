@@ -11,7 +11,7 @@ from mairie_cli.cli.base import Commands, open_association, state
 from mairie_cli.cli.options import Folder, Json
 
 if TYPE_CHECKING:
-    from mairie_cli.services.association.reception import ReceptionReport
+    from mairie_cli.services.receiving import ReceptionReport
 
 commands = Commands()
 asso = commands.group(
@@ -187,7 +187,8 @@ def recevoir(
 ) -> None:
     """Vérifier puis fusionner les paquets des communes, dans n'importe quel ordre."""
     from mairie_cli.errors import InvalidValue, ReceptionIncomplete, StateMismatch
-    from mairie_cli.services.association.reception import Receipt, receive
+    from mairie_cli.services.association.reception import receive
+    from mairie_cli.services.receiving import Receipt
 
     if not chemins and not quarantaine:
         raise InvalidValue(
@@ -220,7 +221,7 @@ def recevoir(
 def _reception_summary(report: "ReceptionReport") -> None:
     from rich.table import Table
 
-    from mairie_cli.services.association.reception import Receipt
+    from mairie_cli.services.receiving import Receipt
 
     err = output.console(stderr=True)
     if not report.outcomes:

@@ -124,8 +124,9 @@ def _migrate(db: sqlite_utils.Database, schema: Schema) -> None:
 def _foreign(path: Path, app_id: int, expected: Schema) -> str:
     from mairie_cli.storage.association.migrations import ASSOCIATION
     from mairie_cli.storage.commune.migrations import COMMUNE
+    from mairie_cli.storage.national.migrations import NATIONAL
 
-    for other in (COMMUNE, ASSOCIATION):
+    for other in (COMMUNE, ASSOCIATION, NATIONAL):
         if other.application_id == app_id:
             return (
                 f"Le fichier « {path} » est {other.label}, pas {expected.label} : vérifiez le "

@@ -3,17 +3,15 @@ is not trusted (with the key itself, ready to be trusted after a phone call)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from mairie_cli.bundle.bag import OpenedBag
 from mairie_cli.bundle.verify import embedded_key
-from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.crypto import signing
 from mairie_cli.errors import MairieError, OutsideDepartment, SignatureInvalid, UntrustedKey
-from mairie_cli.files import copy_durably
 from mairie_cli.services.association.workspace import Association
+from mairie_cli.services.receiving import keep_in_quarantine
 from mairie_cli.storage.database import transaction
 
 
@@ -62,28 +60,8 @@ def put_in_quarantine(
     association: Association, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]
 ) -> None:
     """Keep a refused file in ``quarantaine/`` with its reason (nothing of it is applied)."""
-    workspace = association.workspace
-    target = workspace.quarantine_dir / f"{sha256[:12]}-{safe_file_name(label)}"
-    if path.resolve() != target.resolve():
-        workspace.quarantine_dir.mkdir(parents=True, exist_ok=True)
-        copy_durably(path, target)
     insee = context.get("insee")
     with transaction(association.db):
         if insee and not isinstance(exc, OutsideDepartment):
             association.store.note_commune(insee, None)
-        association.store.quarantine(
-            {
-                "sha256": sha256, "file_name": label,
-                "stored_as": target.relative_to(workspace.root).as_posix(),
-                "insee": context.get("insee"), "sequence": context.get("sequence"),
-                "part": context.get("part"), "code": exc.code, "reason": exc.message,
-                "key_file": context.get("key_file"), "received_at": now_iso(),
-            }
-        )  # fmt: skip
-        association.store.journal(now_iso(), current_actor(), "quarantine", {"file": label, "code": exc.code})
-
-
-def safe_file_name(label: str) -> str:
-    """A name any disk accepts for a file whose own name came from outside (ASCII, short)."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._") or "paquet"
-    return name[:100]
+        keep_in_quarantine(association.workspace, association.store, path, label, sha256, exc, context)

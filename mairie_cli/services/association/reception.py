@@ -19,8 +19,8 @@ import hashlib
 import json
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,101 +31,28 @@ from mairie_cli.bundle.verify import VerifiedBundle, check_bag, is_encrypted, op
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.errors import (
     BundleInvalid,
-    DecryptionFailed,
     FileUnreadable,
     InvalidInsee,
-    KeyProblem,
     MairieError,
     OutsideDepartment,
-    SequenceConflict,
-    SignatureInvalid,
     StateMismatch,
-    UnsafeArchive,
-    UntrustedKey,
 )
 from mairie_cli.files import copy_durably, disk_error, sha256_file
 from mairie_cli.insee import department_of, normalize_insee
-from mairie_cli.models import TextEnum
 from mairie_cli.services.association.quarantine import put_in_quarantine, untrusted_key_error
 from mairie_cli.services.association.workspace import Association
 from mairie_cli.services.ledger import check_chain, check_state, conflict, missing_sequences
+from mairie_cli.services.receiving import (
+    BUNDLE_ERRORS,
+    Outcome,
+    Progress,
+    Receipt,
+    ReceptionReport,
+    bundle_files,
+    cleaned,
+)
 from mairie_cli.storage.database import transaction
-from mairie_cli.textnorm import printable, without_controls
-
-#: Errors that condemn a bundle (it goes to the quarantine); any other stops the reception.
-BUNDLE_ERRORS = (
-    BundleInvalid, DecryptionFailed, SignatureInvalid, UnsafeArchive, UntrustedKey,
-    OutsideDepartment, SequenceConflict, KeyProblem,
-)  # fmt: skip
-
-Progress = Callable[[int, int], None]
-
-
-class Receipt(TextEnum):
-    """What became of a file given to the reception."""
-
-    APPLIED = "appliqué"
-    DUPLICATE = "doublon"
-    QUARANTINED = "quarantaine"
-    UNREADABLE = "illisible"
-
-
-@dataclass
-class Outcome:
-    """What became of one file."""
-
-    file: str
-    status: Receipt
-    insee: str | None = None
-    commune: str | None = None
-    sequence: int | None = None
-    part: int | None = None
-    parts: int | None = None
-    contributions: int = 0
-    tombstones: int = 0
-    code: str | None = None
-    message: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class ReceptionReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-    missing: dict[str, list[str]] = field(default_factory=dict)  # commune -> what is still missing
-    mismatches: list[dict[str, Any]] = field(default_factory=list)
-
-    def count(self, status: Receipt) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "files": [o.to_dict() for o in self.outcomes],
-            "applied": self.count(Receipt.APPLIED),
-            "duplicates": self.count(Receipt.DUPLICATE),
-            "quarantined": self.count(Receipt.QUARANTINED),
-            "unreadable": self.count(Receipt.UNREADABLE),
-            "missing": self.missing,
-            "state_mismatches": self.mismatches,
-        }
-
-
-def bundle_files(paths: Iterable[Path]) -> list[Path]:
-    """The files to receive: those named, and the bundles found in the folders named."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and p.name.endswith((".zip", ".zip.age")) and not p.name.startswith(".")
-                )
-            )
-        else:
-            found.append(path)
-    return found
+from mairie_cli.textnorm import printable
 
 
 def receive(
@@ -283,7 +210,7 @@ class _Receiver:
             return False, ""
         digest = check_chain(store, label, verified, tag_digest)
         cahiers = [
-            {**c, "title": _clean(c["title"]), "notes": _clean(c.get("notes"))}
+            {**c, "title": cleaned(c["title"]), "notes": cleaned(c.get("notes"))}
             for c in read_cahiers(bag, label)
         ]
         scans = [
@@ -292,7 +219,7 @@ class _Receiver:
             if p.startswith((f"data/{SCANS}", f"data/{MASKED_SCANS}"))
         ]
         archived = self._archive(path, insee, sha256)
-        store.note_commune(insee, _clean(verified.commune[:200]))
+        store.note_commune(insee, cleaned(verified.commune[:200]))
         if store.sequence(insee, verified.sequence) is None:
             store.insert_sequence(
                 {
@@ -373,16 +300,10 @@ def _read_records(bag: OpenedBag, label: str, insee: str, sequence: int) -> _Rec
         rows.append({
             "insee": insee, "uuid": record["uuid"], "version": record["version"], "digest": digest,
             "cahier_id": record["cahier"], "position": record["position"], "page_number": record["page"],
-            "written_on": record["date"], "nature": record["nature"], "text": _clean(record["text"]),
-            "author": _clean(record["author"]), "source": record["source"], "scan_file": scan.get("file"),
+            "written_on": record["date"], "nature": record["nature"], "text": cleaned(record["text"]),
+            "author": cleaned(record["author"]), "source": record["source"], "scan_file": scan.get("file"),
             "scan_page": scan.get("page"), "created_at": record["created_at"],
             "updated_at": record["updated_at"], "deleted_at": record["deleted_at"], "sequence": sequence,
-            "note": _clean(record.get("note")),
+            "note": cleaned(record.get("note")),
         })  # fmt: skip
     return _Records(rows, counts[0], counts[1])
-
-
-def _clean(text: str | None) -> str | None:
-    """Text from a bundle without control characters (a bell, an escape: never on paper), which
-    would break the workbook or a terminal; the record's digest is kept as received."""
-    return without_controls(text) if text else text
