@@ -112,6 +112,11 @@ def open_bundle(bundle: Path, asso: Association) -> tuple[str, Files]:
     data = bundle.read_bytes()
     if data.startswith(b"age-encryption.org"):
         data = pyrage.decrypt(data, [identity])
+    return _members(data)
+
+
+def _members(data: bytes) -> tuple[str, Files]:
+    """The top folder of a bag's ZIP and its files (relative to it)."""
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "b.zip"
         path.write_bytes(data)
@@ -127,7 +132,36 @@ def resign(
     """Change a bundle's files, fix both manifests, Payload-Oxum and sign again with the commune's
     own key (the trusted comment follows bag-info.txt): a key holder's forgery."""
     root, files = open_bundle(bundle, asso)
-    files = change(dict(files))
+    files, info = _fixed(change(dict(files)))
+    secret = CommuneKeys.of(town.register.workspace).secret
+    comment = (
+        f"mairie commune={info['Mairie-INSEE']} sequence={info['Mairie-Sequence']} "
+        f"partie={info['Mairie-Part']}"
+    )
+    files["tagmanifest-sha256.txt.minisig"] = signing.sign(secret, files["tagmanifest-sha256.txt"], comment)
+    return seal(target, {f"{root}/{n}": d for n, d in files.items()}, asso)
+
+
+def resign_department(
+    bundle: Path, target: Path, secret: Path, identity: object, change: Callable[[Files], Files]
+) -> Path:
+    """The same forgery by an association's key holder: a department's bundle changed, its
+    manifests fixed, signed again with the association's key, encrypted to the same federation."""
+    data = pyrage.decrypt(bundle.read_bytes(), [identity])
+    root, files = _members(data)
+    files, info = _fixed(change(dict(files)))
+    comment = (
+        f"mairie departement={info['Mairie-Departement']} sequence={info['Mairie-Sequence']} "
+        f"partie={info['Mairie-Part']}"
+    )
+    files["tagmanifest-sha256.txt.minisig"] = signing.sign(secret, files["tagmanifest-sha256.txt"], comment)
+    seal(target, {f"{root}/{n}": d for n, d in files.items()})
+    target.write_bytes(pyrage.encrypt(target.read_bytes(), [identity.to_public()]))  # type: ignore[attr-defined]
+    return target
+
+
+def _fixed(files: Files) -> tuple[Files, dict[str, str]]:
+    """Both manifests and Payload-Oxum made to match the (changed) files; bag-info's keys."""
     payload = {n: d for n, d in files.items() if n.startswith("data/")}
     files["manifest-sha256.txt"] = "".join(
         f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in sorted(payload.items())
@@ -142,15 +176,10 @@ def resign(
         lines.append(f"{label}: {value}")
     files["bag-info.txt"] = ("\n".join(lines) + "\n").encode()
     tags = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "cle-commune.pub")
-    tagmanifest = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in tags).encode()
-    files["tagmanifest-sha256.txt"] = tagmanifest
-    secret = CommuneKeys.of(town.register.workspace).secret
-    comment = (
-        f"mairie commune={info['Mairie-INSEE']} sequence={info['Mairie-Sequence']} "
-        f"partie={info['Mairie-Part']}"
-    )
-    files["tagmanifest-sha256.txt.minisig"] = signing.sign(secret, tagmanifest, comment)
-    return seal(target, {f"{root}/{n}": d for n, d in files.items()}, asso)
+    files["tagmanifest-sha256.txt"] = "".join(
+        f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in tags
+    ).encode()
+    return files, info
 
 
 def seal(target: Path, members: Files, asso: Association | None = None) -> Path:

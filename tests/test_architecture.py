@@ -59,19 +59,20 @@ def violations() -> list[str]:
             if within(name, "mairie_cli.cli"):
                 if within(target, "mairie_cli.storage") or within(target, "mairie_cli.crypto"):
                     problems.append(f"{name} (ligne de commande) importe {target}")
-            elif within(name, "mairie_cli.services.association"):
-                if within(target, "mairie_cli.services.commune"):
-                    problems.append(f"{name} (association) importe {target} (commune)")
-            elif within(name, "mairie_cli.services.commune"):
-                if within(target, "mairie_cli.services.association"):
-                    problems.append(f"{name} (commune) importe {target} (association)")
             elif within(name, "mairie_cli.services"):
-                pass
+                # The three wings (commune, association, national) never import one another.
+                for wing in WINGS:
+                    others = [w for w in WINGS if w != wing and within(target, f"mairie_cli.services.{w}")]
+                    if within(name, f"mairie_cli.services.{wing}") and others:
+                        problems.append(f"{name} ({wing}) importe {target} ({others[0]})")
             elif name != "mairie_cli.__main__" and (
                 within(target, "mairie_cli.services") or within(target, "mairie_cli.cli")
             ):
                 problems.append(f"{name} (couche basse) importe {target}")
     return problems
+
+
+WINGS = ("commune", "association", "national")
 
 
 def test_imports_go_one_way():

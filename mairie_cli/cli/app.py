@@ -16,6 +16,7 @@ from mairie_cli.cli import (
     entries,
     importing,
     keys,
+    national,
     ocr,
     privacy,
     relire,
@@ -67,6 +68,7 @@ for module in (
     asso,
     asso_national,
     asso_privacy,
+    national,
 ):
     module.commands.add_to(app)
 

@@ -2,16 +2,14 @@
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_association, state
 from mairie_cli.cli.options import Folder, Json
-
-if TYPE_CHECKING:
-    from mairie_cli.services.receiving import ReceptionReport
+from mairie_cli.cli.receiving import reception_summary
 
 commands = Commands()
 asso = commands.group(
@@ -25,9 +23,6 @@ Taxonomie = Annotated[
         "--taxonomie", metavar="FICHIER.toml", help="Thèmes à utiliser (par défaut : ceux de mairie)."
     ),
 ]
-
-#: How each receipt is shown (colours for the table).
-_SHOWN = {"appliqué": "[green]appliqué[/green]", "quarantaine": "[red]quarantaine[/red]"}
 
 
 @asso.command("init")
@@ -204,7 +199,7 @@ def recevoir(
     if json:
         output.print_json(report.to_dict())
     else:
-        _reception_summary(report)
+        reception_summary(report, "Commune")
     quarantined = report.count(Receipt.QUARANTINED)
     if quarantined or report.count(Receipt.UNREADABLE):
         raise ReceptionIncomplete(
@@ -216,42 +211,6 @@ def recevoir(
             "Ce que l'association détient de certaines communes diffère de leur résumé signé (voir "
             "ci-dessus) : demandez-leur un export complet."
         )
-
-
-def _reception_summary(report: "ReceptionReport") -> None:
-    from rich.table import Table
-
-    from mairie_cli.services.receiving import Receipt
-
-    err = output.console(stderr=True)
-    if not report.outcomes:
-        output.info("Aucun paquet trouvé (fichiers doleances-….zip.age).")
-        return
-    table = Table("Fichier", "Commune", "Envoi", "Résultat", "Contributions", box=None)
-    for o in report.outcomes:
-        envoi = (
-            f"n° {o.sequence}" + (f" ({o.part}/{o.parts})" if o.parts and o.parts > 1 else "")
-            if o.sequence
-            else ""
-        )
-        counted = (
-            f"{o.contributions}" + (f" (+{o.tombstones} suppr.)" if o.tombstones else "")
-            if o.status == Receipt.APPLIED
-            else ""
-        )
-        table.add_row(
-            output.outside(o.file), o.insee or "", envoi, _SHOWN.get(o.status, str(o.status)), counted
-        )
-    err.print(table)
-    for o in report.outcomes:
-        if o.code and o.message:
-            err.print(f"[red]Erreur : [{o.code}][/red] {output.outside(o.message, 2000)}")
-    for insee, missing in report.missing.items():
-        err.print(f"[yellow]Commune {insee} : il manque encore l'envoi {', '.join(missing)}.[/yellow]")
-    output.info(
-        f"{report.count(Receipt.APPLIED)} paquet(s) appliqué(s), {report.count(Receipt.DUPLICATE)} "
-        f"doublon(s) ignoré(s), {report.count(Receipt.QUARANTINED)} en quarantaine."
-    )
 
 
 @asso.command("etat")

@@ -24,6 +24,7 @@ from mairie_cli.errors import DiskError, ExitCode, InvalidValue, MairieError, Un
 if TYPE_CHECKING:  # imported by the commands that open a workspace, not at start-up
     from mairie_cli.services.association.workspace import Association
     from mairie_cli.services.commune.register import Register
+    from mairie_cli.services.national.workspace import National
 
 _FRENCH = {
     "Arguments": "Arguments",
@@ -315,6 +316,13 @@ def open_association(ctx: typer.Context, folder: Path | None = None) -> Associat
     from mairie_cli.services.association.workspace import Association
 
     return Association.open(folder or state(ctx).folder)
+
+
+def open_national(ctx: typer.Context, folder: Path | None = None) -> National:
+    """Open the national federation's workspace chosen the same way."""
+    from mairie_cli.services.national.workspace import National
+
+    return National.open(folder or state(ctx).folder)
 
 
 def new_app(help_text: str) -> typer.Typer:

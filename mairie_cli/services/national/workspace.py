@@ -30,6 +30,12 @@ from mairie_cli.workspace import ASSOCIATION_DB_NAME, DB_NAME, NationalWorkspace
 NAME = "nom"
 
 
+def read_association_key(path: Path) -> signing.PublicKey:
+    """An association's public signing key file (``association-NN.pub``), to show its fingerprint
+    before it is trusted."""
+    return signing.read_public_key(path)
+
+
 class National:
     """An open national workspace (a context manager closing its database)."""
 

@@ -1,0 +1,227 @@
+"""The national federation (issue « Échelon national »): real communes export to two real
+associations, which export their departments; the federation verifies, merges by (commune,
+UUID) with provenance, and quarantines what breaks a rule, nothing of it merged."""
+
+import json
+import shutil
+import sqlite3
+
+import pytest
+
+from mairie_cli.errors import ExitCode
+from mairie_cli.services.association.export import export_department
+from mairie_cli.services.association.reception import receive as asso_receive
+from mairie_cli.services.association.workspace import Association
+from mairie_cli.services.national.reception import receive
+from mairie_cli.services.national.workspace import National
+from mairie_cli.services.receiving import Receipt
+from testkit.bundles import Commune, resign_department
+
+
+class Department:
+    """An association and its communes, exporting to the federation."""
+
+    def __init__(self, root, code, communes, national, seed):
+        self.association, _ = Association.init(root / f"asso-{code}", code, f"AMR {code}")
+        self.communes = []
+        for offset, insee in enumerate(communes):
+            commune = Commune(root / insee, insee, self.association.recipients(), seed + offset)
+            self.association.trust(insee, commune.public_key_file())
+            commune.add(4 + offset)
+            asso_receive(self.association, commune.export())
+            self.communes.append(commune)
+        self.association.set_national_recipients([national.recipient()])
+        self.key_file = self.association.publish_signing_key(root / f"cles-{code}")
+        self.mail = root / f"courrier-{code}"
+        self.mail.mkdir()
+
+    def export(self, **options):
+        """The files of a new export, copied aside as the federation receives them (a later
+        export may reuse a name after a restored backup)."""
+        kept = []
+        for exported in export_department(self.association, **options).files:
+            kept.append(self.mail / f"{len(list(self.mail.iterdir())):03d}-{exported.name}")
+            shutil.copy2(exported.path, kept[-1])
+        return kept
+
+    def expected(self):
+        found = {}
+        for commune in self.communes:
+            found.update(commune.expected())
+        return found
+
+
+@pytest.fixture
+def france(tmp_path):
+    national, _ = National.init(tmp_path / "national")
+    ain = Department(tmp_path, "01", ("01001", "01002"), national, 0)
+    aisne = Department(tmp_path, "02", ("02001",), national, 10)
+    yield national, ain, aisne
+    for closing in (national, ain.association, aisne.association):
+        closing.close()
+
+
+def held(national):
+    with sqlite3.connect(national.workspace.db_path) as conn:
+        rows = conn.execute(
+            "SELECT insee, uuid, version, commune_digest, department, department_sequence, envoi, deleted_at "
+            "FROM contributions"
+        ).fetchall()
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+def test_two_departments_merge_with_provenance(france):
+    national, ain, aisne = france
+    national.trust("01", ain.key_file)
+    national.trust("02", aisne.key_file)
+    report = receive(national, [*ain.export(), *aisne.export()])
+    assert [o.status for o in report.outcomes] == [Receipt.APPLIED, Receipt.APPLIED]
+    merged = held(national)
+    expected = {**ain.expected(), **aisne.expected()}
+    assert merged.keys() == expected.keys()
+    for key, (version, commune_digest, department, sequence, envoi, deleted) in merged.items():
+        # The digest the commune computed, recomputed at the federation.
+        assert (version, commune_digest) == (expected[key][0], expected[key][1])
+        assert department == key[0][:2] and sequence == 1 and envoi == 1 and deleted is None
+    status = national.status()
+    assert status["heard"] == ["01", "02"] and "03" in status["silent"] and len(status["silent"]) == 99
+    by_code = {d["department"]: d for d in status["departments"]}
+    assert by_code["01"]["state"] == "conforme" and by_code["02"]["state"] == "conforme"
+    assert by_code["01"]["communes_heard"] == 2 and by_code["01"]["contributions"] == 9
+    assert by_code["01"]["association"] == "AMR 01"
+    # The same files again: duplicates, nothing opened.
+    again = receive(national, [ain.association.workspace.exports_dir])
+    assert [o.status for o in again.outcomes] == [Receipt.DUPLICATE]
+
+
+def test_later_versions_win_in_any_order(france):
+    national, ain, _ = france
+    national.trust("01", ain.key_file)
+    first = ain.export()
+    commune = ain.communes[0]
+    [changed, removed, *_] = [key[1] for key in sorted(commune.expected())]
+    commune.register.correct(changed, text="Texte corrigé par la mairie.")
+    commune.register.delete(removed)
+    asso_receive(ain.association, commune.export())
+    second = ain.export()
+    report = receive(national, second)  # the second before the first
+    assert report.missing == {"01": ["n° 1"]}
+    assert national.status()["departments"][0]["state"] == "en attente"
+    receive(national, first)
+    merged = held(national)
+    assert merged[("01001", changed)][0] == 2 and merged[("01001", changed)][3] == 2
+    assert merged[("01001", removed)][5] is not None
+    assert national.status()["departments"][0]["state"] == "conforme"
+
+
+def test_an_untrusted_association_is_quarantined_until_trusted(france):
+    national, ain, _ = france
+    report = receive(national, ain.export())
+    [outcome] = report.outcomes
+    assert outcome.status == Receipt.QUARANTINED and outcome.code == "E191"
+    assert "mairie national confiance ajouter" in outcome.message and not held(national)
+    [kept] = national.store.quarantined()
+    key_file = national.workspace.root / kept["key_file"]
+    national.trust("01", key_file)
+    retried = receive(national, [], retry_quarantine=True)
+    assert [o.status for o in retried.outcomes] == [Receipt.APPLIED] and held(national)
+    assert national.store.quarantined() == []
+
+
+def test_a_key_trusted_for_another_department_is_refused(france):
+    national, ain, aisne = france
+    national.trust("02", ain.key_file)  # the Ain's key, trusted for the Aisne by mistake
+    [outcome] = receive(national, ain.export()).outcomes
+    assert outcome.code == "E191" and not held(national)
+
+
+def test_a_replayed_sequence_with_another_content_is_quarantined(france, tmp_path):
+    national, ain, _ = france
+    national.trust("01", ain.key_file)
+    root = ain.association.workspace.root
+    ain.association.close()
+    shutil.copytree(root, tmp_path / "sauvegarde")
+    ain.association = Association.open(root)
+    first = ain.export()
+    ain.association.close()
+    # The association's computer restored from yesterday's backup, then a commune sends more.
+    shutil.rmtree(root)
+    shutil.copytree(tmp_path / "sauvegarde", root)
+    ain.association = Association.open(root)
+    commune = ain.communes[1]
+    commune.add(2)
+    asso_receive(ain.association, commune.export())
+    replayed = ain.export()
+    report = receive(national, [*first, *replayed])
+    assert [o.status for o in report.outcomes] == [Receipt.APPLIED, Receipt.QUARANTINED]
+    assert report.outcomes[1].code == "E193" and "autre contenu" in report.outcomes[1].message
+    assert len(held(national)) == 9  # the first export only
+
+
+def forged(national, department, bundle, tmp_path, change):
+    identity = national.identities()[0]
+    return resign_department(
+        bundle, tmp_path / f"forge-{bundle.name}", department.association.signing_secret, identity, change
+    )
+
+
+def moved_to(code):
+    """A forgery: the department's first commune renamed ``code`` in its records and description."""
+
+    def change(files):
+        lines = files["data/contributions.jsonl"].decode().splitlines()
+        first = json.loads(lines[0])["insee"]
+        files["data/contributions.jsonl"] = files["data/contributions.jsonl"].replace(
+            f'"insee":"{first}"'.encode(), f'"insee":"{code}"'.encode()
+        )
+        return files
+
+    return change
+
+
+def test_a_department_speaks_only_for_its_communes(france, tmp_path):
+    national, ain, aisne = france
+    national.trust("01", ain.key_file)
+    national.trust("02", aisne.key_file)
+    [bundle] = aisne.export()
+    outside = forged(national, aisne, bundle, tmp_path, moved_to("01003"))
+    [outcome] = receive(national, [outside]).outcomes
+    assert outcome.status == Receipt.QUARANTINED and outcome.code == "E192" and "01003" in outcome.message
+    assert not held(national)
+
+
+def test_a_commune_claimed_by_two_departments_is_refused(france, tmp_path):
+    national, ain, aisne = france
+    national.trust("01", ain.key_file)
+    national.trust("02", aisne.key_file)
+    receive(national, ain.export())
+    before = held(national)
+    [bundle] = aisne.export()
+    claiming = forged(national, aisne, bundle, tmp_path, moved_to("01001"))
+    [outcome] = receive(national, [claiming]).outcomes
+    assert outcome.code == "E197" and "01001 (déjà envoyée par le département 01)" in outcome.message
+    assert held(national) == before
+
+
+def test_a_commune_bundle_given_to_the_federation_is_refused(france):
+    national, ain, _ = france
+    national.trust("01", ain.key_file)
+    commune = ain.communes[0]
+    commune.add(1)
+    [outcome] = receive(national, commune.export()).outcomes
+    # Encrypted to the association, not the federation: it cannot even be opened here.
+    assert outcome.status == Receipt.QUARANTINED and not held(national)
+
+
+def test_commands(france, cli_at):
+    national, ain, aisne = france
+    root = national.workspace.root
+    run_cli = cli_at(root)
+    result = run_cli("national", "confiance", "ajouter", str(ain.key_file), "--departement", "01", "--oui")
+    assert result.exit_code == 0, result.output
+    result = run_cli("national", "recevoir", *map(str, ain.export()), *map(str, aisne.export()))
+    assert result.exit_code == ExitCode.RECEPTION_INCOMPLETE  # the Aisne is not trusted yet
+    status = json.loads(run_cli("national", "etat", "--json").stdout)
+    assert status["heard"] == ["01"] and status["quarantine"][0]["code"] == "E191"
+    key = json.loads(run_cli("national", "cle", "--json").stdout)
+    assert key["recipient"].startswith("age1")
