@@ -225,3 +225,39 @@ def test_commands(france, cli_at):
     assert status["heard"] == ["01"] and status["quarantine"][0]["code"] == "E191"
     key = json.loads(run_cli("national", "cle", "--json").stdout)
     assert key["recipient"].startswith("age1")
+
+
+def test_national_synthesis(france, tmp_path):
+    import csv as csvlib
+
+    from openpyxl import load_workbook
+
+    from mairie_cli.services.national.synthesis import build_national_synthesis
+
+    national, ain, aisne = france
+    national.trust("01", ain.key_file)
+    national.trust("02", aisne.key_file)
+    receive(national, [*ain.export(), *aisne.export()])
+    result = build_national_synthesis(national)
+    assert result.contributions == 13 and result.departments == 2 and result.communes_heard == 3
+    with result.csv.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csvlib.DictReader(handle, delimiter=";"))
+    expected = {**ain.expected(), **aisne.expected()}
+    assert len(rows) == len(expected) == 13
+    assert {
+        (r["commune_insee"], r["departement"], r["envoi_departement"], r["envoi_commune"]) for r in rows
+    } == {("01001", "01", "1", "1"), ("01002", "01", "1", "1"), ("02001", "02", "1", "1")}
+    book = load_workbook(result.workbook, read_only=True)
+    assert book.sheetnames == [
+        "Synthèse",
+        "Par département",
+        "Par taille de commune",
+        "Textes représentatifs",
+        "Méthode",
+    ]
+    departments = list(book["Par département"].iter_rows(values_only=True))
+    assert [r[0] for r in departments[1:]] == ["01", "02"] and departments[1][7] == 9
+    summary = {r[0]: r[1] for r in book["Synthèse"].iter_rows(values_only=True) if len(r) > 1}
+    assert summary["Contributions"] == 13 and summary["Communes entendues"] == 3
+    method = " ".join(str(r[1]) for r in book["Méthode"].iter_rows(values_only=True) if len(r) > 1)
+    assert "1 048 576" in method and result.taxonomy in method

@@ -226,3 +226,42 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
                 f"- {output.outside(q['stored_as'])} : \\[{q['code']}] {output.outside(q['reason'], 2000)}",
                 soft_wrap=True,
             )
+
+
+@national.command("synthese")
+def synthese(
+    ctx: typer.Context,
+    sortie: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--sortie", metavar="FICHIER.xlsx", help="Classeur à écrire (par défaut : syntheses/)."),
+    ] = None,
+    csv: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--csv", metavar="FICHIER.csv", help="Données ouvertes (par défaut : à côté du classeur)."
+        ),
+    ] = None,
+    taxonomie: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--taxonomie", metavar="FICHIER.toml", help="Thèmes à utiliser (par défaut : ceux de mairie)."
+        ),
+    ] = None,
+    dossier: Folder = None,
+    json: Json = False,
+) -> None:
+    """Écrire la synthèse nationale : classeur de chiffres (thèmes, départements, tailles de
+    commune, couverture, textes représentatifs, méthode) et CSV de toutes les contributions."""
+    from mairie_cli.services.national.synthesis import build_national_synthesis
+
+    with open_national(ctx, dossier) as national_, output.progress("Synthèse", "contributions/min") as bar:
+        result = build_national_synthesis(national_, sortie, csv, taxonomy_path=taxonomie, progress=bar)
+    if json:
+        output.print_json(result.to_dict())
+        return
+    output.success(f"Classeur : {result.workbook}")
+    output.success(f"Données ouvertes : {result.csv}")
+    output.info(
+        f"{result.contributions} contribution(s) de {result.communes_heard} commune(s) et "
+        f"{result.departments} département(s) ; taxonomie {result.taxonomy} ; {result.seconds} s."
+    )

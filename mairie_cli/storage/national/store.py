@@ -160,3 +160,30 @@ class NationalStore(ReceiverStore):
                 "SELECT department, count(*) FROM contributions WHERE deleted_at IS NULL GROUP BY department"
             ).fetchall()
         )
+
+    # -- what the national synthesis reads ---------------------------------------------
+
+    def count_live(self) -> int:
+        return int(
+            self.db.execute("SELECT count(*) FROM contributions WHERE deleted_at IS NULL").fetchone()[0]
+        )
+
+    def synthesis_rows(self) -> Iterator[tuple[Any, ...]]:
+        """Live contributions by department, commune and register order: (department, insee,
+        uuid, department bundle, commune bundle, date, nature, text)."""
+        yield from self.db.execute(
+            "SELECT department, insee, uuid, department_sequence, envoi, written_on, nature, text "
+            "FROM contributions WHERE deleted_at IS NULL ORDER BY insee, cahier_id, position, uuid"
+        )
+
+    def theme_decisions(self) -> Iterator[tuple[str, str, str, str]]:
+        """The associations' theme decisions: (insee, uuid, main, secondary as JSON)."""
+        yield from self.db.execute("SELECT insee, uuid, main, secondary FROM theme_overrides")
+
+    def communes(self) -> list[dict[str, Any]]:
+        """Every commune a department spoke for: department, name, population, listed, heard."""
+        return dicts(
+            self.db.execute(
+                "SELECT insee, department, name, population, listed, heard FROM communes ORDER BY insee"
+            )
+        )

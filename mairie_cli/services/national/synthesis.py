@@ -1,0 +1,302 @@
+"""The national synthesis: France's contributions classified by the same explainable classifier
+and taxonomy as the departments', in one streaming pass over the federation's base.
+
+At a million contributions a workbook of every text would exceed what a sheet holds (1,048,576
+rows) and what anyone reads: the workbook holds aggregates (themes, official themes,
+departments, sizes of commune, coverage) and a few representative texts per theme, chosen by a
+stated rule; every contribution goes to the open-data CSV, written as it streams. The
+associations' theme decisions win over the classifier, as at the association.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mairie_cli.clock import current_actor, now_iso
+from mairie_cli.csvtext import BOM, csv_line, no_formula
+from mairie_cli.dates import format_fr
+from mairie_cli.errors import InvalidValue
+from mairie_cli.models import Nature
+from mairie_cli.parallel import ordered_map
+from mairie_cli.services.national.workspace import National
+from mairie_cli.storage.database import transaction
+from mairie_cli.synthesis.classify import Classifier
+from mairie_cli.synthesis.national_workbook import Sheet
+from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy, load
+from mairie_cli.textnorm import STOP_WORDS, words
+
+CSV_HEADER = [
+    "departement", "commune_insee", "commune", "envoi_departement", "envoi_commune", "date", "nature",
+    "theme_principal", "themes_secondaires", "theme_officiel", "texte",
+]  # fmt: skip
+#: Sizes of commune by inhabitants (INSEE's legal population), the rural threshold at 3,500.
+SIZES = ((0, "moins de 200"), (200, "200 à 499"), (500, "500 à 999"), (1000, "1 000 à 1 999"),
+         (2000, "2 000 à 3 499"), (3500, "3 500 et plus"))  # fmt: skip
+UNKNOWN_SIZE = "population inconnue"
+#: Representative texts: per theme, the highest scores of the classifier for that theme among
+#: texts of 150 to 1,200 characters, at most one per department.
+QUOTES, QUOTE_MIN, QUOTE_MAX = 5, 150, 1200
+Progress = Callable[[int, int], None]
+
+_classifier: Classifier | None = None
+
+
+def _start(taxonomy_path: str | None) -> None:
+    global _classifier
+    _classifier = Classifier(load(Path(taxonomy_path) if taxonomy_path else None))
+
+
+def _classify_batch(texts: list[str]) -> list[tuple[str, tuple[str, ...], float]]:
+    assert _classifier is not None
+    found = []
+    for text in texts:
+        result = _classifier.classify_words([t for t in words(text) if t not in STOP_WORDS])
+        found.append((result.main, result.secondary, result.scores.get(result.main, 0.0)))
+    return found
+
+
+@dataclass
+class NationalSynthesis:
+    workbook: Path
+    csv: Path
+    contributions: int = 0
+    departments: int = 0
+    communes_heard: int = 0
+    taxonomy: str = ""
+    seconds: float = 0.0
+    themes: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "workbook": str(self.workbook), "csv": str(self.csv)}
+
+
+class _Figures:
+    """Everything the workbook says, gathered while the contributions stream by (bounded memory:
+    counters by theme, department and size; a few quotes per theme)."""
+
+    def __init__(self, taxonomy: Taxonomy, communes: list[dict[str, Any]]) -> None:
+        self.taxonomy = taxonomy
+        self.communes = {c["insee"]: c for c in communes}
+        self.by_theme: Counter[str] = Counter()
+        self.by_department: dict[str, Counter[str]] = {}
+        self.by_size: Counter[str] = Counter()
+        self.total = 0
+        self.quotes: dict[str, list[tuple[float, str, tuple[str, str, str, str]]]] = {}
+        self.quoted: dict[str, set[str]] = {}
+
+    def size_of(self, insee: str) -> str:
+        population = (self.communes.get(insee) or {}).get("population")
+        if population is None:
+            return UNKNOWN_SIZE
+        return [label for floor, label in SIZES if population >= floor][-1]
+
+    def add(
+        self, department: str, insee: str, main: str, score: float, quote: tuple[str, str, str, str]
+    ) -> None:
+        self.total += 1
+        self.by_theme[main] += 1
+        self.by_department.setdefault(department, Counter())[main] += 1
+        self.by_size[self.size_of(insee)] += 1
+        text = quote[3]
+        if main != TO_CLASSIFY and QUOTE_MIN <= len(text) <= QUOTE_MAX:
+            kept = self.quotes.setdefault(main, [])
+            if department in self.quoted.setdefault(main, set()):
+                return
+            entry = (score, f"{insee}{text[:40]}", quote)
+            if len(kept) < QUOTES:
+                heapq.heappush(kept, entry)
+                self.quoted[main].add(department)
+            elif entry > kept[0]:
+                dropped = heapq.heapreplace(kept, entry)
+                self.quoted[main].discard(dropped[2][0])
+                self.quoted[main].add(department)
+
+
+def build_national_synthesis(
+    national: National,
+    workbook_path: Path | None = None,
+    csv_path: Path | None = None,
+    *,
+    taxonomy_path: Path | None = None,
+    progress: Progress | None = None,
+) -> NationalSynthesis:
+    """Write the national workbook (aggregates, representative texts, method) and the open-data
+    CSV of every contribution; returns what they hold."""
+    started = time.monotonic()
+    taxonomy = load(taxonomy_path)
+    workbook_path, csv_path = _targets(national, workbook_path, csv_path)
+    store = national.store
+    figures = _Figures(taxonomy, store.communes())
+    partial_csv = csv_path.with_name(f".{csv_path.name}.partiel")
+    partial_book = workbook_path.with_name(f".{workbook_path.name}.partiel")
+    try:
+        with partial_csv.open("w", encoding="utf-8", newline="") as out:
+            _stream(national, taxonomy, taxonomy_path, figures, out, progress)
+        from mairie_cli.synthesis.national_workbook import write_national_workbook  # openpyxl
+
+        write_national_workbook(partial_book, _sheets(national, figures, csv_path.name))
+    except BaseException:
+        for partial in (partial_csv, partial_book):
+            partial.unlink(missing_ok=True)
+        raise
+    partial_book.replace(workbook_path)
+    partial_csv.replace(csv_path)
+    with transaction(national.db):
+        store.journal(
+            now_iso(), current_actor(), "synthesis",
+            {"file": workbook_path.name, "contributions": figures.total, "taxonomy": taxonomy.version},
+        )  # fmt: skip
+    heard = sum(1 for c in figures.communes.values() if c["heard"])
+    return NationalSynthesis(
+        workbook_path, csv_path, figures.total, len(figures.by_department), heard, taxonomy.version,
+        round(time.monotonic() - started, 2), dict(figures.by_theme),
+    )  # fmt: skip
+
+
+def _stream(
+    national: National, taxonomy: Taxonomy, taxonomy_path: Path | None, figures: _Figures, out: Any,
+    progress: Progress | None,
+) -> None:  # fmt: skip
+    """One pass: themes come back from the workers in order while this process writes the CSV."""
+    store = national.store
+    known = {t.id for t in taxonomy.themes} | {TO_CLASSIFY}
+    overrides: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+    for insee, uuid, main, listed in store.theme_decisions():
+        others = tuple(json.loads(listed))
+        if all(t in known for t in (main, *others)):  # a theme another taxonomy had cannot be applied
+            overrides[(insee, uuid)] = (main, others)
+    labels = {t: taxonomy.label(t) for t in known}
+    officials = {t: taxonomy.officials.get(taxonomy.official_of(t) or "", "") for t in known}
+    natures = {n.value: n.label for n in Nature}
+    names = {code: no_formula(c["name"] or "") for code, c in figures.communes.items()}
+    total = store.count_live()
+    results = ordered_map(
+        store.synthesis_rows(), lambda r: r[7] or "", _classify_batch, total=total,
+        initializer=_start, initargs=(str(taxonomy_path) if taxonomy_path else None,),
+    )  # fmt: skip
+    out.write(BOM + csv_line(CSV_HEADER))
+    for number, (row, (found, also, score)) in enumerate(results, start=1):
+        department, insee, uuid, sequence, envoi, written_on, nature, text = row
+        main, secondary = overrides.get((insee, uuid), (found, also))
+        written = format_fr(written_on)
+        commune = names.get(insee, "")
+        out.write(csv_line([
+            department, insee, commune, str(sequence), str(envoi), written, natures[nature], labels[main],
+            ", ".join(labels[t] for t in secondary), officials[main], no_formula(text or ""),
+        ]))  # fmt: skip
+        figures.add(
+            department,
+            insee,
+            main,
+            score if main == found else 0.0,
+            (department, commune, written, text or ""),
+        )
+        if progress and number % 5000 == 0:
+            progress(number, total)
+
+
+def _targets(national: National, workbook: Path | None, csv: Path | None) -> tuple[Path, Path]:
+    folder = national.workspace.syntheses_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = workbook or folder / f"synthese-nationale-{date.today().isoformat()}.xlsx"
+    csv = csv or workbook.with_suffix(".csv")
+    if workbook.suffix.lower() != ".xlsx":
+        raise InvalidValue(f"Le classeur doit porter l'extension .xlsx (« {workbook.name} »).")
+    if csv.resolve() == workbook.resolve():
+        raise InvalidValue("Le fichier CSV et le classeur doivent être deux fichiers différents.")
+    for target in (workbook, csv):
+        if not target.parent.is_dir():
+            raise InvalidValue(
+                f"Le dossier « {target.parent} » n'existe pas : créez-le ou choisissez-en un autre."
+            )
+    return workbook, csv
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}".replace(".", ",") if whole else "—"
+
+
+def _sheets(national: National, figures: _Figures, csv_name: str) -> list[Sheet]:
+    """What the workbook says, sheet by sheet (aggregates only: every text is in the CSV)."""
+    taxonomy, total = figures.taxonomy, figures.total
+    status = national.status()
+    communes = list(figures.communes.values())
+    heard = [c for c in communes if c["heard"]]
+    silent = [c for c in communes if c["listed"] and not c["heard"]]
+    themes = sorted(figures.by_theme.items(), key=lambda item: (-item[1], item[0]))
+    officials: Counter[str] = Counter()
+    for theme, count in figures.by_theme.items():
+        official = taxonomy.official_of(theme)
+        officials[
+            taxonomy.officials.get(official or "", "") or "Thèmes ruraux et autres (hors thèmes officiels)"
+        ] += count
+    summary: list[list[Any]] = [
+        [f"Synthèse nationale des cahiers de doléances — {national.name}"],
+        [
+            "Départements entendus",
+            len(status["heard"]),
+            f"sur {len(status['heard']) + len(status['silent'])}",
+        ],
+        ["Communes entendues", len(heard)],
+        ["Habitants des communes entendues", sum(c["population"] or 0 for c in heard)],
+        ["Communes sans envoi (listes des associations)", len(silent)],
+        ["Contributions", total],
+        [],
+        ["Thème", "Contributions", "Part"],
+        *([taxonomy.label(t), n, _share(n, total)] for t, n in themes),
+        [],
+        ["Thème officiel du Grand Débat (2019)", "Contributions", "Part"],
+        *([label, n, _share(n, total)] for label, n in officials.most_common()),
+    ]
+    theme_ids = [t for t, _ in themes]
+    by_department: list[list[Any]] = [
+        ["Département", "Association", "Communes listées", "Communes entendues", "Communes sans envoi",
+         "Habitants entendus", "Habitants sans envoi", "Contributions", "État",
+         *(taxonomy.label(t) for t in theme_ids)],
+        *([d["department"], d["association"] or "", d["coverage"].get("listed"), d["communes_heard"],
+           d["coverage"].get("silent"), d["coverage"].get("inhabitants_heard"),
+           d["coverage"].get("inhabitants_silent"), d["contributions"], d["state"],
+           *(figures.by_department.get(d["department"], Counter())[t] for t in theme_ids)]
+          for d in status["departments"]),
+    ]  # fmt: skip
+    sizes = Counter(figures.size_of(c["insee"]) for c in heard)
+    by_size: list[list[Any]] = [
+        ["Taille de la commune (habitants)", "Communes entendues", "Contributions", "Part des contributions"],
+        *([label, sizes[label], figures.by_size[label], _share(figures.by_size[label], total)]
+          for label in [*(label for _, label in SIZES), UNKNOWN_SIZE]),
+    ]  # fmt: skip
+    quotes: list[list[Any]] = [["Thème", "Département", "Commune", "Date", "Texte"]]
+    for theme in theme_ids:
+        for _, _, (department, commune, written, text) in sorted(figures.quotes.get(theme, []), reverse=True):
+            quotes.append([taxonomy.label(theme), department, commune, written, text])
+    method: list[list[Any]] = [
+        ["Méthode"],
+        ["Classement", f"Même classeur explicable que les associations : taxonomie « {taxonomy.title} », "
+         f"version {taxonomy.version} ; les mots et expressions de chaque thème sont comptés dans le texte, "
+         "le thème le plus fort est le thème principal ; les corrections des associations priment."],
+        ["Textes représentatifs", f"Pour chaque thème, les {QUOTES} textes de {QUOTE_MIN} à {QUOTE_MAX} "
+         "caractères où le thème est le plus marqué, un par département au plus ; textes tels que les "
+         "communes les ont masqués."],
+        ["Taille des communes", "Population municipale des listes des associations (INSEE)."],
+        ["Provenance", "Chaque contribution garde son paquet départemental (envoi_departement) et le paquet "
+         "de sa commune (envoi_commune), vérifiés par signature à chaque étape."],
+        ["Toutes les contributions", f"{total} contributions dans « {csv_name} » (CSV UTF-8, une ligne par "
+         "contribution) : un classeur ne peut en contenir plus de 1 048 576 lignes par feuille, rien n'est "
+         "tronqué dans le CSV."],
+        ["Établie le", date.today().strftime("%d/%m/%Y")],
+    ]  # fmt: skip
+    return [
+        Sheet("Synthèse", summary, [48, 16, 12], header_rows=()),
+        Sheet("Par département", by_department, [12, 36, 12, 12, 12, 14, 14, 14, 12] + [12] * len(theme_ids)),
+        Sheet("Par taille de commune", by_size, [34, 20, 16, 22]),
+        Sheet("Textes représentatifs", quotes, [26, 12, 28, 12, 90], wrap=4),
+        Sheet("Méthode", method, [28, 100], header_rows=(), wrap=1),
+    ]
