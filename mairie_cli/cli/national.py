@@ -203,7 +203,9 @@ def etat(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None
 
     out = output.console()
     table = Table("Dép.", "Association", "Envoi", "Manque", "Reçu le", "Communes", "Contrib.", "État")
-    table.columns[4].no_wrap = True
+    for column in (1, 4, 7):
+        table.columns[column].no_wrap = True
+    table.columns[1].max_width = 30
     for d in data["departments"]:
         communes = f"{d['communes_heard']}" + (f"/{d['communes_listed']}" if d["communes_listed"] else "")
         state_label = d["state"] + (f", {len(d['quarantined'])} en quarantaine" if d["quarantined"] else "")

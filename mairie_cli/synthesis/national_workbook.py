@@ -47,7 +47,9 @@ def write_national_workbook(path: Path, sheets: list[Sheet]) -> None:
                 cell = WriteOnlyCell(
                     sheet, value=without_controls(value) if isinstance(value, str) else value
                 )
-                if number in spec.header_rows or (number == 0 and len(values) == 1):
+                if number in spec.header_rows:
+                    cell.font, cell.alignment = bold, wrapped
+                elif number == 0 and len(values) == 1:  # a title line
                     cell.font = bold
                 if column == spec.wrap:
                     cell.alignment = wrapped

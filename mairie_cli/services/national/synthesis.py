@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.clock import current_actor, now_iso
+from mairie_cli.communes import lookup, source
 from mairie_cli.csvtext import BOM, csv_line, no_formula
 from mairie_cli.dates import format_fr
 from mairie_cli.errors import InvalidValue
@@ -84,7 +85,8 @@ class _Figures:
 
     def __init__(self, taxonomy: Taxonomy, communes: list[dict[str, Any]]) -> None:
         self.taxonomy = taxonomy
-        self.communes = {c["insee"]: c for c in communes}
+        # A population the association's list did not give is taken from the official list.
+        self.communes = {c["insee"]: _with_population(c) for c in communes}
         self.by_theme: Counter[str] = Counter()
         self.by_department: dict[str, Counter[str]] = {}
         self.by_size: Counter[str] = Counter()
@@ -118,6 +120,12 @@ class _Figures:
                 dropped = heapq.heapreplace(kept, entry)
                 self.quoted[main].discard(dropped[2][0])
                 self.quoted[main].add(department)
+
+
+def _with_population(commune: dict[str, Any]) -> dict[str, Any]:
+    if commune["population"] is None and (official := lookup(commune["insee"])) is not None:
+        return {**commune, "population": official.population}
+    return commune
 
 
 def build_national_synthesis(
@@ -285,7 +293,8 @@ def _sheets(national: National, figures: _Figures, csv_name: str) -> list[Sheet]
         ["Textes représentatifs", f"Pour chaque thème, les {QUOTES} textes de {QUOTE_MIN} à {QUOTE_MAX} "
          "caractères où le thème est le plus marqué, un par département au plus ; textes tels que les "
          "communes les ont masqués."],
-        ["Taille des communes", "Population municipale des listes des associations (INSEE)."],
+        ["Taille des communes", "Population des listes des associations, à défaut celle du Code officiel "
+         f"géographique que mairie embarque ({source()})."],
         ["Provenance", "Chaque contribution garde son paquet départemental (envoi_departement) et le paquet "
          "de sa commune (envoi_commune), vérifiés par signature à chaque étape."],
         ["Toutes les contributions", f"{total} contributions dans « {csv_name} » (CSV UTF-8, une ligne par "
