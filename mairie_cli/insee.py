@@ -6,7 +6,7 @@ import re
 
 from mairie_cli.errors import InvalidInsee
 
-_MAINLAND = re.compile(r"^(0[1-9]|1\d|[3-8]\d|9[0-5])(\d{3})$")
+_MAINLAND = re.compile(r"^(0[1-9]|1\d|2[1-9]|[3-8]\d|9[0-5])(\d{3})$")
 _CORSICA = re.compile(r"^(2[AB])(\d{3})$")
 _OVERSEAS = re.compile(r"^(97[1-6])(\d{2})$")
 
@@ -37,7 +37,7 @@ def department_of(insee: str) -> str:
     return insee[:3] if insee.startswith("97") else insee[:2]
 
 
-_DEPARTMENT = re.compile(r"^(0[1-9]|1\d|[3-8]\d|9[0-5]|2[AB]|97[1-6])$")
+_DEPARTMENT = re.compile(r"^(0[1-9]|1\d|2[1-9]|[3-8]\d|9[0-5]|2[AB]|97[1-6])$")
 
 
 def normalize_department(value: str) -> str:

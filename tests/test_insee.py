@@ -28,3 +28,16 @@ def test_invalid_codes(code):
         normalize_insee(code)
     assert error.value.code == "E111"
     assert "n'est pas valide" in error.value.message
+
+
+def test_every_department_and_commune_of_the_official_list_is_accepted():
+    """Côte-d'Or (21) to Finistère (29) included: the official list is the reference."""
+    from mairie_cli import communes
+    from mairie_cli.insee import normalize_department, normalize_insee
+
+    departments = communes.departments()
+    assert [normalize_department(d) for d in departments] == departments
+    assert "21" in departments and "29" in departments
+    for commune in communes.current():
+        if commune.department in departments:
+            assert normalize_insee(commune.code) == commune.code
