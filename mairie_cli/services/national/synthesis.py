@@ -285,7 +285,19 @@ def _sheets(national: National, figures: _Figures, csv_name: str) -> list[Sheet]
     for theme in theme_ids:
         for _, _, (department, commune, written, text) in sorted(figures.quotes.get(theme, []), reverse=True):
             quotes.append([taxonomy.label(theme), department, commune, written, text])
-    method: list[list[Any]] = [
+    method = _method_rows(taxonomy, total, csv_name)
+    return [
+        Sheet("Synthèse", summary, [48, 16, 12], header_rows=()),
+        Sheet("Par département", by_department, [12, 36, 12, 12, 12, 14, 14, 14, 12] + [12] * len(theme_ids)),
+        Sheet("Par taille de commune", by_size, [34, 20, 16, 22]),
+        Sheet("Textes représentatifs", quotes, [26, 12, 28, 12, 90], wrap=4),
+        Sheet("Méthode", method, [28, 100], header_rows=(), wrap=1),
+    ]
+
+
+def _method_rows(taxonomy: Taxonomy, total: int, csv_name: str) -> list[list[Any]]:
+    """The « Méthode » sheet: how the figures were made, where every text is."""
+    return [
         ["Méthode"],
         ["Classement", f"Même classeur explicable que les associations : taxonomie « {taxonomy.title} », "
          f"version {taxonomy.version} ; les mots et expressions de chaque thème sont comptés dans le texte, "
@@ -302,10 +314,3 @@ def _sheets(national: National, figures: _Figures, csv_name: str) -> list[Sheet]
          "tronqué dans le CSV."],
         ["Établie le", date.today().strftime("%d/%m/%Y")],
     ]  # fmt: skip
-    return [
-        Sheet("Synthèse", summary, [48, 16, 12], header_rows=()),
-        Sheet("Par département", by_department, [12, 36, 12, 12, 12, 14, 14, 14, 12] + [12] * len(theme_ids)),
-        Sheet("Par taille de commune", by_size, [34, 20, 16, 22]),
-        Sheet("Textes représentatifs", quotes, [26, 12, 28, 12, 90], wrap=4),
-        Sheet("Méthode", method, [28, 100], header_rows=(), wrap=1),
-    ]
