@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mairie_cli.errors import DiskError
+from mairie_cli.errors import DiskError, InvalidValue
 
 _CHUNK = 1 << 20
 #: The causes people meet, in French (the system's own text is English).
@@ -98,3 +98,21 @@ def _fsync_dir(folder: Path) -> None:
         pass  # some file systems (FAT on some kernels) refuse: the file itself is synced
     finally:
         os.close(descriptor)
+
+
+def synthesis_targets(folder: Path, stem: str, workbook: Path | None, csv: Path | None) -> tuple[Path, Path]:
+    """Where a synthesis' workbook and CSV go (by default ``folder/stem.xlsx`` and ``.csv``
+    beside it), checked before any work is done."""
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = workbook or folder / f"{stem}.xlsx"
+    csv = csv or workbook.with_suffix(".csv")
+    if workbook.suffix.lower() != ".xlsx":
+        raise InvalidValue(f"Le classeur doit porter l'extension .xlsx (« {workbook.name} »).")
+    if csv.resolve() == workbook.resolve():
+        raise InvalidValue("Le fichier CSV et le classeur doivent être deux fichiers différents.")
+    for target in (workbook, csv):
+        if not target.parent.is_dir():
+            raise InvalidValue(
+                f"Le dossier « {target.parent} » n'existe pas : créez-le ou choisissez-en un autre."
+            )
+    return workbook, csv

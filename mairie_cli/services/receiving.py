@@ -6,16 +6,23 @@ the errors that condemn a bundle, the quarantine where refused files are kept wi
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
+
+from mairie_cli.bundle.bag import OpenedBag
+from mairie_cli.bundle.verify import is_encrypted, opened_bundle
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.errors import (
     BundleInvalid,
     CommuneClaimed,
     DecryptionFailed,
+    FileUnreadable,
     KeyProblem,
     MairieError,
     OutsideDepartment,
@@ -24,10 +31,11 @@ from mairie_cli.errors import (
     UnsafeArchive,
     UntrustedKey,
 )
-from mairie_cli.files import copy_durably
+from mairie_cli.files import copy_durably, disk_error, sha256_file
 from mairie_cli.models import TextEnum
+from mairie_cli.storage.database import transaction
 from mairie_cli.storage.receiver import ReceiverStore
-from mairie_cli.textnorm import without_controls
+from mairie_cli.textnorm import printable, without_controls
 from mairie_cli.workspace import AssociationWorkspace
 
 #: Errors that condemn a bundle (it goes to the quarantine); any other stops the reception.
@@ -111,6 +119,107 @@ def cleaned(text: str | None) -> str | None:
     """Text from a bundle without control characters (a bell, an escape: never on paper), which
     would break the workbook or a terminal; the record's digest is kept as received."""
     return without_controls(text) if text else text
+
+
+class BundleReceiver:
+    """Receiving one file at either level: its digest, a copy already received, the bag opened
+    into the workspace's work folder, a refused bag kept in quarantine, an accepted one archived.
+    A level says what a verified bag means (``_receive_bag``); the column naming its senders
+    (``store.SENDER``) is also the ``Outcome`` field that names them."""
+
+    def __init__(
+        self, workspace: AssociationWorkspace, db: sqlite_utils.Database, store: ReceiverStore,
+        identities: list[object],
+    ) -> None:  # fmt: skip
+        self.workspace = workspace
+        self.db = db
+        self.store = store
+        self.identities = identities
+        self.mismatches: list[dict[str, Any]] = []
+
+    @property
+    def work_folder(self) -> Path:
+        """Where bundles are decrypted and extracted: inside the workspace, so that a reception
+        killed midway leaves nothing in the system's temporary folder (cleared at the next)."""
+        return self.workspace.root / ".reception"
+
+    def clear_work_folder(self) -> None:
+        shutil.rmtree(self.work_folder, ignore_errors=True)
+        try:
+            self.work_folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise disk_error(exc, "créer le dossier de travail de la réception") from None
+
+    def receive_file(self, path: Path, quarantined_as: str | None = None) -> Outcome:
+        """Apply one file, or put it in quarantine with its reason; a failure of this computer
+        (disk full, no right to write) stops with ``DiskError`` and leaves the file unjudged."""
+        label = printable(quarantined_as or path.name)
+        try:
+            sha256 = sha256_file(path)
+        except OSError:
+            return Outcome(
+                label, Receipt.UNREADABLE, code=FileUnreadable.code, message=f"« {path} » ne se lit pas."
+            )
+        known = self.store.received_file(sha256)
+        if known is not None:
+            self._release(sha256)
+            return Outcome(
+                label, Receipt.DUPLICATE, sequence=known["sequence"], part=known["part"],
+                message="déjà reçu : rien n'a changé", **{self.store.SENDER: known[self.store.SENDER]},
+            )  # fmt: skip
+        context: dict[str, Any] = {}
+        try:
+            with opened_bundle(path, self.identities, label=label, work_root=self.work_folder) as (bag, _):
+                return self._receive_bag(path, label, sha256, bag, context)
+        except BUNDLE_ERRORS as exc:
+            return self._quarantine(path, label, sha256, exc, context)
+        except OSError as exc:  # this computer's disk, not the sender
+            raise disk_error(exc, f"recevoir « {label} »") from None
+        except (MairieError, sqlite3.Error):
+            raise
+        except Exception:  # content no check foresaw: the file, not the batch, is refused
+            refused = BundleInvalid(
+                f"« {label} » a un contenu qu'aucune vérification ne prévoyait : paquet refusé, rien n'en a "
+                "été appliqué."
+            )
+            return self._quarantine(path, label, sha256, refused, context)
+
+    def _receive_bag(
+        self, path: Path, label: str, sha256: str, bag: OpenedBag, context: dict[str, Any]
+    ) -> Outcome:
+        """Check and apply one opened bag (what it means depends on the level)."""
+        raise NotImplementedError
+
+    def _keep(self, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]) -> None:
+        with transaction(self.db):
+            keep_in_quarantine(self.workspace, self.store, path, label, sha256, exc, context)
+
+    def _quarantine(
+        self, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]
+    ) -> Outcome:
+        self._keep(path, label, sha256, exc, context)
+        outcome = Outcome(
+            label, Receipt.QUARANTINED, sequence=context.get("sequence"), part=context.get("part"),
+            code=exc.code, message=exc.message,
+        )  # fmt: skip
+        setattr(outcome, self.store.SENDER, context.get(self.store.SENDER))  # insee or department
+        return outcome
+
+    def _release(self, sha256: str) -> None:
+        """A quarantined file that is now applied (or known) leaves the quarantine."""
+        with transaction(self.db):
+            kept = self.store.release(sha256, now_iso())
+        for relative in kept:
+            (self.workspace.root / relative).unlink(missing_ok=True)
+
+    def _archive(self, path: Path, sender: str, sha256: str) -> str:
+        """Keep an applied file under its digest in ``recus/<sender>/``."""
+        folder = self.workspace.received_dir / sender
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{sha256}{'.zip.age' if is_encrypted(path) else '.zip'}"
+        if not target.exists():
+            copy_durably(path, target)
+        return target.relative_to(self.workspace.root).as_posix()
 
 
 def keep_in_quarantine(

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,23 +25,21 @@ from typing import Any
 from mairie_cli.bundle.bag import OpenedBag
 from mairie_cli.bundle.format import COMMUNE, MASKED_SCANS, SCANS
 from mairie_cli.bundle.records import read_cahiers, read_records
-from mairie_cli.bundle.verify import VerifiedBundle, check_bag, is_encrypted, opened_bundle
+from mairie_cli.bundle.verify import VerifiedBundle, check_bag
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.errors import (
     BundleInvalid,
-    FileUnreadable,
     InvalidInsee,
     MairieError,
     OutsideDepartment,
     StateMismatch,
 )
-from mairie_cli.files import copy_durably, disk_error, sha256_file
 from mairie_cli.insee import department_of, normalize_insee
 from mairie_cli.services.association.quarantine import put_in_quarantine, untrusted_key_error
 from mairie_cli.services.association.workspace import Association
 from mairie_cli.services.ledger import check_chain, check_state, conflict, missing_sequences
 from mairie_cli.services.receiving import (
-    BUNDLE_ERRORS,
+    BundleReceiver,
     Outcome,
     Progress,
     Receipt,
@@ -51,8 +47,8 @@ from mairie_cli.services.receiving import (
     bundle_files,
     cleaned,
 )
+from mairie_cli.storage.association.store import AssociationStore
 from mairie_cli.storage.database import transaction
-from mairie_cli.textnorm import printable
 
 
 def receive(
@@ -99,60 +95,12 @@ class _Records:
     tombstones: int
 
 
-class _Receiver:
+class _Receiver(BundleReceiver):
     def __init__(self, association: Association, identities: list[object]) -> None:
+        super().__init__(association.workspace, association.db, association.store, identities)
         self.association = association
-        self.store = association.store
-        self.identities = identities
+        self.store: AssociationStore = association.store
         self.department = association.department
-        self.mismatches: list[dict[str, Any]] = []
-
-    @property
-    def work_folder(self) -> Path:
-        """Where bundles are decrypted and extracted: inside the workspace, so that a reception
-        killed midway leaves nothing in the system's temporary folder (cleared at the next)."""
-        return self.association.workspace.root / ".reception"
-
-    def clear_work_folder(self) -> None:
-        shutil.rmtree(self.work_folder, ignore_errors=True)
-        try:
-            self.work_folder.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise disk_error(exc, "créer le dossier de travail de la réception") from None
-
-    def receive_file(self, path: Path, quarantined_as: str | None = None) -> Outcome:
-        """Apply one file, or put it in quarantine with its reason; a failure of this computer
-        (disk full, no right to write) stops with ``DiskError`` and leaves the file unjudged."""
-        label = printable(quarantined_as or path.name)
-        try:
-            sha256 = sha256_file(path)
-        except OSError:
-            return Outcome(
-                label, Receipt.UNREADABLE, code=FileUnreadable.code, message=f"« {path} » ne se lit pas."
-            )
-        known = self.store.received_file(sha256)
-        if known is not None:
-            self._release(sha256)
-            return Outcome(
-                label, Receipt.DUPLICATE, insee=known["insee"], sequence=known["sequence"],
-                part=known["part"], message="déjà reçu : rien n'a changé",
-            )  # fmt: skip
-        context: dict[str, Any] = {}
-        try:
-            with opened_bundle(path, self.identities, label=label, work_root=self.work_folder) as (bag, _):
-                return self._receive_bag(path, label, sha256, bag, context)
-        except BUNDLE_ERRORS as exc:
-            return self._quarantine(path, label, sha256, exc, context)
-        except OSError as exc:  # this computer's disk, not the sender
-            raise disk_error(exc, f"recevoir « {label} »") from None
-        except (MairieError, sqlite3.Error):
-            raise
-        except Exception:  # content no check foresaw: the file, not the batch, is refused
-            refused = BundleInvalid(
-                f"« {label} » a un contenu qu'aucune vérification ne prévoyait : paquet refusé, rien n'en a "
-                "été appliqué."
-            )
-            return self._quarantine(path, label, sha256, refused, context)
 
     # -- one verified bag ----------------------------------------------------------------
 
@@ -255,32 +203,8 @@ class _Receiver:
         )  # fmt: skip
         return True, mismatch["message"] if mismatch else ""
 
-    # -- archive and quarantine ----------------------------------------------------------
-
-    def _archive(self, path: Path, insee: str, sha256: str) -> str:
-        folder = self.association.workspace.received_dir / insee
-        folder.mkdir(parents=True, exist_ok=True)
-        suffix = ".zip.age" if is_encrypted(path) else ".zip"
-        target = folder / f"{sha256}{suffix}"
-        if not target.exists():
-            copy_durably(path, target)
-        return target.relative_to(self.association.workspace.root).as_posix()
-
-    def _quarantine(
-        self, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]
-    ) -> Outcome:
+    def _keep(self, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]) -> None:
         put_in_quarantine(self.association, path, label, sha256, exc, context)
-        return Outcome(
-            label, Receipt.QUARANTINED, insee=context.get("insee"), sequence=context.get("sequence"),
-            part=context.get("part"), code=exc.code, message=exc.message,
-        )  # fmt: skip
-
-    def _release(self, sha256: str) -> None:
-        """A quarantined file that is now applied (or known) leaves the quarantine."""
-        with transaction(self.association.db):
-            kept = self.store.release(sha256, now_iso())
-        for relative in kept:
-            (self.association.workspace.root / relative).unlink(missing_ok=True)
 
     @staticmethod
     def _outcome(label: str, status: Receipt, verified: VerifiedBundle, message: str) -> Outcome:

@@ -21,6 +21,7 @@ from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.csvtext import BOM, csv_line, no_formula
 from mairie_cli.dates import format_fr
 from mairie_cli.errors import InvalidValue, UnknownContribution
+from mairie_cli.files import synthesis_targets
 from mairie_cli.models import Nature
 from mairie_cli.parallel import ordered_map
 from mairie_cli.privacy.detect import Detector
@@ -119,7 +120,10 @@ def build_synthesis(
 
     started = time.monotonic()
     taxonomy = load(taxonomy_path)
-    workbook_path, csv_path = _targets(association, workbook_path, csv_path)
+    workbook_path, csv_path = synthesis_targets(
+        association.workspace.syntheses_dir, f"synthese-{association.department}-{date.today().isoformat()}",
+        workbook_path, csv_path,
+    )  # fmt: skip
     store = association.synthesis
     theme_ids = [t.id for t in taxonomy.themes] + [TO_CLASSIFY]
     lines = _Lines(taxonomy, theme_ids)
@@ -193,25 +197,6 @@ def _write_report(document: Any, pdf: Path, page: Path) -> None:
 
     write_html(document, page)
     write_pdf(document, pdf)
-
-
-def _targets(association: Association, workbook: Path | None, csv: Path | None) -> tuple[Path, Path]:
-    """Where the workbook and the CSV go, checked before any work is done."""
-    folder = association.workspace.syntheses_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"synthese-{association.department}-{date.today().isoformat()}"
-    workbook = workbook or folder / f"{stem}.xlsx"
-    csv = csv or workbook.with_suffix(".csv")
-    if workbook.suffix.lower() != ".xlsx":
-        raise InvalidValue(f"Le classeur doit porter l'extension .xlsx (« {workbook.name} »).")
-    if csv.resolve() == workbook.resolve():
-        raise InvalidValue("Le fichier CSV et le classeur doivent être deux fichiers différents.")
-    for target in (workbook, csv):
-        if not target.parent.is_dir():
-            raise InvalidValue(
-                f"Le dossier « {target.parent} » n'existe pas : créez-le ou choisissez-en un autre."
-            )
-    return workbook, csv
 
 
 def _group_all(association: Association, figures: report.Figures) -> array[int]:

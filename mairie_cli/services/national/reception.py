@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,12 @@ from mairie_cli.bundle.department import (
 )
 from mairie_cli.bundle.format import DEPARTMENT
 from mairie_cli.bundle.records import read_cahiers
-from mairie_cli.bundle.verify import VerifiedBundle, check_bag, embedded_key, is_encrypted, opened_bundle
+from mairie_cli.bundle.verify import VerifiedBundle, check_bag, embedded_key
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.crypto import signing
 from mairie_cli.errors import (
     BundleInvalid,
     CommuneClaimed,
-    FileUnreadable,
     InvalidDepartment,
     MairieError,
     OutsideDepartment,
@@ -45,22 +43,20 @@ from mairie_cli.errors import (
     StateMismatch,
     UntrustedKey,
 )
-from mairie_cli.files import copy_durably, disk_error, sha256_file
 from mairie_cli.insee import department_of, normalize_department
 from mairie_cli.services.ledger import check_chain, check_state, conflict, missing_sequences
 from mairie_cli.services.national.workspace import National
 from mairie_cli.services.receiving import (
-    BUNDLE_ERRORS,
+    BundleReceiver,
     Outcome,
     Progress,
     Receipt,
     ReceptionReport,
     bundle_files,
     cleaned,
-    keep_in_quarantine,
 )
 from mairie_cli.storage.database import transaction
-from mairie_cli.textnorm import printable
+from mairie_cli.storage.national.store import NationalStore
 
 
 def receive(
@@ -74,6 +70,7 @@ def receive(
     """Receive department bundles (and folders of them) in any order; each file is applied
     entirely or not at all, so a reception killed midway is simply run again."""
     receiver = _Receiver(national, national.identities(identities))
+    receiver.clear_work_folder()
     files: list[tuple[Path, str | None]] = [(path, None) for path in bundle_files(paths)]
     if retry_quarantine:
         root = national.workspace.root
@@ -95,52 +92,11 @@ def receive(
     return report
 
 
-class _Receiver:
+class _Receiver(BundleReceiver):
     def __init__(self, national: National, identities: list[object]) -> None:
+        super().__init__(national.workspace, national.db, national.store, identities)
         self.national = national
-        self.store = national.store
-        self.identities = identities
-        self.mismatches: list[dict[str, Any]] = []
-        self.work_folder = national.workspace.root / ".reception"
-        shutil.rmtree(self.work_folder, ignore_errors=True)
-        try:
-            self.work_folder.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise disk_error(exc, "créer le dossier de travail de la réception") from None
-
-    def receive_file(self, path: Path, quarantined_as: str | None = None) -> Outcome:
-        """Apply one file, or put it in quarantine with its reason; a failure of this computer
-        (disk full) stops with ``DiskError`` and leaves the file unjudged."""
-        label = printable(quarantined_as or path.name)
-        try:
-            sha256 = sha256_file(path)
-        except OSError:
-            return Outcome(
-                label, Receipt.UNREADABLE, code=FileUnreadable.code, message=f"« {path} » ne se lit pas."
-            )
-        known = self.store.received_file(sha256)
-        if known is not None:
-            self._release(sha256)
-            return Outcome(
-                label, Receipt.DUPLICATE, department=known["department"], sequence=known["sequence"],
-                part=known["part"], message="déjà reçu : rien n'a changé",
-            )  # fmt: skip
-        context: dict[str, Any] = {}
-        try:
-            with opened_bundle(path, self.identities, label=label, work_root=self.work_folder) as (bag, _):
-                return self._receive_bag(path, label, sha256, bag, context)
-        except BUNDLE_ERRORS as exc:
-            return self._quarantine(path, label, sha256, exc, context)
-        except OSError as exc:
-            raise disk_error(exc, f"recevoir « {label} »") from None
-        except (MairieError, sqlite3.Error):
-            raise
-        except Exception:  # content no check foresaw: the file, not the batch, is refused
-            refused = BundleInvalid(
-                f"« {label} » a un contenu qu'aucune vérification ne prévoyait : paquet refusé, rien n'en a "
-                "été appliqué."
-            )
-            return self._quarantine(path, label, sha256, refused, context)
+        self.store: NationalStore = national.store
 
     def _receive_bag(
         self, path: Path, label: str, sha256: str, bag: OpenedBag, context: dict[str, Any]
@@ -165,14 +121,16 @@ class _Receiver:
         lines = list(read_department_records(bag, label))
         description = read_description(bag, label, department)
         self._check_communes(label, department, lines, description)
+        tombstones = sum(1 for line in lines if line.record["deleted_at"] is not None)
         with transaction(self.national.db):
-            applied, mismatch = self._apply(path, label, sha256, bag, verified, lines, description)
+            applied, mismatch = self._apply(
+                path, label, sha256, bag, verified, lines, tombstones, description
+            )
         self._release(sha256)
         if not applied:
             return self._outcome(label, Receipt.DUPLICATE, verified, "déjà reçu (autre copie du même paquet)")
         outcome = self._outcome(label, Receipt.APPLIED, verified, "")
-        outcome.tombstones = sum(1 for line in lines if line.record["deleted_at"] is not None)
-        outcome.contributions = len(lines) - outcome.tombstones
+        outcome.contributions, outcome.tombstones = len(lines) - tombstones, tombstones
         if mismatch:
             outcome.code, outcome.message = StateMismatch.code, mismatch
         return outcome
@@ -202,7 +160,7 @@ class _Receiver:
 
     def _apply(
         self, path: Path, label: str, sha256: str, bag: OpenedBag, verified: VerifiedBundle,
-        lines: list[DepartmentLine], description: dict[str, Any],
+        lines: list[DepartmentLine], tombstones: int, description: dict[str, Any],
     ) -> tuple[bool, str]:  # fmt: skip
         """Write one verified part (inside the caller's transaction). Returns whether it was
         new, and the explanation of a state that differs from what the department signed."""
@@ -226,7 +184,6 @@ class _Receiver:
                     "full": int(verified.full), "key_id": verified.key_id, "first_received_at": at,
                 }
             )  # fmt: skip
-        tombstones = sum(1 for line in lines if line.record["deleted_at"] is not None)
         store.insert_part(
             {
                 "department": department, "sequence": verified.sequence, "part": verified.part,
@@ -285,14 +242,6 @@ class _Receiver:
 
     # -- archive and quarantine ----------------------------------------------------------
 
-    def _archive(self, path: Path, department: str, sha256: str) -> str:
-        folder = self.national.workspace.received_dir / department
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{sha256}{'.zip.age' if is_encrypted(path) else '.zip'}"
-        if not target.exists():
-            copy_durably(path, target)
-        return target.relative_to(self.national.workspace.root).as_posix()
-
     def _untrusted(
         self, label: str, department: str, key_id: str, bag: OpenedBag, context: dict[str, Any]
     ) -> MairieError:
@@ -332,22 +281,6 @@ class _Receiver:
             f"chez elle) : mairie national confiance ajouter « {key_file} » --departement {department}, "
             "puis mairie national recevoir --quarantaine."
         )
-
-    def _quarantine(
-        self, path: Path, label: str, sha256: str, exc: MairieError, context: dict[str, Any]
-    ) -> Outcome:
-        with transaction(self.national.db):
-            keep_in_quarantine(self.national.workspace, self.store, path, label, sha256, exc, context)
-        return Outcome(
-            label, Receipt.QUARANTINED, department=context.get("department"),
-            sequence=context.get("sequence"), part=context.get("part"), code=exc.code, message=exc.message,
-        )  # fmt: skip
-
-    def _release(self, sha256: str) -> None:
-        with transaction(self.national.db):
-            kept = self.store.release(sha256, now_iso())
-        for relative in kept:
-            (self.national.workspace.root / relative).unlink(missing_ok=True)
 
     @staticmethod
     def _outcome(label: str, status: Receipt, verified: VerifiedBundle, message: str) -> Outcome:

@@ -10,7 +10,6 @@ associations' theme decisions win over the classifier, as at the association.
 
 from __future__ import annotations
 
-import heapq
 import json
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.communes import lookup, source
 from mairie_cli.csvtext import BOM, csv_line, no_formula
 from mairie_cli.dates import format_fr
-from mairie_cli.errors import InvalidValue
+from mairie_cli.files import synthesis_targets
 from mairie_cli.models import Nature
 from mairie_cli.parallel import ordered_map
 from mairie_cli.services.national.workspace import National
@@ -91,8 +90,8 @@ class _Figures:
         self.by_department: dict[str, Counter[str]] = {}
         self.by_size: Counter[str] = Counter()
         self.total = 0
-        self.quotes: dict[str, list[tuple[float, str, tuple[str, str, str, str]]]] = {}
-        self.quoted: dict[str, set[str]] = {}
+        # Per theme, the best text of each department (score, tie-break, what is shown).
+        self.quotes: dict[str, dict[str, tuple[float, str, tuple[str, str, str, str]]]] = {}
 
     def size_of(self, insee: str) -> str:
         population = (self.communes.get(insee) or {}).get("population")
@@ -109,17 +108,15 @@ class _Figures:
         self.by_size[self.size_of(insee)] += 1
         text = quote[3]
         if main != TO_CLASSIFY and QUOTE_MIN <= len(text) <= QUOTE_MAX:
-            kept = self.quotes.setdefault(main, [])
-            if department in self.quoted.setdefault(main, set()):
-                return
+            best = self.quotes.setdefault(main, {})
             entry = (score, f"{insee}{text[:40]}", quote)
-            if len(kept) < QUOTES:
-                heapq.heappush(kept, entry)
-                self.quoted[main].add(department)
-            elif entry > kept[0]:
-                dropped = heapq.heapreplace(kept, entry)
-                self.quoted[main].discard(dropped[2][0])
-                self.quoted[main].add(department)
+            if department not in best or entry > best[department]:
+                best[department] = entry
+
+    def quoted(self, theme: str) -> list[tuple[str, str, str, str]]:
+        """The representative texts of a theme: the best of each department, the best first."""
+        kept = sorted(self.quotes.get(theme, {}).values(), reverse=True)[:QUOTES]
+        return [quote for _, _, quote in kept]
 
 
 def _with_population(commune: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +137,10 @@ def build_national_synthesis(
     CSV of every contribution; returns what they hold."""
     started = time.monotonic()
     taxonomy = load(taxonomy_path)
-    workbook_path, csv_path = _targets(national, workbook_path, csv_path)
+    workbook_path, csv_path = synthesis_targets(
+        national.workspace.syntheses_dir, f"synthese-nationale-{date.today().isoformat()}",
+        workbook_path, csv_path,
+    )  # fmt: skip
     store = national.store
     figures = _Figures(taxonomy, store.communes())
     partial_csv = csv_path.with_name(f".{csv_path.name}.partiel")
@@ -211,23 +211,6 @@ def _stream(
             progress(number, total)
 
 
-def _targets(national: National, workbook: Path | None, csv: Path | None) -> tuple[Path, Path]:
-    folder = national.workspace.syntheses_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    workbook = workbook or folder / f"synthese-nationale-{date.today().isoformat()}.xlsx"
-    csv = csv or workbook.with_suffix(".csv")
-    if workbook.suffix.lower() != ".xlsx":
-        raise InvalidValue(f"Le classeur doit porter l'extension .xlsx (« {workbook.name} »).")
-    if csv.resolve() == workbook.resolve():
-        raise InvalidValue("Le fichier CSV et le classeur doivent être deux fichiers différents.")
-    for target in (workbook, csv):
-        if not target.parent.is_dir():
-            raise InvalidValue(
-                f"Le dossier « {target.parent} » n'existe pas : créez-le ou choisissez-en un autre."
-            )
-    return workbook, csv
-
-
 def _share(part: int, whole: int) -> str:
     return f"{part / whole:.1%}".replace(".", ",") if whole else "—"
 
@@ -283,7 +266,7 @@ def _sheets(national: National, figures: _Figures, csv_name: str) -> list[Sheet]
     ]  # fmt: skip
     quotes: list[list[Any]] = [["Thème", "Département", "Commune", "Date", "Texte"]]
     for theme in theme_ids:
-        for _, _, (department, commune, written, text) in sorted(figures.quotes.get(theme, []), reverse=True):
+        for department, commune, written, text in figures.quoted(theme):
             quotes.append([taxonomy.label(theme), department, commune, written, text])
     method = _method_rows(taxonomy, total, csv_name)
     return [
