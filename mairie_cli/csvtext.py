@@ -42,6 +42,11 @@ def csv_line(values: list[str]) -> str:
 _QUOTED = re.compile('[";\n\r]')
 
 
+def csv_field(value: str) -> str:
+    """One field as ``csv_line`` writes it: quoted only when it must be."""
+    return ('"' + value.replace('"', '""') + '"') if _QUOTED.search(value) else value
+
+
 def no_formula(value: str) -> str:
     """A citizen's text starting with « = » (or +, -, @, a tab) must stay text in a spreadsheet
     that opens the CSV: a leading apostrophe, as Excel and LibreOffice understand it."""

@@ -261,3 +261,31 @@ def test_national_synthesis(france, tmp_path):
     assert summary["Contributions"] == 13 and summary["Communes entendues"] == 3
     method = " ".join(str(r[1]) for r in book["Méthode"].iter_rows(values_only=True) if len(r) > 1)
     assert "1 048 576" in method and result.taxonomy in method
+
+
+def test_national_synthesis_in_workers_is_the_same(france, monkeypatch):
+    """Above a few thousand contributions, worker processes each read a range of communes:
+    the CSV and the workbook are the same as when this process reads everything."""
+    from openpyxl import load_workbook
+
+    from mairie_cli import parallel
+    from mairie_cli.services.national import synthesis
+
+    national, ain, aisne = france
+    national.trust("01", ain.key_file)
+    national.trust("02", aisne.key_file)
+    receive(national, [*ain.export(), *aisne.export()])
+    alone = synthesis.build_national_synthesis(national)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(synthesis, "BATCH_ROWS", 2)  # several ranges, in order
+    shared = synthesis.build_national_synthesis(
+        national, alone.workbook.with_name("w.xlsx"), alone.csv.with_name("w.csv")
+    )
+    assert shared.csv.read_bytes() == alone.csv.read_bytes()
+    assert shared.themes == alone.themes and shared.communes_heard == alone.communes_heard == 3
+
+    def sheets(path):
+        book = load_workbook(path, read_only=True)
+        return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames[:-1]}
+
+    assert sheets(shared.workbook) == sheets(alone.workbook)

@@ -214,6 +214,17 @@ def backup_database(db: sqlite_utils.Database, target: Path) -> None:
         copy.close()
 
 
+def open_reader(path: Path) -> sqlite_utils.Database:
+    """A read-only connection to a database another connection of this program has open (a
+    worker process reading its share of a synthesis): it cannot write, it waits for a writer."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+        conn.execute("PRAGMA busy_timeout = 10000")
+    except sqlite3.Error as exc:
+        raise translate_sqlite_error(exc, path) from exc
+    return sqlite_utils.Database(conn)
+
+
 def check_integrity(path: Path) -> bool:
     """Whether a database file passes SQLite's own integrity check (opened read-only)."""
     try:

@@ -21,13 +21,14 @@ from typing import Any
 
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.communes import lookup, source
-from mairie_cli.csvtext import BOM, csv_line, no_formula
+from mairie_cli.csvtext import BOM, csv_field, csv_line, no_formula
 from mairie_cli.dates import format_fr
 from mairie_cli.files import synthesis_targets
 from mairie_cli.models import Nature
 from mairie_cli.parallel import ordered_map
 from mairie_cli.services.national.workspace import National
-from mairie_cli.storage.database import transaction
+from mairie_cli.storage.database import open_reader, transaction
+from mairie_cli.storage.national.store import NationalStore
 from mairie_cli.synthesis.classify import Classifier
 from mairie_cli.synthesis.national_workbook import Sheet
 from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy, load
@@ -46,21 +47,145 @@ UNKNOWN_SIZE = "population inconnue"
 QUOTES, QUOTE_MIN, QUOTE_MAX = 5, 150, 1200
 Progress = Callable[[int, int], None]
 
-_classifier: Classifier | None = None
+#: Rows a worker reads, classifies and writes as CSV at a time (whole communes).
+BATCH_ROWS = 2000
 
 
-def _start(taxonomy_path: str | None) -> None:
-    global _classifier
-    _classifier = Classifier(load(Path(taxonomy_path) if taxonomy_path else None))
+class _Tally:
+    """Counts per commune and theme, and per theme the best text of each department: what a
+    worker gathers on its share and this process adds up (bounded, whatever the size)."""
+
+    def __init__(self) -> None:
+        self.by_commune: dict[str, Counter[str]] = {}
+        self.department_of: dict[str, str] = {}
+        # Per theme, the best text of each department (score, tie-break, what is shown).
+        self.quotes: dict[str, dict[str, tuple[float, str, tuple[str, str, str, str]]]] = {}
+
+    def add(self, department: str, insee: str, main: str) -> None:
+        counts = self.by_commune.get(insee)
+        if counts is None:
+            counts = self.by_commune[insee] = Counter()
+            self.department_of[insee] = department
+        counts[main] += 1
+
+    def offer(
+        self, department: str, insee: str, main: str, score: float, quote: tuple[str, str, str, str]
+    ) -> None:
+        """A text that may represent its theme: kept if it is its department's best so far."""
+        text = quote[3]
+        if main != TO_CLASSIFY and QUOTE_MIN <= len(text) <= QUOTE_MAX:
+            best = self.quotes.setdefault(main, {})
+            held = best.get(department)
+            if held is None or score >= held[0]:
+                entry = (score, f"{insee}{text[:40]}", quote)
+                if held is None or entry > held:
+                    best[department] = entry
+
+    def merge(self, other: _Tally) -> None:
+        for insee, counts in other.by_commune.items():
+            if insee in self.by_commune:
+                self.by_commune[insee].update(counts)
+            else:
+                self.by_commune[insee] = counts
+                self.department_of[insee] = other.department_of[insee]
+        for theme, entries in other.quotes.items():
+            best = self.quotes.setdefault(theme, {})
+            for department, entry in entries.items():
+                if department not in best or entry > best[department]:
+                    best[department] = entry
 
 
-def _classify_batch(texts: list[str]) -> list[tuple[str, tuple[str, ...], float]]:
-    assert _classifier is not None
-    found = []
-    for text in texts:
-        result = _classifier.classify_words([t for t in words(text) if t not in STOP_WORDS])
-        found.append((result.main, result.secondary, result.scores.get(result.main, 0.0)))
-    return found
+@dataclass
+class _Part:
+    """A worker's share: its communes' CSV lines, how many, what they count for."""
+
+    csv: str
+    rows: int
+    tally: _Tally
+
+
+class _Reader:
+    """A worker: reads a range of communes from the base, classifies their texts and writes
+    their CSV lines (a million lines: what repeats — a commune's columns, labels, dates — is
+    quoted once)."""
+
+    def __init__(self, db_path: Path, taxonomy: Taxonomy) -> None:
+        self.store = NationalStore(open_reader(db_path))
+        self.classifier = Classifier(taxonomy)
+        known = {t.id for t in taxonomy.themes} | {TO_CLASSIFY}
+        self.overrides: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+        for insee, uuid, main, listed in self.store.theme_decisions():
+            others = tuple(json.loads(listed))
+            if all(t in known for t in (main, *others)):  # another taxonomy's theme cannot apply
+                self.overrides[(insee, uuid)] = (main, others)
+        self.labels = {t: taxonomy.label(t) for t in known}
+        self.themes = {t: f"{csv_field(self.labels[t])};" for t in known}
+        self.officials = {
+            t: csv_field(taxonomy.officials.get(taxonomy.official_of(t) or "", "")) for t in known
+        }
+        self.natures = {n.value: csv_field(n.label) for n in Nature}
+        self.names = {c["insee"]: no_formula(c["name"] or "") for c in self.store.communes()}
+        self.others_of: dict[tuple[str, ...], str] = {}
+        self.dates: dict[str | None, str] = {}
+
+    def close(self) -> None:
+        self.store.db.conn.close()
+
+    def themes_of(self, text: str) -> tuple[str, tuple[str, ...], float]:
+        result = self.classifier.classify_words([t for t in words(text) if t not in STOP_WORDS])
+        return result.main, result.secondary, result.scores.get(result.main, 0.0)
+
+    def part(self, first: str, last: str) -> _Part:
+        tally, lines = _Tally(), []
+        communes: dict[str, str] = {}  # insee -> « department;insee;name; »
+        rows = self.store.synthesis_rows(first, last)
+        for department, insee, uuid, sequence, envoi, written_on, nature, text in rows:
+            text = text or ""
+            main, secondary, score = found = self.themes_of(text)
+            if (insee, uuid) in self.overrides:
+                main, secondary = self.overrides[(insee, uuid)]
+                score = score if main == found[0] else 0.0
+            commune = communes.get(insee)
+            if commune is None:
+                commune = communes[insee] = f"{department};{insee};{csv_field(self.names.get(insee, ''))};"
+            written = self.dates.get(written_on)
+            if written is None:
+                written = self.dates[written_on] = format_fr(written_on)
+            others = self.others_of.get(secondary)
+            if others is None:
+                others = self.others_of[secondary] = csv_field(", ".join(self.labels[t] for t in secondary))
+            lines.append(
+                f"{commune}{sequence};{envoi};{written};{self.natures[nature]};{self.themes[main]}{others};"
+                f"{self.officials[main]};{csv_field(no_formula(text))}\r\n"
+            )
+            tally.add(department, insee, main)
+            tally.offer(
+                department, insee, main, score, (department, self.names.get(insee, ""), written, text)
+            )
+        return _Part("".join(lines), len(rows), tally)
+
+
+_reader: _Reader | None = None
+
+
+def _start(db_path: str, taxonomy_path: str | None) -> None:
+    global _reader
+    if _reader is not None:  # this process, for a small synthesis: a previous one's reader
+        _reader.close()
+    _reader = _Reader(Path(db_path), load(Path(taxonomy_path) if taxonomy_path else None))
+
+
+def _read(ranges: list[tuple[str, str]]) -> list[_Part]:
+    assert _reader is not None
+    return [_reader.part(first, last) for first, last in ranges]
+
+
+def _stop() -> None:
+    """Close this process's reader, if a small synthesis ran here."""
+    global _reader
+    if _reader is not None:
+        _reader.close()
+        _reader = None
 
 
 @dataclass
@@ -79,19 +204,18 @@ class NationalSynthesis:
 
 
 class _Figures:
-    """Everything the workbook says, gathered while the contributions stream by (bounded memory:
-    counters by theme, department and size; a few quotes per theme)."""
+    """Everything the workbook says: the workers' tallies added up, then summed by theme,
+    department and size of commune."""
 
     def __init__(self, taxonomy: Taxonomy, communes: list[dict[str, Any]]) -> None:
         self.taxonomy = taxonomy
         # A population the association's list did not give is taken from the official list.
         self.communes = {c["insee"]: _with_population(c) for c in communes}
+        self.tally = _Tally()
         self.by_theme: Counter[str] = Counter()
         self.by_department: dict[str, Counter[str]] = {}
         self.by_size: Counter[str] = Counter()
         self.total = 0
-        # Per theme, the best text of each department (score, tie-break, what is shown).
-        self.quotes: dict[str, dict[str, tuple[float, str, tuple[str, str, str, str]]]] = {}
 
     def size_of(self, insee: str) -> str:
         population = (self.communes.get(insee) or {}).get("population")
@@ -99,23 +223,17 @@ class _Figures:
             return UNKNOWN_SIZE
         return [label for floor, label in SIZES if population >= floor][-1]
 
-    def add(
-        self, department: str, insee: str, main: str, score: float, quote: tuple[str, str, str, str]
-    ) -> None:
-        self.total += 1
-        self.by_theme[main] += 1
-        self.by_department.setdefault(department, Counter())[main] += 1
-        self.by_size[self.size_of(insee)] += 1
-        text = quote[3]
-        if main != TO_CLASSIFY and QUOTE_MIN <= len(text) <= QUOTE_MAX:
-            best = self.quotes.setdefault(main, {})
-            entry = (score, f"{insee}{text[:40]}", quote)
-            if department not in best or entry > best[department]:
-                best[department] = entry
+    def sum_up(self) -> None:
+        for insee, counts in self.tally.by_commune.items():
+            number = sum(counts.values())
+            self.total += number
+            self.by_theme.update(counts)
+            self.by_department.setdefault(self.tally.department_of[insee], Counter()).update(counts)
+            self.by_size[self.size_of(insee)] += number
 
     def quoted(self, theme: str) -> list[tuple[str, str, str, str]]:
         """The representative texts of a theme: the best of each department, the best first."""
-        kept = sorted(self.quotes.get(theme, {}).values(), reverse=True)[:QUOTES]
+        kept = sorted(self.tally.quotes.get(theme, {}).values(), reverse=True)[:QUOTES]
         return [quote for _, _, quote in kept]
 
 
@@ -147,7 +265,7 @@ def build_national_synthesis(
     partial_book = workbook_path.with_name(f".{workbook_path.name}.partiel")
     try:
         with partial_csv.open("w", encoding="utf-8", newline="") as out:
-            _stream(national, taxonomy, taxonomy_path, figures, out, progress)
+            _stream(national, taxonomy_path, figures, out, progress)
         from mairie_cli.synthesis.national_workbook import write_national_workbook  # openpyxl
 
         write_national_workbook(partial_book, _sheets(national, figures, csv_path.name))
@@ -170,45 +288,35 @@ def build_national_synthesis(
 
 
 def _stream(
-    national: National, taxonomy: Taxonomy, taxonomy_path: Path | None, figures: _Figures, out: Any,
-    progress: Progress | None,
-) -> None:  # fmt: skip
-    """One pass: themes come back from the workers in order while this process writes the CSV."""
-    store = national.store
-    known = {t.id for t in taxonomy.themes} | {TO_CLASSIFY}
-    overrides: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
-    for insee, uuid, main, listed in store.theme_decisions():
-        others = tuple(json.loads(listed))
-        if all(t in known for t in (main, *others)):  # a theme another taxonomy had cannot be applied
-            overrides[(insee, uuid)] = (main, others)
-    labels = {t: taxonomy.label(t) for t in known}
-    officials = {t: taxonomy.officials.get(taxonomy.official_of(t) or "", "") for t in known}
-    natures = {n.value: n.label for n in Nature}
-    names = {code: no_formula(c["name"] or "") for code, c in figures.communes.items()}
-    total = store.count_live()
-    results = ordered_map(
-        store.synthesis_rows(), lambda r: r[7] or "", _classify_batch, total=total,
-        initializer=_start, initargs=(str(taxonomy_path) if taxonomy_path else None,),
+    national: National, taxonomy_path: Path | None, figures: _Figures, out: Any, progress: Progress | None
+) -> None:
+    """One pass: workers each read a range of communes, classify and write their CSV lines;
+    this process writes the lines in order and adds up what they counted."""
+    ranges: list[tuple[str, str]] = []
+    first, rows, total = None, 0, 0
+    for insee, count in national.store.live_by_commune():
+        first, rows, total = first or insee, rows + count, total + count
+        if rows >= BATCH_ROWS:
+            ranges.append((first, insee))
+            first, rows = None, 0
+    if first is not None:
+        ranges.append((first, insee))
+    parts = ordered_map(
+        ranges, lambda r: r, _read, total=total, batch=1, all_cores=True, initializer=_start,
+        initargs=(str(national.workspace.db_path), str(taxonomy_path) if taxonomy_path else None),
     )  # fmt: skip
     out.write(BOM + csv_line(CSV_HEADER))
-    for number, (row, (found, also, score)) in enumerate(results, start=1):
-        department, insee, uuid, sequence, envoi, written_on, nature, text = row
-        main, secondary = overrides.get((insee, uuid), (found, also))
-        written = format_fr(written_on)
-        commune = names.get(insee, "")
-        out.write(csv_line([
-            department, insee, commune, str(sequence), str(envoi), written, natures[nature], labels[main],
-            ", ".join(labels[t] for t in secondary), officials[main], no_formula(text or ""),
-        ]))  # fmt: skip
-        figures.add(
-            department,
-            insee,
-            main,
-            score if main == found else 0.0,
-            (department, commune, written, text or ""),
-        )
-        if progress and number % 5000 == 0:
-            progress(number, total)
+    done = 0
+    try:
+        for _, part in parts:
+            out.write(part.csv)
+            figures.tally.merge(part.tally)
+            done += part.rows
+            if progress:
+                progress(done, total)
+    finally:
+        _stop()
+    figures.sum_up()
 
 
 def _share(part: int, whole: int) -> str:

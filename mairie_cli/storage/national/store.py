@@ -168,13 +168,22 @@ class NationalStore(ReceiverStore):
             self.db.execute("SELECT count(*) FROM contributions WHERE deleted_at IS NULL").fetchone()[0]
         )
 
-    def synthesis_rows(self) -> Iterator[tuple[Any, ...]]:
-        """Live contributions by department, commune and register order: (department, insee,
-        uuid, department bundle, commune bundle, date, nature, text)."""
-        yield from self.db.execute(
+    def live_by_commune(self) -> list[tuple[str, int]]:
+        """(insee, live contributions) of every commune heard, in INSEE order."""
+        return self.db.execute(
+            "SELECT insee, count(*) FROM contributions WHERE deleted_at IS NULL GROUP BY insee ORDER BY insee"
+        ).fetchall()
+
+    def synthesis_rows(self, first: str, last: str) -> list[tuple[Any, ...]]:
+        """Live contributions of the communes ``first`` to ``last`` (INSEE order), by commune and
+        register order: (department, insee, uuid, department bundle, commune bundle, date,
+        nature, text)."""
+        return self.db.execute(
             "SELECT department, insee, uuid, department_sequence, envoi, written_on, nature, text "
-            "FROM contributions WHERE deleted_at IS NULL ORDER BY insee, cahier_id, position, uuid"
-        )
+            "FROM contributions WHERE insee BETWEEN ? AND ? AND deleted_at IS NULL "
+            "ORDER BY insee, cahier_id, position, uuid",
+            [first, last],
+        ).fetchall()
 
     def theme_decisions(self) -> Iterator[tuple[str, str, str, str]]:
         """The associations' theme decisions: (insee, uuid, main, secondary as JSON)."""
