@@ -54,7 +54,9 @@ class _Expression:
     weight: float
 
 
-_Form = tuple[str, tuple[_Term, ...], tuple[_Expression, ...]]  # root, words matched, expressions
+#: What a word form matches: its root, (theme, sub-theme, weight) of the listed words it is a
+#: form of, the expressions that may start with it.
+_Form = tuple[str, tuple[tuple[str, str, float], ...], tuple[_Expression, ...]]
 
 
 @dataclass
@@ -142,7 +144,8 @@ class Classifier:
             else:
                 terms = [*self._exact.get(folded, ())]
                 terms += [t for t in self._words.get(root, ()) if self._same_word(folded, t.folded)]
-                form = (root, tuple(terms), tuple(self._expressions.get(root, ())))
+                notes = tuple((t.theme, t.subtheme, t.weight) for t in terms)
+                form = (root, notes, tuple(self._expressions.get(root, ())))
             if len(self._known) < 200_000:
                 self._known[word] = form
         return form
@@ -152,46 +155,10 @@ class Classifier:
 
     def classify_words(self, tokens: list[str]) -> Classification:
         """``classify`` for a text already cut into words (``textnorm.content_words``)."""
-        found: dict[str, dict[str, float]] = defaultdict(dict)  # theme -> listed text -> weight
-        subs: dict[str, list[str]] = defaultdict(list)
-        first_seen: dict[str, int] = {}
-        known = self._known
-        forms = [known.get(t) or self._forms(t) for t in tokens]
-        for position, (_root, terms, expressions) in enumerate(forms):
-            if not terms and not expressions:
-                continue  # most words
-            for term in terms:
-                self._note(
-                    term.theme,
-                    term.subtheme,
-                    tokens[position],
-                    term.weight,
-                    position,
-                    found,
-                    subs,
-                    first_seen,
-                )
-            for expression in expressions:
-                size = len(expression.stems)
-                if tuple(f[0] for f in forms[position : position + size]) == expression.stems:
-                    self._note(
-                        expression.theme, expression.subtheme, expression.text, expression.weight, position,
-                        found, subs, first_seen,
-                    )  # fmt: skip
-        scores = {theme: sum(words.values()) for theme, words in found.items()}
-        # The official theme first, on the scores of all the themes under it (« santé » and
-        # « pouvoir d'achat » both speak for the fiscal theme), then the main theme within it.
-        officials: dict[str, float] = defaultdict(float)
-        for theme, score in scores.items():
-            officials[self._official[theme]] += score
-        if not officials or max(officials.values()) < THRESHOLD:
+        found, subs, first_seen = self._count(tokens)
+        main, secondary, scores = self._decide(found, first_seen)
+        if main == TO_CLASSIFY:
             return Classification(TO_CLASSIFY, triggers={t: list(w) for t, w in found.items()}, scores=scores)
-        ranked = sorted(scores, key=lambda t: (-officials[self._official[t]], -scores[t], first_seen[t]))
-        main = ranked[0]
-        ranked = sorted(scores, key=lambda t: (-scores[t], first_seen[t]))
-        secondary = tuple(
-            t for t in ranked if t != main and scores[t] >= max(THRESHOLD, SECONDARY_SHARE * scores[main])
-        )
         kept = (main, *secondary)
         return Classification(
             main,
@@ -200,6 +167,70 @@ class Classifier:
             {t: sorted(set(subs[t])) for t in kept},
             scores,
         )
+
+    def themes(self, tokens: list[str]) -> tuple[str, tuple[str, ...], float]:
+        """Main theme, secondary themes and the main theme's score, without the explanation:
+        what a synthesis of a million texts needs."""
+        found, _, first_seen = self._count(tokens)
+        main, secondary, scores = self._decide(found, first_seen)
+        return main, secondary, scores.get(main, 0.0)
+
+    def _count(
+        self, tokens: list[str]
+    ) -> tuple[dict[str, dict[str, float]], dict[str, list[str]], dict[str, int]]:
+        """Per theme, the words found with their weights (a word counts once, however often it
+        is repeated), the sub-themes they belong to, the first position the theme is seen at.
+        Written for speed: most words match nothing and cost one dictionary lookup."""
+        found: dict[str, dict[str, float]] = {}  # theme -> listed text -> weight
+        subs: dict[str, list[str]] = {}
+        first_seen: dict[str, int] = {}
+        known = self._known
+        forms = [known.get(t) or self._forms(t) for t in tokens]
+        roots: list[str] | None = None
+        for position, (_root, notes, expressions) in enumerate(forms):
+            if not notes and not expressions:
+                continue  # most words
+            if expressions:
+                if roots is None:
+                    roots = [form[0] for form in forms]
+                matched = [
+                    (e.theme, e.subtheme, e.text, e.weight)
+                    for e in expressions
+                    if tuple(roots[position : position + len(e.stems)]) == e.stems
+                ]
+            else:
+                matched = []
+            word = tokens[position]
+            for theme, subtheme, listed, weight in [(t, s, word, w) for t, s, w in notes] + matched:
+                words = found.get(theme)
+                if words is None:
+                    words = found[theme] = {}
+                    subs[theme] = []
+                    first_seen[theme] = position
+                if listed not in words:
+                    words[listed] = weight
+                subs[theme].append(subtheme)
+        return found, subs, first_seen
+
+    def _decide(
+        self, found: dict[str, dict[str, float]], first_seen: dict[str, int]
+    ) -> tuple[str, tuple[str, ...], dict[str, float]]:
+        """Main theme, secondary themes, scores."""
+        scores = {theme: sum(words.values()) for theme, words in found.items()}
+        # The official theme first, on the scores of all the themes under it (« santé » and
+        # « pouvoir d'achat » both speak for the fiscal theme), then the main theme within it.
+        officials: dict[str, float] = defaultdict(float)
+        for theme, score in scores.items():
+            officials[self._official[theme]] += score
+        if not officials or max(officials.values()) < THRESHOLD:
+            return TO_CLASSIFY, (), scores
+        ranked = sorted(scores, key=lambda t: (-officials[self._official[t]], -scores[t], first_seen[t]))
+        main = ranked[0]
+        ranked = sorted(scores, key=lambda t: (-scores[t], first_seen[t]))
+        secondary = tuple(
+            t for t in ranked if t != main and scores[t] >= max(THRESHOLD, SECONDARY_SHARE * scores[main])
+        )
+        return main, secondary, scores
 
     @staticmethod
     def _same_word(token: str, listed: str) -> bool:
@@ -212,14 +243,3 @@ class Classifier:
                 break
             common += 1
         return common >= max(3, len(listed) - 2)
-
-    @staticmethod
-    def _note(
-        theme: str, subtheme: str, word: str, weight: float, position: int,
-        found: dict[str, dict[str, float]], subs: dict[str, list[str]], first_seen: dict[str, int],
-    ) -> None:  # fmt: skip
-        words = found[theme]
-        if word not in words:  # a word counts once, however often it is repeated
-            words[word] = weight
-        subs[theme].append(subtheme)
-        first_seen.setdefault(theme, position)

@@ -132,8 +132,7 @@ class _Reader:
         self.store.db.conn.close()
 
     def themes_of(self, text: str) -> tuple[str, tuple[str, ...], float]:
-        result = self.classifier.classify_words([t for t in words(text) if t not in STOP_WORDS])
-        return result.main, result.secondary, result.scores.get(result.main, 0.0)
+        return self.classifier.themes([t for t in words(text) if t not in STOP_WORDS])
 
     def part(self, first: str, last: str) -> _Part:
         tally, lines = _Tally(), []
