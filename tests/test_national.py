@@ -289,3 +289,55 @@ def test_national_synthesis_in_workers_is_the_same(france, monkeypatch):
         return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames[:-1]}
 
     assert sheets(shared.workbook) == sheets(alone.workbook)
+
+
+def test_national_printable_report(france, tmp_path, cli_at):
+    """« national synthese --rapport »: the national figures on a few pages, as PDF (fonts
+    embedded, nothing past a page's edge) and HTML (everything inside), saying the same."""
+    import re
+    import subprocess
+
+    from mairie_cli.models import NewContribution
+
+    national, ain, aisne = france
+    petition = (
+        "Nous demandons le rétablissement de l'ISF, la baisse de la TVA sur les produits de première "
+        "nécessité et une fiscalité plus juste pour les retraités et les familles modestes des campagnes."
+    )
+    for department in (ain, aisne):
+        for commune in department.communes:
+            commune.add(3, words=40)  # texts long enough to be quoted
+            commune.register.add(NewContribution(text=petition))  # the same letter everywhere
+            asso_receive(department.association, commune.export())
+    national.trust("01", ain.key_file)
+    national.trust("02", aisne.key_file)
+    receive(national, [*ain.export(), *aisne.export()])
+    done = cli_at(national.workspace.root)(
+        "national", "synthese", "--sortie", str(tmp_path / "n.xlsx"), "--rapport"
+    )
+    assert done.exit_code == 0, done.output
+    pdf, page = tmp_path / "n.pdf", tmp_path / "n.html"
+    assert f"Rapport : {pdf}" in done.output and f"Rapport : {page}" in done.output
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout.splitlines()[2:]
+    assert fonts and all(" yes " in line for line in fonts), fonts
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    pages = text.split("\f")[:-1]
+    assert 2 <= len(pages) <= 8 and f"Page 1 / {len(pages)}" in text
+    flat = " ".join(text.split())
+    for title in ("Qui a été entendu", "Les quatre thèmes du Grand Débat national", "Les thèmes des cahiers",
+                  "Communes et départements", "Ce que disent les contributions", "Méthode"):  # fmt: skip
+        assert title in flat
+    assert "2 département(s) sur 101 ont envoyé" in flat and "3 commune(s) entendue(s)" in flat
+    assert "25 contribution(s)" in flat and "AMR 01" in flat and "AMR 02" in flat
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    for sheet in re.finditer(r'<page width="([\d.]+)".*?</page>', boxes, re.S):
+        right = max((float(x) for x in re.findall(r'xMax="([\d.]+)"', sheet.group(0))), default=0.0)
+        assert right <= float(sheet.group(1)), "a word printed past the page's edge"
+    html_text = page.read_text(encoding="utf-8")
+    assert html_text.count("<svg") == 3 and not re.search(r"(src|href)=\"https?:", html_text)
+    quotes = re.findall(r"<blockquote>« (.*?) »<footer>(.*?)</footer>", html_text)
+    assert quotes, "no representative text"
+    for quote, source in quotes:
+        assert 150 <= len(quote) <= 600 and re.search(r"\((01|02)\)", source)
+        assert " ".join(quote.split())[:50].replace("&#x27;", "'") in flat.replace("’", "'")
+    assert sum("rétablissement de l&#x27;ISF" in quote for quote, _ in quotes) == 1  # a petition once

@@ -249,20 +249,32 @@ def synthese(
             "--taxonomie", metavar="FICHIER.toml", help="Thèmes à utiliser (par défaut : ceux de mairie)."
         ),
     ] = None,
+    rapport: Annotated[
+        bool,
+        typer.Option(
+            "--rapport",
+            help="Écrire aussi le rapport à imprimer ou diffuser (PDF et HTML, à côté du classeur).",
+        ),
+    ] = False,
     dossier: Folder = None,
     json: Json = False,
 ) -> None:
     """Écrire la synthèse nationale : classeur de chiffres (thèmes, départements, tailles de
-    commune, couverture, textes représentatifs, méthode) et CSV de toutes les contributions."""
+    commune, couverture, textes représentatifs, méthode), CSV de toutes les contributions et, avec
+    --rapport, le rapport à imprimer (PDF et HTML)."""
     from mairie_cli.services.national.synthesis import build_national_synthesis
 
     with open_national(ctx, dossier) as national_, output.progress("Synthèse", "contributions/min") as bar:
-        result = build_national_synthesis(national_, sortie, csv, taxonomy_path=taxonomie, progress=bar)
+        result = build_national_synthesis(
+            national_, sortie, csv, taxonomy_path=taxonomie, progress=bar, with_report=rapport
+        )
     if json:
         output.print_json(result.to_dict())
         return
     output.success(f"Classeur : {result.workbook}")
     output.success(f"Données ouvertes : {result.csv}")
+    for path in result.reports:
+        output.success(f"Rapport : {path}")
     output.info(
         f"{result.contributions} contribution(s) de {result.communes_heard} commune(s) et "
         f"{result.departments} département(s) ; taxonomie {result.taxonomy} ; {result.seconds} s."

@@ -10,7 +10,6 @@ associations' theme decisions win over the classifier, as at the association.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -21,18 +20,17 @@ from typing import Any
 
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.communes import lookup, source
-from mairie_cli.csvtext import BOM, csv_field, csv_line, no_formula
-from mairie_cli.dates import format_fr
+from mairie_cli.csvtext import BOM, csv_line
 from mairie_cli.files import synthesis_targets
-from mairie_cli.models import Nature
 from mairie_cli.parallel import ordered_map
+from mairie_cli.services.national import reading
+from mairie_cli.services.national.brief import REPORT_QUOTE_MAX, REPORT_QUOTES, Overview, share
+from mairie_cli.services.national.reading import QUOTE_MAX, QUOTE_MIN, QUOTES, Tally
 from mairie_cli.services.national.workspace import National
-from mairie_cli.storage.database import open_reader, transaction
-from mairie_cli.storage.national.store import NationalStore
-from mairie_cli.synthesis.classify import Classifier
+from mairie_cli.storage.database import transaction
 from mairie_cli.synthesis.national_workbook import Sheet
-from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy, load
-from mairie_cli.textnorm import STOP_WORDS, words
+from mairie_cli.synthesis.taxonomy import Taxonomy, load
+from mairie_cli.textnorm import words_key
 
 CSV_HEADER = [
     "departement", "commune_insee", "commune", "envoi_departement", "envoi_commune", "date", "nature",
@@ -42,149 +40,9 @@ CSV_HEADER = [
 SIZES = ((0, "moins de 200"), (200, "200 à 499"), (500, "500 à 999"), (1000, "1 000 à 1 999"),
          (2000, "2 000 à 3 499"), (3500, "3 500 et plus"))  # fmt: skip
 UNKNOWN_SIZE = "population inconnue"
-#: Representative texts: per theme, the highest scores of the classifier for that theme among
-#: texts of 150 to 1,200 characters, at most one per department.
-QUOTES, QUOTE_MIN, QUOTE_MAX = 5, 150, 1200
 Progress = Callable[[int, int], None]
-
 #: Rows a worker reads, classifies and writes as CSV at a time (whole communes).
 BATCH_ROWS = 2000
-
-
-class _Tally:
-    """Counts per commune and theme, and per theme the best text of each department: what a
-    worker gathers on its share and this process adds up (bounded, whatever the size)."""
-
-    def __init__(self) -> None:
-        self.by_commune: dict[str, Counter[str]] = {}
-        self.department_of: dict[str, str] = {}
-        # Per theme, the best text of each department (score, tie-break, what is shown).
-        self.quotes: dict[str, dict[str, tuple[float, str, tuple[str, str, str, str]]]] = {}
-
-    def add(self, department: str, insee: str, main: str) -> None:
-        counts = self.by_commune.get(insee)
-        if counts is None:
-            counts = self.by_commune[insee] = Counter()
-            self.department_of[insee] = department
-        counts[main] += 1
-
-    def offer(
-        self, department: str, insee: str, main: str, score: float, quote: tuple[str, str, str, str]
-    ) -> None:
-        """A text that may represent its theme: kept if it is its department's best so far."""
-        text = quote[3]
-        if main != TO_CLASSIFY and QUOTE_MIN <= len(text) <= QUOTE_MAX:
-            best = self.quotes.setdefault(main, {})
-            held = best.get(department)
-            if held is None or score >= held[0]:
-                entry = (score, f"{insee}{text[:40]}", quote)
-                if held is None or entry > held:
-                    best[department] = entry
-
-    def merge(self, other: _Tally) -> None:
-        for insee, counts in other.by_commune.items():
-            if insee in self.by_commune:
-                self.by_commune[insee].update(counts)
-            else:
-                self.by_commune[insee] = counts
-                self.department_of[insee] = other.department_of[insee]
-        for theme, entries in other.quotes.items():
-            best = self.quotes.setdefault(theme, {})
-            for department, entry in entries.items():
-                if department not in best or entry > best[department]:
-                    best[department] = entry
-
-
-@dataclass
-class _Part:
-    """A worker's share: its communes' CSV lines, how many, what they count for."""
-
-    csv: str
-    rows: int
-    tally: _Tally
-
-
-class _Reader:
-    """A worker: reads a range of communes from the base, classifies their texts and writes
-    their CSV lines (a million lines: what repeats — a commune's columns, labels, dates — is
-    quoted once)."""
-
-    def __init__(self, db_path: Path, taxonomy: Taxonomy) -> None:
-        self.store = NationalStore(open_reader(db_path))
-        self.classifier = Classifier(taxonomy)
-        known = {t.id for t in taxonomy.themes} | {TO_CLASSIFY}
-        self.overrides: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
-        for insee, uuid, main, listed in self.store.theme_decisions():
-            others = tuple(json.loads(listed))
-            if all(t in known for t in (main, *others)):  # another taxonomy's theme cannot apply
-                self.overrides[(insee, uuid)] = (main, others)
-        self.labels = {t: taxonomy.label(t) for t in known}
-        self.themes = {t: f"{csv_field(self.labels[t])};" for t in known}
-        self.officials = {
-            t: csv_field(taxonomy.officials.get(taxonomy.official_of(t) or "", "")) for t in known
-        }
-        self.natures = {n.value: csv_field(n.label) for n in Nature}
-        self.names = {c["insee"]: no_formula(c["name"] or "") for c in self.store.communes()}
-        self.others_of: dict[tuple[str, ...], str] = {}
-        self.dates: dict[str | None, str] = {}
-
-    def close(self) -> None:
-        self.store.db.conn.close()
-
-    def themes_of(self, text: str) -> tuple[str, tuple[str, ...], float]:
-        return self.classifier.themes([t for t in words(text) if t not in STOP_WORDS])
-
-    def part(self, first: str, last: str) -> _Part:
-        tally, lines = _Tally(), []
-        communes: dict[str, str] = {}  # insee -> « department;insee;name; »
-        rows = self.store.synthesis_rows(first, last)
-        for department, insee, uuid, sequence, envoi, written_on, nature, text in rows:
-            text = text or ""
-            main, secondary, score = found = self.themes_of(text)
-            if (insee, uuid) in self.overrides:
-                main, secondary = self.overrides[(insee, uuid)]
-                score = score if main == found[0] else 0.0
-            commune = communes.get(insee)
-            if commune is None:
-                commune = communes[insee] = f"{department};{insee};{csv_field(self.names.get(insee, ''))};"
-            written = self.dates.get(written_on)
-            if written is None:
-                written = self.dates[written_on] = format_fr(written_on)
-            others = self.others_of.get(secondary)
-            if others is None:
-                others = self.others_of[secondary] = csv_field(", ".join(self.labels[t] for t in secondary))
-            lines.append(
-                f"{commune}{sequence};{envoi};{written};{self.natures[nature]};{self.themes[main]}{others};"
-                f"{self.officials[main]};{csv_field(no_formula(text))}\r\n"
-            )
-            tally.add(department, insee, main)
-            tally.offer(
-                department, insee, main, score, (department, self.names.get(insee, ""), written, text)
-            )
-        return _Part("".join(lines), len(rows), tally)
-
-
-_reader: _Reader | None = None
-
-
-def _start(db_path: str, taxonomy_path: str | None) -> None:
-    global _reader
-    if _reader is not None:  # this process, for a small synthesis: a previous one's reader
-        _reader.close()
-    _reader = _Reader(Path(db_path), load(Path(taxonomy_path) if taxonomy_path else None))
-
-
-def _read(ranges: list[tuple[str, str]]) -> list[_Part]:
-    assert _reader is not None
-    return [_reader.part(first, last) for first, last in ranges]
-
-
-def _stop() -> None:
-    """Close this process's reader, if a small synthesis ran here."""
-    global _reader
-    if _reader is not None:
-        _reader.close()
-        _reader = None
 
 
 @dataclass
@@ -197,9 +55,13 @@ class NationalSynthesis:
     taxonomy: str = ""
     seconds: float = 0.0
     themes: dict[str, int] = field(default_factory=dict)
+    reports: list[Path] = field(default_factory=list)  # the printable report: PDF, HTML
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "workbook": str(self.workbook), "csv": str(self.csv)}
+        return {
+            **self.__dict__, "workbook": str(self.workbook), "csv": str(self.csv),
+            "reports": [str(path) for path in self.reports],
+        }  # fmt: skip
 
 
 class _Figures:
@@ -210,7 +72,7 @@ class _Figures:
         self.taxonomy = taxonomy
         # A population the association's list did not give is taken from the official list.
         self.communes = {c["insee"]: _with_population(c) for c in communes}
-        self.tally = _Tally()
+        self.tally = Tally()
         self.by_theme: Counter[str] = Counter()
         self.by_department: dict[str, Counter[str]] = {}
         self.by_size: Counter[str] = Counter()
@@ -230,10 +92,38 @@ class _Figures:
             self.by_department.setdefault(self.tally.department_of[insee], Counter()).update(counts)
             self.by_size[self.size_of(insee)] += number
 
-    def quoted(self, theme: str) -> list[tuple[str, str, str, str]]:
-        """The representative texts of a theme: the best of each department, the best first."""
-        kept = sorted(self.tally.quotes.get(theme, {}).values(), reverse=True)[:QUOTES]
-        return [quote for _, _, quote in kept]
+    def quoted(self, theme: str, number: int, longest: int) -> list[tuple[str, str, str, str]]:
+        """The representative texts of a theme: the best of each department, the best first, at
+        most ``longest`` characters, a text sent by several departments (a national petition)
+        quoted once."""
+        chosen, seen = [], set()
+        for _, _, quote in sorted(self.tally.quotes.get(theme, {}).values(), reverse=True):
+            key = words_key(quote[3])[:200]
+            if len(quote[3]) <= longest and key not in seen:
+                chosen.append(quote)
+                seen.add(key)
+                if len(chosen) == number:
+                    break
+        return chosen
+
+    def overview(self, national: National, csv_name: str) -> Overview:
+        """What the workbook and the report say."""
+        taxonomy = self.taxonomy
+        themes = sorted(self.by_theme.items(), key=lambda item: (-item[1], item[0]))
+        officials: Counter[str] = Counter()
+        for theme, count in self.by_theme.items():
+            official = taxonomy.officials.get(taxonomy.official_of(theme) or "", "")
+            officials[official or "Thèmes ruraux et autres (hors thèmes officiels)"] += count
+        communes = list(self.communes.values())
+        heard = Counter(self.size_of(c["insee"]) for c in communes if c["heard"])
+        return Overview(
+            national.name, taxonomy, national.status(), communes, self.total, themes, officials.most_common(),
+            self.by_department,
+            [(label, heard[label], self.by_size[label]) for label in [*(s for _, s in SIZES), UNKNOWN_SIZE]],
+            {theme: self.quoted(theme, QUOTES, QUOTE_MAX) for theme, _ in themes},
+            {theme: self.quoted(theme, REPORT_QUOTES, REPORT_QUOTE_MAX) for theme, _ in themes},
+            _method_rows(taxonomy, self.total, csv_name),
+        )  # fmt: skip
 
 
 def _with_population(commune: dict[str, Any]) -> dict[str, Any]:
@@ -249,9 +139,11 @@ def build_national_synthesis(
     *,
     taxonomy_path: Path | None = None,
     progress: Progress | None = None,
+    with_report: bool = False,
 ) -> NationalSynthesis:
     """Write the national workbook (aggregates, representative texts, method) and the open-data
-    CSV of every contribution; returns what they hold."""
+    CSV of every contribution, and with ``with_report`` the printable report beside the workbook
+    (PDF and HTML); returns what they hold."""
     started = time.monotonic()
     taxonomy = load(taxonomy_path)
     workbook_path, csv_path = synthesis_targets(
@@ -260,29 +152,37 @@ def build_national_synthesis(
     )  # fmt: skip
     store = national.store
     figures = _Figures(taxonomy, store.communes())
-    partial_csv = csv_path.with_name(f".{csv_path.name}.partiel")
-    partial_book = workbook_path.with_name(f".{workbook_path.name}.partiel")
+    reports = [workbook_path.with_suffix(".pdf"), workbook_path.with_suffix(".html")] if with_report else []
+    partials = {path: path.with_name(f".{path.name}.partiel") for path in [csv_path, workbook_path, *reports]}
     try:
-        with partial_csv.open("w", encoding="utf-8", newline="") as out:
+        with partials[csv_path].open("w", encoding="utf-8", newline="") as out:
             _stream(national, taxonomy_path, figures, out, progress)
+        overview = figures.overview(national, csv_path.name)
         from mairie_cli.synthesis.national_workbook import write_national_workbook  # openpyxl
 
-        write_national_workbook(partial_book, _sheets(national, figures, csv_path.name))
+        write_national_workbook(partials[workbook_path], _sheets(overview))
+        if with_report:  # matplotlib and fpdf2 are imported only here
+            from mairie_cli.services.national.brief import build
+            from mairie_cli.synthesis.brief import write_html
+            from mairie_cli.synthesis.brief_pdf import write_pdf
+
+            document = build(overview)
+            write_pdf(document, partials[reports[0]])
+            write_html(document, partials[reports[1]])
     except BaseException:
-        for partial in (partial_csv, partial_book):
+        for partial in partials.values():
             partial.unlink(missing_ok=True)
         raise
-    partial_book.replace(workbook_path)
-    partial_csv.replace(csv_path)
+    for final, partial in partials.items():
+        partial.replace(final)
     with transaction(national.db):
         store.journal(
             now_iso(), current_actor(), "synthesis",
             {"file": workbook_path.name, "contributions": figures.total, "taxonomy": taxonomy.version},
         )  # fmt: skip
-    heard = sum(1 for c in figures.communes.values() if c["heard"])
     return NationalSynthesis(
-        workbook_path, csv_path, figures.total, len(figures.by_department), heard, taxonomy.version,
-        round(time.monotonic() - started, 2), dict(figures.by_theme),
+        workbook_path, csv_path, figures.total, len(figures.by_department), len(overview.heard),
+        taxonomy.version, round(time.monotonic() - started, 2), dict(figures.by_theme), reports,
     )  # fmt: skip
 
 
@@ -301,7 +201,7 @@ def _stream(
     if first is not None:
         ranges.append((first, insee))
     parts = ordered_map(
-        ranges, lambda r: r, _read, total=total, batch=1, all_cores=True, initializer=_start,
+        ranges, lambda r: r, reading.read, total=total, batch=1, all_cores=True, initializer=reading.start,
         initargs=(str(national.workspace.db_path), str(taxonomy_path) if taxonomy_path else None),
     )  # fmt: skip
     out.write(BOM + csv_line(CSV_HEADER))
@@ -314,30 +214,16 @@ def _stream(
             if progress:
                 progress(done, total)
     finally:
-        _stop()
+        reading.stop()
     figures.sum_up()
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}".replace(".", ",") if whole else "—"
-
-
-def _sheets(national: National, figures: _Figures, csv_name: str) -> list[Sheet]:
+def _sheets(overview: Overview) -> list[Sheet]:
     """What the workbook says, sheet by sheet (aggregates only: every text is in the CSV)."""
-    taxonomy, total = figures.taxonomy, figures.total
-    status = national.status()
-    communes = list(figures.communes.values())
-    heard = [c for c in communes if c["heard"]]
-    silent = [c for c in communes if c["listed"] and not c["heard"]]
-    themes = sorted(figures.by_theme.items(), key=lambda item: (-item[1], item[0]))
-    officials: Counter[str] = Counter()
-    for theme, count in figures.by_theme.items():
-        official = taxonomy.official_of(theme)
-        officials[
-            taxonomy.officials.get(official or "", "") or "Thèmes ruraux et autres (hors thèmes officiels)"
-        ] += count
+    taxonomy, total, status = overview.taxonomy, overview.total, overview.status
+    heard = overview.heard
     summary: list[list[Any]] = [
-        [f"Synthèse nationale des cahiers de doléances — {national.name}"],
+        [f"Synthèse nationale des cahiers de doléances — {overview.name}"],
         [
             "Départements entendus",
             len(status["heard"]),
@@ -345,16 +231,16 @@ def _sheets(national: National, figures: _Figures, csv_name: str) -> list[Sheet]
         ],
         ["Communes entendues", len(heard)],
         ["Habitants des communes entendues", sum(c["population"] or 0 for c in heard)],
-        ["Communes sans envoi (listes des associations)", len(silent)],
+        ["Communes sans envoi (listes des associations)", len(overview.silent)],
         ["Contributions", total],
         [],
         ["Thème", "Contributions", "Part"],
-        *([taxonomy.label(t), n, _share(n, total)] for t, n in themes),
+        *([taxonomy.label(t), n, share(n, total)] for t, n in overview.themes),
         [],
         ["Thème officiel du Grand Débat (2019)", "Contributions", "Part"],
-        *([label, n, _share(n, total)] for label, n in officials.most_common()),
+        *([label, n, share(n, total)] for label, n in overview.officials),
     ]
-    theme_ids = [t for t, _ in themes]
+    theme_ids = [t for t, _ in overview.themes]
     by_department: list[list[Any]] = [
         ["Département", "Association", "Communes listées", "Communes entendues", "Communes sans envoi",
          "Habitants entendus", "Habitants sans envoi", "Contributions", "État",
@@ -362,45 +248,43 @@ def _sheets(national: National, figures: _Figures, csv_name: str) -> list[Sheet]
         *([d["department"], d["association"] or "", d["coverage"].get("listed"), d["communes_heard"],
            d["coverage"].get("silent"), d["coverage"].get("inhabitants_heard"),
            d["coverage"].get("inhabitants_silent"), d["contributions"], d["state"],
-           *(figures.by_department.get(d["department"], Counter())[t] for t in theme_ids)]
+           *(overview.by_department.get(d["department"], Counter())[t] for t in theme_ids)]
           for d in status["departments"]),
     ]  # fmt: skip
-    sizes = Counter(figures.size_of(c["insee"]) for c in heard)
     by_size: list[list[Any]] = [
         ["Taille de la commune (habitants)", "Communes entendues", "Contributions", "Part des contributions"],
-        *([label, sizes[label], figures.by_size[label], _share(figures.by_size[label], total)]
-          for label in [*(label for _, label in SIZES), UNKNOWN_SIZE]),
-    ]  # fmt: skip
+        *([label, communes, n, share(n, total)] for label, communes, n in overview.sizes),
+    ]
     quotes: list[list[Any]] = [["Thème", "Département", "Commune", "Date", "Texte"]]
     for theme in theme_ids:
-        for department, commune, written, text in figures.quoted(theme):
+        for department, commune, written, text in overview.quotes.get(theme, []):
             quotes.append([taxonomy.label(theme), department, commune, written, text])
-    method = _method_rows(taxonomy, total, csv_name)
     return [
         Sheet("Synthèse", summary, [48, 16, 12], header_rows=()),
         Sheet("Par département", by_department, [12, 36, 12, 12, 12, 14, 14, 14, 12] + [12] * len(theme_ids)),
         Sheet("Par taille de commune", by_size, [34, 20, 16, 22]),
         Sheet("Textes représentatifs", quotes, [26, 12, 28, 12, 90], wrap=4),
-        Sheet("Méthode", method, [28, 100], header_rows=(), wrap=1),
-    ]
+        Sheet("Méthode", [["Méthode"], *([label, text] for label, text in overview.method)], [28, 100],
+              header_rows=(), wrap=1),
+    ]  # fmt: skip
 
 
-def _method_rows(taxonomy: Taxonomy, total: int, csv_name: str) -> list[list[Any]]:
+def _method_rows(taxonomy: Taxonomy, total: int, csv_name: str) -> list[tuple[str, str]]:
     """The « Méthode » sheet: how the figures were made, where every text is."""
     return [
-        ["Méthode"],
-        ["Classement", f"Même classeur explicable que les associations : taxonomie « {taxonomy.title} », "
+        ("Classement", f"Même classeur explicable que les associations : taxonomie « {taxonomy.title} », "
          f"version {taxonomy.version} ; les mots et expressions de chaque thème sont comptés dans le texte, "
-         "le thème le plus fort est le thème principal ; les corrections des associations priment."],
-        ["Textes représentatifs", f"Pour chaque thème, les {QUOTES} textes de {QUOTE_MIN} à {QUOTE_MAX} "
-         "caractères où le thème est le plus marqué, un par département au plus ; textes tels que les "
-         "communes les ont masqués."],
-        ["Taille des communes", "Population des listes des associations, à défaut celle du Code officiel "
-         f"géographique que mairie embarque ({source()})."],
-        ["Provenance", "Chaque contribution garde son paquet départemental (envoi_departement) et le paquet "
-         "de sa commune (envoi_commune), vérifiés par signature à chaque étape."],
-        ["Toutes les contributions", f"{total} contributions dans « {csv_name} » (CSV UTF-8, une ligne par "
+         "le thème le plus fort est le thème principal ; les corrections des associations priment."),
+        ("Textes représentatifs", f"Pour chaque thème, les {QUOTES} textes de {QUOTE_MIN} à {QUOTE_MAX} "
+         "caractères où le thème est le plus marqué, un par département au plus, un texte envoyé par "
+         "plusieurs départements (pétition nationale) une fois ; textes tels que les communes les ont "
+         "masqués."),
+        ("Taille des communes", "Population des listes des associations, à défaut celle du Code officiel "
+         f"géographique que mairie embarque ({source()})."),
+        ("Provenance", "Chaque contribution garde son paquet départemental (envoi_departement) et le paquet "
+         "de sa commune (envoi_commune), vérifiés par signature à chaque étape."),
+        ("Toutes les contributions", f"{total} contributions dans « {csv_name} » (CSV UTF-8, une ligne par "
          "contribution) : un classeur ne peut en contenir plus de 1 048 576 lignes par feuille, rien n'est "
-         "tronqué dans le CSV."],
-        ["Établie le", date.today().strftime("%d/%m/%Y")],
+         "tronqué dans le CSV."),
+        ("Établie le", date.today().strftime("%d/%m/%Y")),
     ]  # fmt: skip
