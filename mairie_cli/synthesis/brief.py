@@ -66,6 +66,16 @@ figure { margin: 1em 0; } svg { max-width: 100%; height: auto; }
 """
 
 
+def share(part: int, whole: int) -> str:
+    """« 12,5 % » (French decimal comma), « — » when there is nothing to divide."""
+    return f"{part / whole:.1%}".replace(".", ",") if whole else "—"
+
+
+def thousands(value: int) -> str:
+    """« 12 345 » with the French thousands space (a narrow no-break space)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
 def write_html(brief: Brief, path: Path) -> None:
     """One HTML file holding everything (styles and charts): it opens offline, anywhere."""
     out = [

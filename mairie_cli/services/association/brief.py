@@ -13,7 +13,8 @@ from mairie_cli.models import Nature
 from mairie_cli.services.association import report
 from mairie_cli.storage.association.synthesis import SynthesisRow
 from mairie_cli.synthesis import classify
-from mairie_cli.synthesis.brief import Brief, Heading, Quote, Section, Table
+from mairie_cli.synthesis.brief import Brief, Heading, Quote, Section, Table, share
+from mairie_cli.synthesis.brief import thousands as _n
 from mairie_cli.synthesis.charts import Chart
 from mairie_cli.synthesis.taxonomy import TO_CLASSIFY
 
@@ -90,13 +91,9 @@ def _coverage(figures: report.Figures, setting: report.Setting) -> Section:
     once = sum(len(groups) for groups in figures.distinct.values())
     heard_line = f"{len(heard)} commune(s) entendue(s)"
     if listed:
-        heard_line += (
-            f" sur les {len(listed)} de la liste du département ({report.share(len(heard), len(listed))})"
-        )
+        heard_line += f" sur les {len(listed)} de la liste du département ({share(len(heard), len(listed))})"
     if everyone:
-        heard_line += (
-            f", qui comptent {_n(people)} habitants sur {_n(everyone)} ({report.share(people, everyone)})"
-        )
+        heard_line += f", qui comptent {_n(people)} habitants sur {_n(everyone)} ({share(people, everyone)})"
     parts: list[str | Table | Chart | Quote | Heading] = [
         heard_line + ".",
         f"{_n(figures.total)} contribution(s) ; {_n(once)} une fois les quasi-doublons (pétitions, lettres "
@@ -119,7 +116,7 @@ def _officials(figures: report.Figures, setting: report.Setting) -> Section:
             Chart("Contributions par thème officiel", [c[0] for c in counts], [c[1] for c in counts]),
             Table(
                 ["Thème officiel", "Contributions", "Part"],
-                [[label, _n(count), report.share(count, figures.total)] for label, count in counts],
+                [[label, _n(count), share(count, figures.total)] for label, count in counts],
                 [6, 2.6, 1.6],
             ),
         ],
@@ -136,7 +133,7 @@ def _themes(figures: report.Figures, setting: report.Setting) -> Section:
             taxonomy.label(t.id),
             _n(figures.mains[t.id]),
             _n(len(figures.distinct[t.id])),
-            report.share(figures.mains[t.id], figures.total),
+            share(figures.mains[t.id], figures.total),
             taxonomy.officials[t.official],
         ]  # fmt: skip
         for t in themes
@@ -208,8 +205,3 @@ def _method(setting: report.Setting) -> Section:
             "classeur de la synthèse et dans le fichier de données ouvertes.",
         ],
     )
-
-
-def _n(value: int) -> str:
-    """« 12 345 » with the French thousands space (a narrow no-break space)."""
-    return f"{value:,}".replace(",", "\u202f")

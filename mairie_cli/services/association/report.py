@@ -13,6 +13,7 @@ from mairie_cli.dates import format_fr
 from mairie_cli.models import Nature
 from mairie_cli.storage.association.synthesis import IncludedBundle, SynthesisRow
 from mairie_cli.synthesis import classify
+from mairie_cli.synthesis.brief import share
 from mairie_cli.synthesis.duplicates import Grouper
 from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy
 
@@ -336,8 +337,3 @@ def _commune_lines(figures: Figures) -> list[tuple[str, Any]]:
 def ratio(part: int, whole: int) -> float | str:
     """A share as a number (the workbook shows it « 12,5 % »), « — » when there is nothing to divide."""
     return part / whole if whole else "—"
-
-
-def share(part: int, whole: int) -> str:
-    """« 12,5 % » (French decimal comma), « — » when there is nothing to divide."""
-    return f"{part / whole:.1%}".replace(".", ",") if whole else "—"

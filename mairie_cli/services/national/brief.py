@@ -11,7 +11,8 @@ from datetime import date
 from typing import Any
 
 from mairie_cli import __version__
-from mairie_cli.synthesis.brief import Brief, Heading, Part, Quote, Section, Table
+from mairie_cli.synthesis.brief import Brief, Heading, Part, Quote, Section, Table, share
+from mairie_cli.synthesis.brief import thousands as _n
 from mairie_cli.synthesis.charts import Chart
 from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy
 
@@ -44,10 +45,6 @@ class Overview:
     @property
     def silent(self) -> list[dict[str, Any]]:
         return [c for c in self.communes if c["listed"] and not c["heard"]]
-
-
-def share(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}".replace(".", ",") if whole else "—"
 
 
 def build(overview: Overview) -> Brief:
@@ -179,8 +176,3 @@ def _voices(overview: Overview) -> Section:
 
 def _official(taxonomy: Taxonomy, theme: str) -> str:
     return taxonomy.officials.get(taxonomy.official_of(theme) or "", "")
-
-
-def _n(value: int) -> str:
-    """« 12 345 » with the French thousands space (a narrow no-break space)."""
-    return f"{value:,}".replace(",", "\u202f")

@@ -24,10 +24,11 @@ from mairie_cli.csvtext import BOM, csv_line
 from mairie_cli.files import synthesis_targets
 from mairie_cli.parallel import ordered_map
 from mairie_cli.services.national import reading
-from mairie_cli.services.national.brief import REPORT_QUOTE_MAX, REPORT_QUOTES, Overview, share
+from mairie_cli.services.national.brief import REPORT_QUOTE_MAX, REPORT_QUOTES, Overview
 from mairie_cli.services.national.reading import QUOTE_MAX, QUOTE_MIN, QUOTES, Tally
 from mairie_cli.services.national.workspace import National
 from mairie_cli.storage.database import transaction
+from mairie_cli.synthesis.brief import share
 from mairie_cli.synthesis.national_workbook import Sheet
 from mairie_cli.synthesis.taxonomy import Taxonomy, load
 from mairie_cli.textnorm import words_key
