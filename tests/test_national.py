@@ -341,3 +341,61 @@ def test_national_printable_report(france, tmp_path, cli_at):
         assert 150 <= len(quote) <= 600 and re.search(r"\((01|02)\)", source)
         assert " ".join(quote.split())[:50].replace("&#x27;", "'") in flat.replace("’", "'")
     assert sum("rétablissement de l&#x27;ISF" in quote for quote, _ in quotes) == 1  # a petition once
+
+
+def test_the_federation_is_backed_up_and_carries_on(france, tmp_path, cli_at):
+    """The federation's computer dies: its backup brings back trust, ledger, contributions and
+    key; the next bundle of a department follows on; a backup of another kind is refused."""
+    national, ain, aisne = france
+    national.trust("01", ain.key_file)
+    receive(national, ain.export())
+    root = national.workspace.root
+    before = held(national)
+    national.close()
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    saved = cli_at(root)("national", "sauvegarder", "--vers", str(usb))
+    assert saved.exit_code == 0, saved.output
+    [backup] = usb.glob("sauvegarde-federation-nationale-*")
+    shutil.rmtree(root)  # the PC died
+    wrong = cli_at(tmp_path / "asso-neuve")("asso", "restaurer", str(backup))
+    assert wrong.exit_code == ExitCode.INVALID_VALUE and "mairie national restaurer" in wrong.stderr
+    restored = cli_at(root)("national", "restaurer", str(backup))
+    assert restored.exit_code == 0, restored.output
+    with National.open(root) as copy:
+        assert held(copy) == before and copy.identity_path.exists()
+        ain.communes[0].add(2)
+        asso_receive(ain.association, ain.communes[0].export())
+        report = receive(copy, ain.export())  # sequence 2 follows the restored ledger
+        assert [o.status for o in report.outcomes] == [Receipt.APPLIED]
+        assert (
+            json.loads(cli_at(root)("national", "etat", "--json").stdout)["departments"][0]["missing"] == []
+        )
+    refused = cli_at(root)("national", "restaurer", str(backup))
+    assert refused.exit_code == ExitCode.WORKSPACE_CONFLICT
+
+
+def test_the_backup_key_opens_what_associations_sent(france, tmp_path, cli_at):
+    """With a backup key in the safe, associations encrypt to both: the federation that lost its
+    own key receives with the backup one (``--identite``); the age program opens it too."""
+    import subprocess
+
+    national, ain, _ = france
+    root = national.workspace.root
+    run_cli = cli_at(root)
+    inside = run_cli("national", "cle", "--secours", str(root / "s.key"))
+    assert inside.exit_code == ExitCode.KEY_PROBLEM and not (root / "s.key").exists()
+    safe = tmp_path / "coffre"
+    safe.mkdir()
+    made = run_cli("national", "cle", "--secours", str(safe / "secours.key"), "--json")
+    assert made.exit_code == 0, made.output
+    keys = json.loads(made.stdout[made.stdout.index("{") :])["recipients"]
+    assert len(keys) == 2 and keys[0] == national.recipient()
+    ain.association.set_national_recipients(keys)
+    national.trust("01", ain.key_file)
+    [bundle] = ain.export()
+    plain = tmp_path / "clair.zip"
+    subprocess.run(["age", "-d", "-i", str(safe / "secours.key"), "-o", str(plain), str(bundle)], check=True)
+    national.identity_path.unlink()  # the federation's own key is lost
+    report = receive(national, [bundle], identities=[safe / "secours.key"])
+    assert [o.status for o in report.outcomes] == [Receipt.APPLIED]

@@ -10,7 +10,7 @@ from mairie_cli.cli import output
 from mairie_cli.cli.asso import asso
 from mairie_cli.cli.base import Commands, open_association
 from mairie_cli.cli.bundles import list_parts, nothing_new
-from mairie_cli.cli.options import Folder, Json, SansChiffrement, TailleMax, Tout, Vers
+from mairie_cli.cli.options import Folder, Json, SansChiffrement, Secours, TailleMax, Tout, Vers
 
 if TYPE_CHECKING:
     from mairie_cli.services.association.export import DepartmentExport
@@ -22,14 +22,7 @@ config = asso.group("config", "Réglages de l'association : la clé de la fédé
 @asso.command("cle")
 def cle(
     ctx: typer.Context,
-    secours: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--secours",
-            metavar="FICHIER",
-            help="Créer une clé de secours dans ce fichier (sur une clé USB destinée au coffre).",
-        ),
-    ] = None,
+    secours: Secours = None,
     vers: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--vers", metavar="DOSSIER", help="Où écrire les fichiers des clés publiques."),

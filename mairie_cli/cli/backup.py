@@ -1,5 +1,6 @@
 """``mairie sauvegarder`` and ``mairie restaurer`` (the commune), ``mairie asso sauvegarder`` and
-``mairie asso restaurer`` (the association)."""
+``mairie asso restaurer`` (the association), ``mairie national sauvegarder`` and ``mairie
+national restaurer`` (the federation)."""
 
 from pathlib import Path
 from typing import Annotated
@@ -8,7 +9,8 @@ import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.asso import asso
-from mairie_cli.cli.base import Commands, open_association, open_register, state
+from mairie_cli.cli.base import Commands, open_association, open_national, open_register, state
+from mairie_cli.cli.national import national
 from mairie_cli.cli.options import Folder, Json
 
 commands = Commands()
@@ -69,6 +71,29 @@ def asso_restaurer(
     from mairie_cli.services.association.backup import restore_association
 
     result = restore_association(sauvegarde, dossier or state(ctx).folder, replace=remplacer)
+    show_restored(result.to_dict())
+
+
+@national.command("sauvegarder")
+def national_sauvegarder(
+    ctx: typer.Context, vers: Destination, dossier: Folder = None, json: Json = False
+) -> None:
+    """Sauvegarder la base, les clés, les paquets reçus et la quarantaine (copie relue)."""
+    from mairie_cli.services.national.backup import back_up_national
+
+    with open_national(ctx, dossier) as national_:
+        result = back_up_national(national_, vers)
+    show_backup(result.to_dict(), json)
+
+
+@national.command("restaurer")
+def national_restaurer(
+    ctx: typer.Context, sauvegarde: BackupFolder, remplacer: Replace = False, dossier: Folder = None
+) -> None:
+    """Restaurer la sauvegarde de la fédération (après une panne de l'ordinateur)."""
+    from mairie_cli.services.national.backup import restore_national
+
+    result = restore_national(sauvegarde, dossier or state(ctx).folder, replace=remplacer)
     show_restored(result.to_dict())
 
 

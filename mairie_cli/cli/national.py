@@ -9,7 +9,7 @@ import typer
 
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_national, state
-from mairie_cli.cli.options import Folder, Json
+from mairie_cli.cli.options import Folder, Json, Secours
 from mairie_cli.cli.receiving import reception_summary
 
 commands = Commands()
@@ -47,17 +47,34 @@ def init(
 
 
 @national.command("cle")
-def cle(ctx: typer.Context, dossier: Folder = None, json: Json = False) -> None:
-    """Montrer la clé de chiffrement (age1…) à donner aux associations départementales."""
+def cle(
+    ctx: typer.Context,
+    secours: Secours = None,
+    dossier: Folder = None,
+    json: Json = False,
+) -> None:
+    """Montrer la clé de chiffrement (age1…) à donner aux associations départementales, et la
+    clé de secours ; avec --secours, créer celle-ci."""
     with open_national(ctx, dossier) as national_:
-        recipient = national_.recipient()
+        if secours is not None:
+            backup = national_.create_backup_identity(secours)
+            output.success(f"Clé de secours créée dans « {secours} » ({backup[:16]}…).")
+            output.info(
+                "Rangez-la au coffre et ne la copiez pas sur l'ordinateur. Redonnez aux associations les "
+                "deux clés ci-dessous : leurs paquets s'ouvriront aussi avec la clé de secours."
+            )
+        recipients = national_.recipients()
     if json:
-        output.print_json({"recipient": recipient})
+        output.print_json({"recipient": recipients[0], "recipients": recipients})
         return
-    output.console().print(recipient, soft_wrap=True)
+    out = output.console()
+    out.print(recipients[0], soft_wrap=True)
+    if len(recipients) > 1:
+        out.print(f"Clé de secours : {recipients[1]}", soft_wrap=True)
+    keys = " ".join(f"{r[:12]}…" for r in recipients)
     output.info(
-        "À donner à chaque association, qui la charge avec « mairie asso config destinataire "
-        f"{recipient[:12]}… » : ses envois ne s'ouvriront que chez la fédération."
+        f"À donner à chaque association, qui la charge avec « mairie asso config destinataire {keys} » : "
+        "ses envois ne s'ouvriront que chez la fédération."
     )
 
 

@@ -60,3 +60,12 @@ SansChiffrement = Annotated[
         "--sans-chiffrement", help="Ne pas chiffrer le paquet (déconseillé : il reste lisible par tous)."
     ),
 ]
+#: A receiver's backup key (the association's, the federation's): written once for the safe.
+Secours = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--secours",
+        metavar="FICHIER",
+        help="Créer une clé de secours dans ce fichier (sur une clé USB destinée au coffre).",
+    ),
+]

@@ -1,6 +1,7 @@
-"""Backups of a workspace, commune or association alike: « the PC died », « the key is gone ».
+"""Backups of a workspace, commune, association or national federation alike: « the PC died »,
+« the key is gone ».
 
-A backup is a folder ``sauvegarde-<commune|association>-<code>-<date>`` holding a consistent
+A backup is a folder ``sauvegarde-<commune|association|federation>-<code>-<date>`` holding a consistent
 copy of the database (SQLite's online backup, not a file copy of a live WAL database), the keys
 and the folders the workspace cannot rebuild (scanned originals; bundles received), with a
 manifest of SHA-256 digests. It is written under a temporary name, read back and checked
@@ -31,13 +32,27 @@ ABOUT = "sauvegarde.json"
 class Layout:
     """What a kind of workspace holds: its database, and the folders to keep with it."""
 
-    kind: str  # "commune" or "association"
+    kind: str  # "commune", "association" or "federation"
     database: str
     folders: tuple[str, ...]
+    #: What it is, and the command that restores it, in French.
+    what: str
+    command: str
 
 
-COMMUNE = Layout("commune", "mairie.db", ("cles", "pages"))
-ASSOCIATION = Layout("association", "association.db", ("cles", "recus", "quarantaine"))
+COMMUNE = Layout("commune", "mairie.db", ("cles", "pages"), "d'une commune", "mairie restaurer")
+ASSOCIATION = Layout(
+    "association",
+    "association.db",
+    ("cles", "recus", "quarantaine"),
+    "d'une association",
+    "mairie asso restaurer",
+)
+NATIONAL = Layout(
+    "federation", "national.db", ("cles", "recus", "quarantaine"), "de la fédération nationale",
+    "mairie national restaurer",
+)  # fmt: skip
+LAYOUTS = (COMMUNE, ASSOCIATION, NATIONAL)
 
 
 @dataclass(frozen=True)
@@ -157,8 +172,12 @@ def _about(folder: Path, layout: Layout) -> dict[str, str]:
     except (OSError, ValueError):
         raise InvalidValue(f"« {folder} » n'est pas une sauvegarde de mairie ({ABOUT} manque).") from None
     if not isinstance(about, dict) or about.get("kind") != layout.kind:
-        other = "d'une association" if layout.kind == "commune" else "d'une commune"
-        raise InvalidValue(f"« {folder} » est la sauvegarde {other} : utilisez l'autre commande.")
+        other = next((o for o in LAYOUTS if isinstance(about, dict) and o.kind == about.get("kind")), None)
+        if other is None:
+            raise InvalidValue(f"« {folder} » n'est pas une sauvegarde de mairie ({ABOUT} est illisible).")
+        raise InvalidValue(
+            f"« {folder} » est la sauvegarde {other.what} : restaurez-la avec « {other.command} »."
+        )
     return about
 
 

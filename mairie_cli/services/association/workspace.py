@@ -14,11 +14,12 @@ import sqlite_utils
 
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.crypto import signing
-from mairie_cli.crypto.encryption import generate_identity, parse_recipient, read_identity, recipient_of
+from mairie_cli.crypto.encryption import generate_identity, parse_recipient
 from mairie_cli.errors import KeyProblem, OutsideDepartment, WorkspaceConflict
 from mairie_cli.insee import department_of, normalize_department, normalize_insee
 from mairie_cli.services.association.communes import CommuneList, read_commune_list
 from mairie_cli.services.ledger import StateStatus, missing_sequences
+from mairie_cli.services.receiver_keys import ReceiverKeys
 from mairie_cli.storage.association import open_association_database
 from mairie_cli.storage.association.store import AssociationStore
 from mairie_cli.storage.association.synthesis import SynthesisStore
@@ -27,14 +28,16 @@ from mairie_cli.workspace import AssociationWorkspace, refuse_nested
 
 DEPARTMENT = "departement"
 NAME = "nom"
-BACKUP_RECIPIENT = "destinataire_secours"
 RECIPIENTS_FILE = "association-destinataires.txt"
 #: The national federation's age keys (one per line), which the department's bundles go to.
 NATIONAL_RECIPIENTS = "destinataires_national"
 
 
-class Association:
+class Association(ReceiverKeys):
     """An open association workspace (a context manager closing its database)."""
+
+    OWNER = "de l'association"
+    store: AssociationStore
 
     def __init__(self, workspace: AssociationWorkspace, db: sqlite_utils.Database) -> None:
         self.workspace = workspace
@@ -152,24 +155,6 @@ class Association:
             self.store.journal(now_iso(), current_actor(), "national-recipients", {"recipients": keys})
         return keys
 
-    def identities(self, extra: list[Path] | None = None) -> list[object]:
-        """The association's own age identity, and any other given (the backup one)."""
-        found = [read_identity(path) for path in extra or []]
-        if self.identity_path.exists():
-            found.insert(0, read_identity(self.identity_path))
-        if not found:
-            raise KeyProblem(
-                f"La clé secrète de l'association (« {self.identity_path} ») manque : restaurez-la "
-                "depuis une sauvegarde, ou indiquez la clé de secours avec --identite."
-            )
-        return found
-
-    def recipients(self) -> list[str]:
-        """``age1…`` keys the communes encrypt to: the association's own, then the backup."""
-        main = recipient_of(read_identity(self.identity_path))
-        backup = self.store.get_setting(BACKUP_RECIPIENT)
-        return [main, backup] if backup else [main]
-
     def write_recipients(self, folder: Path) -> Path:
         """The file a commune loads with « mairie config destinataire --fichier »."""
         folder.mkdir(parents=True, exist_ok=True)
@@ -181,22 +166,6 @@ class Association:
         ]
         target.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return target
-
-    def create_backup_identity(self, target: Path) -> str:
-        """Write a backup identity for the safe (never kept in the workspace); communes then
-        encrypt to it too, so a lost computer loses nothing."""
-        if target.resolve().is_relative_to(self.workspace.root):
-            raise KeyProblem(
-                "La clé de secours ne doit pas rester dans l'espace de travail : écrivez-la sur une "
-                "clé USB destinée au coffre (par exemple --secours E:/secours.key)."
-            )
-        if not target.parent.is_dir():
-            raise KeyProblem(f"Le dossier « {target.parent} » n'existe pas : la clé USB est-elle branchée ?")
-        recipient = generate_identity(target)
-        with transaction(self.db):
-            self.store.set_setting(BACKUP_RECIPIENT, recipient)
-            self.store.journal(now_iso(), current_actor(), "backup-key", {"recipient": recipient})
-        return recipient
 
     # -- trust ---------------------------------------------------------------------------
 

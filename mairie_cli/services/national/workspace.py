@@ -18,10 +18,11 @@ import sqlite_utils
 from mairie_cli import communes
 from mairie_cli.clock import current_actor, now_iso
 from mairie_cli.crypto import signing
-from mairie_cli.crypto.encryption import generate_identity, read_identity, recipient_of
-from mairie_cli.errors import KeyProblem, WorkspaceConflict
+from mairie_cli.crypto.encryption import generate_identity
+from mairie_cli.errors import WorkspaceConflict
 from mairie_cli.insee import normalize_department
 from mairie_cli.services.ledger import StateStatus, missing_sequences
+from mairie_cli.services.receiver_keys import ReceiverKeys
 from mairie_cli.storage.database import transaction
 from mairie_cli.storage.national import open_national_database
 from mairie_cli.storage.national.store import NationalStore
@@ -36,8 +37,24 @@ def read_association_key(path: Path) -> signing.PublicKey:
     return signing.read_public_key(path)
 
 
-class National:
+def refuse_other_workspace(root: Path) -> None:
+    """The federation's workspace is never inside another one, nor a commune's or an
+    association's folder."""
+    refuse_nested(root)
+    for other, whose in ((DB_NAME, "d'une commune"), (ASSOCIATION_DB_NAME, "d'une association")):
+        if (root / other).exists():
+            raise WorkspaceConflict(
+                f"« {root} » est l'espace de travail {whose} : mettez celui de la fédération nationale "
+                "dans un autre dossier."
+            )
+
+
+class National(ReceiverKeys):
     """An open national workspace (a context manager closing its database)."""
+
+    OWNER = "de la fédération"
+    workspace: NationalWorkspace
+    store: NationalStore
 
     def __init__(self, workspace: NationalWorkspace, db: sqlite_utils.Database) -> None:
         self.workspace = workspace
@@ -62,13 +79,7 @@ class National:
     def init(cls, folder: Path | str | None, name: str | None = None) -> tuple[National, bool]:
         """Create the workspace and its age key, or reopen it: running it twice destroys nothing."""
         workspace = NationalWorkspace.at(folder)
-        refuse_nested(workspace.root)
-        for other, whose in ((DB_NAME, "d'une commune"), (ASSOCIATION_DB_NAME, "d'une association")):
-            if (workspace.root / other).exists():
-                raise WorkspaceConflict(
-                    f"« {workspace.root} » est l'espace de travail {whose} : créez celui de la "
-                    "fédération nationale dans un autre dossier."
-                )
+        refuse_other_workspace(workspace.root)
         existed = workspace.db_path.exists()
         workspace.create_folders()
         national = cls(workspace, open_national_database(workspace.db_path))
@@ -90,19 +101,8 @@ class National:
         return self.workspace.keys_dir / "national.key"
 
     def recipient(self) -> str:
-        """The ``age1…`` key the associations encrypt to."""
-        return recipient_of(self.identities()[0])
-
-    def identities(self, extra: list[Path] | None = None) -> list[object]:
-        found = [read_identity(path) for path in extra or []]
-        if self.identity_path.exists():
-            found.insert(0, read_identity(self.identity_path))
-        if not found:
-            raise KeyProblem(
-                f"La clé secrète de la fédération (« {self.identity_path} ») manque : restaurez-la "
-                "depuis une sauvegarde, ou indiquez une autre clé avec --identite."
-            )
-        return found
+        """The ``age1…`` key the associations encrypt to (the backup one aside)."""
+        return self.recipients()[0]
 
     # -- trust ---------------------------------------------------------------------------
 
