@@ -53,17 +53,62 @@ def ordered_map(
         if pending:
             yield from zip(pending, work([args(i) for i in pending]), strict=True)
         return
-    workers = max(1, (os.cpu_count() or 1) - (0 if all_cores else 1))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+    with Workers(initializer, initargs, all_cores=all_cores) as workers:
+        yield from workers.map(items, args, work, size)
+
+
+class Workers:
+    """Worker processes started when first needed and kept for several maps (a reception
+    classifies the texts of each file it applies: starting workers per file would cost more
+    than it saves). ``initializer(*initargs)`` prepares each of them."""
+
+    def __init__(
+        self, initializer: Callable[..., None], initargs: tuple[Any, ...] = (), *, all_cores: bool = False
+    ) -> None:
+        self._initializer, self._initargs = initializer, initargs
+        self._count = max(1, (os.cpu_count() or 1) - (0 if all_cores else 1))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                self._count, mp_context=context, initializer=self._initializer, initargs=self._initargs
+            )
+        return self._pool
+
+    def submit(self, work: Callable[[list[A]], list[R]], batch: list[A]) -> Future[list[R]]:
+        """One batch, worked on while the caller goes on (reading the rest of a file)."""
+        return self._started().submit(work, batch)
+
+    def map(
+        self,
+        items: Iterable[T],
+        args: Callable[[T], A],
+        work: Callable[[list[A]], list[R]],
+        batch: int = BATCH,
+    ) -> Iterator[tuple[T, R]]:
+        """``(item, result)`` for each item, in order; a bounded number of batches in flight."""
+        pool = self._started()
         waiting: deque[tuple[list[T], Future[list[R]]]] = deque()
         chunk: list[T] = []
         for item in items:
             chunk.append(item)
-            if len(chunk) >= size:
+            if len(chunk) >= batch:
                 waiting.append((chunk, pool.submit(work, [args(i) for i in chunk])))
                 chunk = []
-                while len(waiting) > 2 * workers + 1:
+                while len(waiting) > 2 * self._count + 1:
                     done, future = waiting.popleft()
                     yield from zip(done, future.result(), strict=True)
         if chunk:

@@ -399,3 +399,55 @@ def test_the_backup_key_opens_what_associations_sent(france, tmp_path, cli_at):
     national.identity_path.unlink()  # the federation's own key is lost
     report = receive(national, [bundle], identities=[safe / "secours.key"])
     assert [o.status for o in report.outcomes] == [Receipt.APPLIED]
+
+
+def test_themes_are_worked_out_once_when_received(france, tmp_path):
+    """Reception stores each text's themes with the digest of the taxonomy that made them; the
+    synthesis reads them (the same figures as classifying again), and classifies again with any
+    other taxonomy file."""
+    from mairie_cli.services.national.synthesis import build_national_synthesis
+    from mairie_cli.synthesis.taxonomy import DEFAULT, load
+
+    national, ain, aisne = france
+    national.trust("01", ain.key_file)
+    national.trust("02", aisne.key_file)
+    receive(national, [*ain.export(), *aisne.export()])
+    with sqlite3.connect(national.workspace.db_path) as conn:
+        stored = set(conn.execute("SELECT taxonomy_digest, theme_main IS NOT NULL FROM contributions"))
+    assert stored == {(load().digest, 1)}
+    read = build_national_synthesis(national, tmp_path / "lu.xlsx", tmp_path / "lu.csv")
+    with sqlite3.connect(national.workspace.db_path) as conn:  # as if received before this issue
+        conn.execute("UPDATE contributions SET theme_main = NULL, taxonomy_digest = NULL")
+    again = build_national_synthesis(national, tmp_path / "recalcul.xlsx", tmp_path / "recalcul.csv")
+    assert again.csv.read_bytes() == read.csv.read_bytes() and again.themes == read.themes
+    with sqlite3.connect(national.workspace.db_path) as conn:  # stored themes, whatever they say
+        conn.execute(
+            "UPDATE contributions SET theme_main = 'agriculture', theme_secondary = '[]', theme_score = 1, "
+            "taxonomy_digest = ?",
+            [load().digest],
+        )
+    assert build_national_synthesis(national, tmp_path / "a.xlsx", tmp_path / "a.csv").themes == {
+        "agriculture": 13
+    }
+    other = tmp_path / "autre.toml"
+    other.write_text(DEFAULT.read_text(encoding="utf-8") + "\n# une autre taxonomie\n", encoding="utf-8")
+    mine = build_national_synthesis(national, tmp_path / "b.xlsx", tmp_path / "b.csv", taxonomy_path=other)
+    assert mine.themes == read.themes
+
+
+def test_a_large_part_is_classified_by_workers(france, monkeypatch):
+    """Above a few thousand lines, a part's texts are classified by worker processes kept for
+    the whole reception: the themes stored are the same."""
+    from mairie_cli.services.national import classifying
+
+    national, ain, aisne = france
+    national.trust("01", ain.key_file)
+    national.trust("02", aisne.key_file)
+    monkeypatch.setattr(classifying, "BATCH", 2)  # batches sent while each part is read
+    receive(national, [*ain.export(), *aisne.export()])
+    with sqlite3.connect(national.workspace.db_path) as conn:
+        rows = conn.execute(
+            "SELECT text, theme_main, theme_secondary, theme_score, taxonomy_digest FROM contributions"
+        ).fetchall()
+    classifying.start()
+    assert len(rows) == 13 and [tuple(r[1:]) for r in rows] == classifying.themes_of([r[0] for r in rows])

@@ -7,9 +7,10 @@ name; a classifier never starts on a half-understood taxonomy.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ class Taxonomy:
     themes: tuple[Theme, ...]
     noise: frozenset[str] = field(default_factory=frozenset)
     source: str = ""
+    #: SHA-256 of the file's text: themes worked out with another file are never reused.
+    digest: str = ""
 
     def theme(self, theme_id: str) -> Theme:
         for theme in self.themes:
@@ -69,7 +72,8 @@ def load(path: Path | None = None) -> Taxonomy:
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise InvalidValue(f"La taxonomie « {path} » ne se lit pas : {cause(exc)}.") from None
     except UnicodeDecodeError:
@@ -81,7 +85,7 @@ def load(path: Path | None = None) -> Taxonomy:
             f"La taxonomie « {path.name} » est mal écrite{at} : vérifiez les guillemets, les crochets "
             "et les signes « = »."
         ) from None
-    return _parse(data, path.name)
+    return replace(_parse(data, path.name), digest=hashlib.sha256(text.encode()).hexdigest())
 
 
 def _parse(data: dict[str, Any], name: str) -> Taxonomy:

@@ -78,13 +78,15 @@ class Part:
 
 
 class Reader:
-    """A worker: reads a range of communes from the base, classifies their texts and writes
-    their CSV lines (a million lines: what repeats — a commune's columns, labels, dates — is
-    quoted once)."""
+    """A worker: reads a range of communes from the base, takes their themes as stored when
+    they were received (or classifies them, with another taxonomy) and writes their CSV lines
+    (a million lines: what repeats — a commune's columns, labels, dates — is quoted once)."""
 
     def __init__(self, db_path: Path, taxonomy: Taxonomy) -> None:
         self.store = NationalStore(open_reader(db_path))
         self.classifier = Classifier(taxonomy)
+        self.digest = taxonomy.digest
+        self.secondary: dict[str, tuple[str, ...]] = {}  # stored JSON -> themes
         known = {t.id for t in taxonomy.themes} | {TO_CLASSIFY}
         self.overrides: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
         for insee, uuid, main, listed in self.store.theme_decisions():
@@ -104,16 +106,24 @@ class Reader:
     def close(self) -> None:
         self.store.db.conn.close()
 
-    def themes_of(self, text: str) -> tuple[str, tuple[str, ...], float]:
+    def themes_of(
+        self, text: str, main: str | None, secondary: str | None, score: float | None, digest: str | None
+    ) -> tuple[str, tuple[str, ...], float]:
+        """The themes stored at reception if this taxonomy made them, else worked out now."""
+        if digest == self.digest and main is not None and secondary is not None:
+            others = self.secondary.get(secondary)
+            if others is None:
+                others = self.secondary[secondary] = tuple(json.loads(secondary))
+            return main, others, score or 0.0
         return self.classifier.themes([t for t in words(text) if t not in STOP_WORDS])
 
     def part(self, first: str, last: str) -> Part:
         tally, lines = Tally(), []
         communes: dict[str, str] = {}  # insee -> « department;insee;name; »
         rows = self.store.synthesis_rows(first, last)
-        for department, insee, uuid, sequence, envoi, written_on, nature, text in rows:
+        for department, insee, uuid, sequence, envoi, written_on, nature, text, *stored in rows:
             text = text or ""
-            main, secondary, score = found = self.themes_of(text)
+            main, secondary, score = found = self.themes_of(text, *stored)
             if (insee, uuid) in self.overrides:
                 main, secondary = self.overrides[(insee, uuid)]
                 score = score if main == found[0] else 0.0

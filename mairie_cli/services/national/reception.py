@@ -45,6 +45,7 @@ from mairie_cli.errors import (
 )
 from mairie_cli.insee import department_of, normalize_department
 from mairie_cli.services.ledger import check_chain, check_state, conflict, missing_sequences
+from mairie_cli.services.national.classifying import Classifying, PartThemes, Themes
 from mairie_cli.services.national.workspace import National
 from mairie_cli.services.receiving import (
     BundleReceiver,
@@ -70,6 +71,16 @@ def receive(
     """Receive department bundles (and folders of them) in any order; each file is applied
     entirely or not at all, so a reception killed midway is simply run again."""
     receiver = _Receiver(national, national.identities(identities))
+    try:
+        return _receive_all(national, receiver, paths, retry_quarantine, progress)
+    finally:
+        receiver.classifying.close()
+
+
+def _receive_all(
+    national: National, receiver: _Receiver, paths: Iterable[Path], retry_quarantine: bool,
+    progress: Progress | None,
+) -> ReceptionReport:  # fmt: skip
     receiver.clear_work_folder()
     files: list[tuple[Path, str | None]] = [(path, None) for path in bundle_files(paths)]
     if retry_quarantine:
@@ -97,6 +108,7 @@ class _Receiver(BundleReceiver):
         super().__init__(national.workspace, national.db, national.store, identities)
         self.national = national
         self.store: NationalStore = national.store
+        self.classifying = Classifying()
 
     def _receive_bag(
         self, path: Path, label: str, sha256: str, bag: OpenedBag, context: dict[str, Any]
@@ -118,13 +130,16 @@ class _Receiver(BundleReceiver):
             raise self._untrusted(label, department, key_id, bag, context)
         verified = check_bag(bag, label, key, read_records=False)
         context.update(sequence=verified.sequence, part=verified.part)
-        lines = list(read_department_records(bag, label))
+        lines, themes = [], self.classifying.part()
+        for line in read_department_records(bag, label):  # classified while the rest is read
+            lines.append(line)
+            themes.add(None if line.record["deleted_at"] else cleaned(line.record["text"]))
         description = read_description(bag, label, department)
         self._check_communes(label, department, lines, description)
         tombstones = sum(1 for line in lines if line.record["deleted_at"] is not None)
         with transaction(self.national.db):
             applied, mismatch = self._apply(
-                path, label, sha256, bag, verified, lines, tombstones, description
+                path, label, sha256, bag, verified, lines, themes, tombstones, description
             )
         self._release(sha256)
         if not applied:
@@ -160,7 +175,7 @@ class _Receiver(BundleReceiver):
 
     def _apply(
         self, path: Path, label: str, sha256: str, bag: OpenedBag, verified: VerifiedBundle,
-        lines: list[DepartmentLine], tombstones: int, description: dict[str, Any],
+        lines: list[DepartmentLine], themes: PartThemes, tombstones: int, description: dict[str, Any],
     ) -> tuple[bool, str]:  # fmt: skip
         """Write one verified part (inside the caller's transaction). Returns whether it was
         new, and the explanation of a state that differs from what the department signed."""
@@ -193,7 +208,8 @@ class _Receiver(BundleReceiver):
             }
         )  # fmt: skip
         store.note_received_file(sha256, department, verified.sequence, verified.part, label, at)
-        store.upsert_contributions([_row(line, department, verified.sequence) for line in lines])
+        rows = zip(lines, themes.texts, themes.results(), strict=True)
+        store.upsert_contributions([_row(line, department, verified.sequence, t, f) for line, t, f in rows])
         self._describe(department, verified, bag, label, description)
         if digest:
             store.set_sequence_digest(department, verified.sequence, digest)
@@ -290,13 +306,16 @@ class _Receiver(BundleReceiver):
         )  # fmt: skip
 
 
-def _row(line: DepartmentLine, department: str, sequence: int) -> tuple[Any, ...]:
-    """The merged row (``CONTRIBUTION_FIELDS`` order) of one checked line."""
+def _row(
+    line: DepartmentLine, department: str, sequence: int, text: str | None, themes: Themes
+) -> tuple[Any, ...]:
+    """The merged row (``CONTRIBUTION_FIELDS`` order) of one checked line, with its text as
+    stored and its themes."""
     r = line.record
     scan = r["scan"] or {}
     return (
         line.insee, r["uuid"], r["version"], line.digest, line.commune_digest, department, sequence,
-        line.envoi, r["cahier"], r["position"], r["page"], r["date"], r["nature"], cleaned(r["text"]),
+        line.envoi, r["cahier"], r["position"], r["page"], r["date"], r["nature"], text,
         cleaned(r["author"]), r["source"], scan.get("file"), scan.get("page"), r["created_at"],
-        r["updated_at"], r["deleted_at"], cleaned(r.get("note")),
+        r["updated_at"], r["deleted_at"], cleaned(r.get("note")), *themes,
     )  # fmt: skip

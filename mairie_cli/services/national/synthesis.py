@@ -275,7 +275,10 @@ def _method_rows(taxonomy: Taxonomy, total: int, csv_name: str) -> list[tuple[st
     return [
         ("Classement", f"Même classeur explicable que les associations : taxonomie « {taxonomy.title} », "
          f"version {taxonomy.version} ; les mots et expressions de chaque thème sont comptés dans le texte, "
-         "le thème le plus fort est le thème principal ; les corrections des associations priment."),
+         "le thème le plus fort est le thème principal ; les corrections des associations priment. Les "
+         "thèmes sont établis une fois, à la réception de chaque contribution, et gardés avec "
+         f"l'empreinte du fichier de taxonomie (ici {taxonomy.digest[:12]}…) : avec un autre fichier, "
+         "tout est reclassé."),
         ("Textes représentatifs", f"Pour chaque thème, les {QUOTES} textes de {QUOTE_MIN} à {QUOTE_MAX} "
          "caractères où le thème est le plus marqué, un par département au plus, un texte envoyé par "
          "plusieurs départements (pétition nationale) une fois ; textes tels que les communes les ont "

@@ -181,6 +181,14 @@ def m001_national(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_national]
+def m002_themes(db: sqlite_utils.Database) -> None:
+    """Each live contribution's themes, worked out once when it is received (the national
+    synthesis reads them instead of classifying a million texts again), with the digest of the
+    taxonomy file they come from: another taxonomy classifies again."""
+    for column in ("theme_main TEXT", "theme_secondary TEXT", "theme_score REAL", "taxonomy_digest TEXT"):
+        db.execute(f"ALTER TABLE contributions ADD COLUMN {column}")
+
+
+MIGRATIONS: list[Migration] = [m001_national, m002_themes]
 
 NATIONAL = Schema(APPLICATION_ID, MIGRATIONS, "la base de la fédération nationale")

@@ -14,6 +14,7 @@ CONTRIBUTION_FIELDS = (
     "insee", "uuid", "version", "digest", "commune_digest", "department", "department_sequence",
     "envoi", "cahier_id", "position", "page_number", "written_on", "nature", "text", "author",
     "source", "scan_file", "scan_page", "created_at", "updated_at", "deleted_at", "note",
+    "theme_main", "theme_secondary", "theme_score", "taxonomy_digest",
 )  # fmt: skip
 _UPDATED = [f for f in CONTRIBUTION_FIELDS if f not in ("insee", "uuid")]
 # As at the association: the highest version wins, a tie is settled by the commune's digest.
@@ -177,9 +178,11 @@ class NationalStore(ReceiverStore):
     def synthesis_rows(self, first: str, last: str) -> list[tuple[Any, ...]]:
         """Live contributions of the communes ``first`` to ``last`` (INSEE order), by commune and
         register order: (department, insee, uuid, department bundle, commune bundle, date,
-        nature, text)."""
+        nature, text, and the themes stored when it was received: main, secondary as JSON,
+        score, taxonomy digest)."""
         return self.db.execute(
-            "SELECT department, insee, uuid, department_sequence, envoi, written_on, nature, text "
+            "SELECT department, insee, uuid, department_sequence, envoi, written_on, nature, text, "
+            "theme_main, theme_secondary, theme_score, taxonomy_digest "
             "FROM contributions WHERE insee BETWEEN ? AND ? AND deleted_at IS NULL "
             "ORDER BY insee, cahier_id, position, uuid",
             [first, last],
