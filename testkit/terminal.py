@@ -9,6 +9,7 @@ moves, corrections, typed dates included.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -55,6 +56,9 @@ class Terminal:
             encoding="utf-8",
             dimensions=(40, 100),
             timeout=20,
+            # As in a person's terminal, closing the window ends the program, even when these tests
+            # run under nohup (which makes every child ignore SIGHUP).
+            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
         )
         self.child.delaybeforesend = 0.002  # quick hands; escape sequences still arrive whole
         self.keys = 0  # keystrokes beyond the values read off the paper
