@@ -451,3 +451,20 @@ def test_a_large_part_is_classified_by_workers(france, monkeypatch):
         ).fetchall()
     classifying.start()
     assert len(rows) == 13 and [tuple(r[1:]) for r in rows] == classifying.themes_of([r[0] for r in rows])
+
+
+def test_a_report_before_any_bundle_says_so(tmp_path, cli_at):
+    import subprocess
+
+    national, _ = National.init(tmp_path / "federation")
+    national.close()
+    done = cli_at(tmp_path / "federation")(
+        "national", "synthese", "--sortie", str(tmp_path / "v.xlsx"), "--rapport"
+    )
+    assert done.exit_code == 0, done.output
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(tmp_path / "v.pdf"), "-"], capture_output=True, text=True
+        ).stdout.split()
+    )
+    assert "0 département(s) sur 101" in text and "Aucune contribution n'a encore été reçue" in text

@@ -55,10 +55,11 @@ def build(overview: Overview) -> Brief:
         f"taxonomie {overview.taxonomy.version}.",
         [
             _coverage(overview),
-            _officials(overview),
-            _themes(overview),
-            _places(overview),
-            _voices(overview),
+            *(
+                [_officials(overview), _themes(overview), _places(overview), _voices(overview)]
+                if overview.total
+                else [Section("Les thèmes", ["Aucune contribution n'a encore été reçue : rien à classer."])]
+            ),
             Section("Méthode", [f"{label} : {text}" for label, text in overview.method]),
         ],
     )
