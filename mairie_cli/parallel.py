@@ -88,9 +88,9 @@ class Workers:
             )
         return self._pool
 
-    def submit(self, work: Callable[[list[A]], list[R]], batch: list[A]) -> Future[list[R]]:
-        """One batch, worked on while the caller goes on (reading the rest of a file)."""
-        return self._started().submit(work, batch)
+    def submit(self, work: Callable[[A], R], job: A) -> Future[R]:
+        """One job, worked on while the caller goes on (reading the rest of a file)."""
+        return self._started().submit(work, job)
 
     def map(
         self,

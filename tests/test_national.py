@@ -435,22 +435,40 @@ def test_themes_are_worked_out_once_when_received(france, tmp_path):
     assert mine.themes == read.themes
 
 
-def test_a_large_part_is_classified_by_workers(france, monkeypatch):
-    """Above a few thousand lines, a part's texts are classified by worker processes kept for
-    the whole reception: the themes stored are the same."""
-    from mairie_cli.services.national import classifying
+def test_a_large_part_is_checked_and_classified_by_workers(france, monkeypatch, tmp_path):
+    """Above a batch of lines, a part's lines are checked and classified by worker processes
+    kept for the whole reception: the rows stored are the same as when this process does it,
+    and a bad line in a later batch still refuses the whole part, naming the line."""
+    from mairie_cli.services.national import lines
 
     national, ain, aisne = france
     national.trust("01", ain.key_file)
     national.trust("02", aisne.key_file)
-    monkeypatch.setattr(classifying, "BATCH", 2)  # batches sent while each part is read
-    receive(national, [*ain.export(), *aisne.export()])
-    with sqlite3.connect(national.workspace.db_path) as conn:
-        rows = conn.execute(
-            "SELECT text, theme_main, theme_secondary, theme_score, taxonomy_digest FROM contributions"
-        ).fetchall()
-    classifying.start()
-    assert len(rows) == 13 and [tuple(r[1:]) for r in rows] == classifying.themes_of([r[0] for r in rows])
+    alone = tmp_path / "seule"
+    shutil.copytree(national.workspace.root, alone)
+    files = [*ain.export(), *aisne.export()]
+    with National.open(alone) as here:
+        receive(here, files)
+    monkeypatch.setattr(lines, "BATCH", 2)  # batches sent while each part is read
+    receive(national, files)
+    assert held(national) == held(here)
+    query = "SELECT insee, uuid, text, theme_main, theme_secondary, theme_score, taxonomy_digest FROM contributions"
+    with sqlite3.connect(national.workspace.db_path) as a, sqlite3.connect(alone / "national.db") as b:
+        assert sorted(a.execute(query)) == sorted(b.execute(query))
+    lines.start()
+    assert lines.themes_of("La fermeture de la trésorerie et de la poste")[0] == "services_proximite"
+    [bundle] = ain.export(full=True)
+
+    def seventh_not_canonical(files):
+        rows = files["data/contributions.jsonl"].decode().splitlines(keepends=True)
+        rows[6] = rows[6].replace('{"', '{ "', 1)
+        files["data/contributions.jsonl"] = "".join(rows).encode()
+        return files
+
+    before = held(national)
+    [outcome] = receive(national, [forged(national, ain, bundle, tmp_path, seventh_not_canonical)]).outcomes
+    assert outcome.status == Receipt.QUARANTINED and "ligne 7" in outcome.message, outcome.message
+    assert held(national) == before
 
 
 def test_a_report_before_any_bundle_says_so(tmp_path, cli_at):

@@ -78,34 +78,36 @@ class DepartmentLine:
     commune_digest: str  # of the commune's record (the digest the commune signed)
 
 
-def read_department_records(bag: OpenedBag, label: str) -> Iterator[DepartmentLine]:
-    """Every line of a verified department bag, checked as a commune's record plus its
-    provenance; raises ``BundleInvalid`` on the first line that is not."""
+def department_lines(bag: OpenedBag) -> Iterator[tuple[int, bytes]]:
+    """The lines of a verified department bag's ``contributions.jsonl``, numbered from 1, as
+    bytes: each is checked by ``check_department_line`` (in a worker process, for a large part)."""
     with bag.open(f"data/{CONTRIBUTIONS}") as handle:
-        for number, raw in enumerate(handle, start=1):
-            line = raw.rstrip(b"\n")
-            where = f"« {label} » : {CONTRIBUTIONS}, ligne {number},"
-            try:
-                text = line.decode("utf-8")
-                full = json.loads(text)
-            except (ValueError, UnicodeDecodeError):
-                raise BundleInvalid(f"{where} est illisible.") from None
-            if not isinstance(full, dict):
-                raise BundleInvalid(f"{where} n'est pas un enregistrement.")
-            insee, envoi = full.get("insee"), full.get("envoi")
-            if not (isinstance(insee, str) and _is_insee(insee)):
-                raise BundleInvalid(f"{where} n'a pas de code INSEE valide.")
-            if not (type(envoi) is int and 1 <= envoi <= MAX_SEQUENCE):
-                raise BundleInvalid(f"{where} n'a pas de numéro d'envoi de commune valide.")
-            record = from_commune(full)
-            problem = record_problem(record)
-            if problem is None and canonical_json(full) != text:
-                problem = "n'est pas écrite sous la forme canonique"
-            if problem:
-                raise BundleInvalid(f"{where} {problem}.")
-            yield DepartmentLine(
-                record, insee, envoi, hashlib.sha256(line).hexdigest(), record_digest(record)
-            )
+        yield from enumerate(handle, start=1)
+
+
+def check_department_line(raw: bytes, number: int, label: str) -> DepartmentLine:
+    """One line, checked as a commune's record plus its provenance; ``BundleInvalid`` if it is not."""
+    line = raw.rstrip(b"\n")
+    where = f"« {label} » : {CONTRIBUTIONS}, ligne {number},"
+    try:
+        text = line.decode("utf-8")
+        full = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise BundleInvalid(f"{where} est illisible.") from None
+    if not isinstance(full, dict):
+        raise BundleInvalid(f"{where} n'est pas un enregistrement.")
+    insee, envoi = full.get("insee"), full.get("envoi")
+    if not (isinstance(insee, str) and _is_insee(insee)):
+        raise BundleInvalid(f"{where} n'a pas de code INSEE valide.")
+    if not (type(envoi) is int and 1 <= envoi <= MAX_SEQUENCE):
+        raise BundleInvalid(f"{where} n'a pas de numéro d'envoi de commune valide.")
+    record = from_commune(full)
+    problem = record_problem(record)
+    if problem is None and canonical_json(full) != text:
+        problem = "n'est pas écrite sous la forme canonique"
+    if problem:
+        raise BundleInvalid(f"{where} {problem}.")
+    return DepartmentLine(record, insee, envoi, hashlib.sha256(line).hexdigest(), record_digest(record))
 
 
 def _is_insee(code: str) -> bool:

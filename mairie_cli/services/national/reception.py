@@ -22,12 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.bundle.bag import OpenedBag
-from mairie_cli.bundle.department import (
-    DepartmentLine,
-    read_department_records,
-    read_description,
-    read_theme_decisions,
-)
+from mairie_cli.bundle.department import department_lines, read_description, read_theme_decisions
 from mairie_cli.bundle.format import DEPARTMENT
 from mairie_cli.bundle.records import read_cahiers
 from mairie_cli.bundle.verify import VerifiedBundle, check_bag, embedded_key
@@ -45,7 +40,7 @@ from mairie_cli.errors import (
 )
 from mairie_cli.insee import department_of, normalize_department
 from mairie_cli.services.ledger import check_chain, check_state, conflict, missing_sequences
-from mairie_cli.services.national.classifying import Classifying, PartThemes, Themes
+from mairie_cli.services.national.lines import DELETED_AT, Checking, Row
 from mairie_cli.services.national.workspace import National
 from mairie_cli.services.receiving import (
     BundleReceiver,
@@ -74,7 +69,7 @@ def receive(
     try:
         return _receive_all(national, receiver, paths, retry_quarantine, progress)
     finally:
-        receiver.classifying.close()
+        receiver.checking.close()
 
 
 def _receive_all(
@@ -108,7 +103,7 @@ class _Receiver(BundleReceiver):
         super().__init__(national.workspace, national.db, national.store, identities)
         self.national = national
         self.store: NationalStore = national.store
-        self.classifying = Classifying()
+        self.checking = Checking()
 
     def _receive_bag(
         self, path: Path, label: str, sha256: str, bag: OpenedBag, context: dict[str, Any]
@@ -130,31 +125,29 @@ class _Receiver(BundleReceiver):
             raise self._untrusted(label, department, key_id, bag, context)
         verified = check_bag(bag, label, key, read_records=False)
         context.update(sequence=verified.sequence, part=verified.part)
-        lines, themes = [], self.classifying.part()
-        for line in read_department_records(bag, label):  # classified while the rest is read
-            lines.append(line)
-            themes.add(None if line.record["deleted_at"] else cleaned(line.record["text"]))
+        part = self.checking.part(label, department, verified.sequence)
+        for number, raw in department_lines(bag):  # checked and classified while the rest is read
+            part.add(number, raw)
+        rows = part.rows()
         description = read_description(bag, label, department)
-        self._check_communes(label, department, lines, description)
-        tombstones = sum(1 for line in lines if line.record["deleted_at"] is not None)
+        self._check_communes(label, department, {row[0] for row in rows}, description)
+        tombstones = sum(1 for row in rows if row[DELETED_AT] is not None)
         with transaction(self.national.db):
-            applied, mismatch = self._apply(
-                path, label, sha256, bag, verified, lines, themes, tombstones, description
-            )
+            applied, mismatch = self._apply(path, label, sha256, bag, verified, rows, tombstones, description)
         self._release(sha256)
         if not applied:
             return self._outcome(label, Receipt.DUPLICATE, verified, "déjà reçu (autre copie du même paquet)")
         outcome = self._outcome(label, Receipt.APPLIED, verified, "")
-        outcome.contributions, outcome.tombstones = len(lines) - tombstones, tombstones
+        outcome.contributions, outcome.tombstones = len(rows) - tombstones, tombstones
         if mismatch:
             outcome.code, outcome.message = StateMismatch.code, mismatch
         return outcome
 
     def _check_communes(
-        self, label: str, department: str, lines: list[DepartmentLine], description: dict[str, Any]
+        self, label: str, department: str, sent: set[str], description: dict[str, Any]
     ) -> None:
         """A department speaks for its own communes only, and no other department for them."""
-        codes = {line.insee for line in lines} | {c["insee"] for c in description["communes"]}
+        codes = sent | {c["insee"] for c in description["communes"]}
         codes |= {s["insee"] for s in description["silent"]}
         claimed = self.store.claims(codes, department)
         if claimed:
@@ -175,7 +168,7 @@ class _Receiver(BundleReceiver):
 
     def _apply(
         self, path: Path, label: str, sha256: str, bag: OpenedBag, verified: VerifiedBundle,
-        lines: list[DepartmentLine], themes: PartThemes, tombstones: int, description: dict[str, Any],
+        rows: list[Row], tombstones: int, description: dict[str, Any],
     ) -> tuple[bool, str]:  # fmt: skip
         """Write one verified part (inside the caller's transaction). Returns whether it was
         new, and the explanation of a state that differs from what the department signed."""
@@ -203,13 +196,12 @@ class _Receiver(BundleReceiver):
             {
                 "department": department, "sequence": verified.sequence, "part": verified.part,
                 "tag_digest": tag_digest, "file_sha256": sha256, "file_name": label,
-                "archived_as": archived, "contributions": len(lines) - tombstones,
+                "archived_as": archived, "contributions": len(rows) - tombstones,
                 "tombstones": tombstones, "received_at": at,
             }
         )  # fmt: skip
         store.note_received_file(sha256, department, verified.sequence, verified.part, label, at)
-        rows = zip(lines, themes.texts, themes.results(), strict=True)
-        store.upsert_contributions([_row(line, department, verified.sequence, t, f) for line, t, f in rows])
+        store.upsert_contributions(rows)
         self._describe(department, verified, bag, label, description)
         if digest:
             store.set_sequence_digest(department, verified.sequence, digest)
@@ -219,7 +211,7 @@ class _Receiver(BundleReceiver):
         store.journal(
             at, current_actor(), "receive",
             {"file": label, "sha256": sha256, "department": department, "sequence": verified.sequence,
-             "part": verified.part, "contributions": len(lines) - tombstones, "tombstones": tombstones},
+             "part": verified.part, "contributions": len(rows) - tombstones, "tombstones": tombstones},
         )  # fmt: skip
         return True, mismatch["message"] if mismatch else ""
 
@@ -304,18 +296,3 @@ class _Receiver(BundleReceiver):
             label, status, department=verified.insee, commune=verified.commune or None,
             sequence=verified.sequence, part=verified.part, parts=verified.parts, message=message,
         )  # fmt: skip
-
-
-def _row(
-    line: DepartmentLine, department: str, sequence: int, text: str | None, themes: Themes
-) -> tuple[Any, ...]:
-    """The merged row (``CONTRIBUTION_FIELDS`` order) of one checked line, with its text as
-    stored and its themes."""
-    r = line.record
-    scan = r["scan"] or {}
-    return (
-        line.insee, r["uuid"], r["version"], line.digest, line.commune_digest, department, sequence,
-        line.envoi, r["cahier"], r["position"], r["page"], r["date"], r["nature"], text,
-        cleaned(r["author"]), r["source"], scan.get("file"), scan.get("page"), r["created_at"],
-        r["updated_at"], r["deleted_at"], cleaned(r.get("note")), *themes,
-    )  # fmt: skip
