@@ -256,9 +256,10 @@ def test_national_synthesis(france, tmp_path):
         "Méthode",
     ]
     departments = list(book["Par département"].iter_rows(values_only=True))
-    assert [r[0] for r in departments[1:]] == ["01", "02"] and departments[1][7] == 9
+    assert [r[0] for r in departments[1:]] == ["01", "02"] and departments[1][8] == 9
     summary = {r[0]: r[1] for r in book["Synthèse"].iter_rows(values_only=True) if len(r) > 1}
     assert summary["Contributions"] == 13 and summary["Communes entendues"] == 3
+    assert summary["Pages manuscrites pas encore tapées dans les communes"] == 0
     method = " ".join(str(r[1]) for r in book["Méthode"].iter_rows(values_only=True) if len(r) > 1)
     assert "1 048 576" in method and result.taxonomy in method
 
@@ -309,6 +310,8 @@ def test_national_printable_report(france, tmp_path, cli_at):
             commune.add(3, words=40)  # texts long enough to be quoted
             commune.register.add(NewContribution(text=petition))  # the same letter everywhere
             asso_receive(department.association, commune.export())
+    with sqlite3.connect(ain.association.workspace.db_path) as conn:  # as the communes' bundles said
+        conn.execute("UPDATE communes SET pages_to_type = 2 WHERE insee = '01002'")
     national.trust("01", ain.key_file)
     national.trust("02", aisne.key_file)
     receive(national, [*ain.export(), *aisne.export()])
@@ -328,6 +331,7 @@ def test_national_printable_report(france, tmp_path, cli_at):
                   "Communes et départements", "Ce que disent les contributions", "Méthode"):  # fmt: skip
         assert title in flat
     assert "2 département(s) sur 101 ont envoyé" in flat and "3 commune(s) entendue(s)" in flat
+    assert "2 page(s) manuscrite(s) ne sont pas encore tapées" in flat
     assert "25 contribution(s)" in flat and "AMR 01" in flat and "AMR 02" in flat
     boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
     for sheet in re.finditer(r'<page width="([\d.]+)".*?</page>', boxes, re.S):

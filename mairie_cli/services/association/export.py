@@ -202,6 +202,8 @@ def _descriptions(association: Association, store: DepartmentExportStore) -> dic
         "listed": status["listed"], "heard": len(heard), "silent": len(status["silent"]),
         "inhabitants_heard": sum(c["population"] or 0 for c in heard),
         "inhabitants_silent": sum(s["population"] or 0 for s in status["silent"]),
+        # Handwritten pages the communes have scanned but not typed yet: what nobody can count.
+        "pages_to_type": association.synthesis.pages_to_type(),
     }  # fmt: skip
     described = {
         "departement": association.department, "association": association.name,

@@ -46,6 +46,11 @@ class Overview:
     def silent(self) -> list[dict[str, Any]]:
         return [c for c in self.communes if c["listed"] and not c["heard"]]
 
+    @property
+    def pages_to_type(self) -> int:
+        """Handwritten pages scanned in the communes and not typed yet, as each association said."""
+        return sum(d["coverage"].get("pages_to_type", 0) for d in self.status["departments"])
+
 
 def build(overview: Overview) -> Brief:
     today = date.today().strftime("%d/%m/%Y")
@@ -75,6 +80,10 @@ def _coverage(overview: Overview) -> Section:
         f"{_n(sum(c['population'] or 0 for c in heard))} habitants.",
         f"{_n(overview.total)} contribution(s) ; {_n(to_classify)} « à classer » (aucun thème reconnu).",
     ]
+    parts.append(
+        f"{_n(overview.pages_to_type)} page(s) manuscrite(s) ne sont pas encore tapées dans les communes : "
+        "leurs contributions manquent ici."
+    )
     if overview.silent:
         parts.append(
             f"{_n(len(overview.silent))} commune(s) des listes des associations n'ont rien envoyé, qui "

@@ -41,6 +41,8 @@ CSV_HEADER = [
 SIZES = ((0, "moins de 200"), (200, "200 à 499"), (500, "500 à 999"), (1000, "1 000 à 1 999"),
          (2000, "2 000 à 3 499"), (3500, "3 500 et plus"))  # fmt: skip
 UNKNOWN_SIZE = "population inconnue"
+#: Widths of the « Par département » columns before those of the themes.
+_DEPARTMENT_WIDTHS = [12, 36, 12, 12, 12, 14, 14, 14, 14, 12]
 Progress = Callable[[int, int], None]
 #: Rows a worker reads, classifies and writes as CSV at a time (whole communes).
 BATCH_ROWS = 2000
@@ -233,6 +235,7 @@ def _sheets(overview: Overview) -> list[Sheet]:
         ["Communes entendues", len(heard)],
         ["Habitants des communes entendues", sum(c["population"] or 0 for c in heard)],
         ["Communes sans envoi (listes des associations)", len(overview.silent)],
+        ["Pages manuscrites pas encore tapées dans les communes", overview.pages_to_type],
         ["Contributions", total],
         [],
         ["Thème", "Contributions", "Part"],
@@ -244,11 +247,12 @@ def _sheets(overview: Overview) -> list[Sheet]:
     theme_ids = [t for t, _ in overview.themes]
     by_department: list[list[Any]] = [
         ["Département", "Association", "Communes listées", "Communes entendues", "Communes sans envoi",
-         "Habitants entendus", "Habitants sans envoi", "Contributions", "État",
+         "Habitants entendus", "Habitants sans envoi", "Pages manuscrites à taper", "Contributions", "État",
          *(taxonomy.label(t) for t in theme_ids)],
         *([d["department"], d["association"] or "", d["coverage"].get("listed"), d["communes_heard"],
            d["coverage"].get("silent"), d["coverage"].get("inhabitants_heard"),
-           d["coverage"].get("inhabitants_silent"), d["contributions"], d["state"],
+           d["coverage"].get("inhabitants_silent"), d["coverage"].get("pages_to_type"), d["contributions"],
+           d["state"],
            *(overview.by_department.get(d["department"], Counter())[t] for t in theme_ids)]
           for d in status["departments"]),
     ]  # fmt: skip
@@ -262,7 +266,7 @@ def _sheets(overview: Overview) -> list[Sheet]:
             quotes.append([taxonomy.label(theme), department, commune, written, text])
     return [
         Sheet("Synthèse", summary, [48, 16, 12], header_rows=()),
-        Sheet("Par département", by_department, [12, 36, 12, 12, 12, 14, 14, 14, 12] + [12] * len(theme_ids)),
+        Sheet("Par département", by_department, _DEPARTMENT_WIDTHS + [12] * len(theme_ids)),
         Sheet("Par taille de commune", by_size, [34, 20, 16, 22]),
         Sheet("Textes représentatifs", quotes, [26, 12, 28, 12, 90], wrap=4),
         Sheet("Méthode", [["Méthode"], *([label, text] for label, text in overview.method)], [28, 100],
