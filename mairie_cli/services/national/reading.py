@@ -1,7 +1,8 @@
 """The national synthesis's workers: each reads a range of communes from the federation's base,
-classifies their texts and writes their CSV lines, and tallies what they count for (per commune
-and theme; per theme, the best text of each department). Nothing but the lines and the tallies
-crosses back to the process that writes the files."""
+takes their themes as stored at reception (or classifies them, with another taxonomy file),
+writes their CSV lines, and tallies what they count for (per commune and theme; per theme, the
+best text of each department). Nothing but the lines and the tallies crosses back to the
+process that writes the files."""
 
 from __future__ import annotations
 

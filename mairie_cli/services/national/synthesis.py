@@ -5,7 +5,10 @@ At a million contributions a workbook of every text would exceed what a sheet ho
 rows) and what anyone reads: the workbook holds aggregates (themes, official themes,
 departments, sizes of commune, coverage) and a few representative texts per theme, chosen by a
 stated rule; every contribution goes to the open-data CSV, written as it streams. The
-associations' theme decisions win over the classifier, as at the association.
+associations' theme decisions win over the classifier, as at the association. The themes were
+worked out when each contribution was received (``lines``); workers read ranges of communes
+(``reading``); with ``with_report`` the printable report is drawn from the same figures
+(``brief``).
 """
 
 from __future__ import annotations
