@@ -454,6 +454,7 @@ def test_a_large_part_is_checked_and_classified_by_workers(france, monkeypatch, 
     with National.open(alone) as here:
         receive(here, files)
     monkeypatch.setattr(lines, "BATCH", 2)  # batches sent while each part is read
+    monkeypatch.setattr(lines, "PARALLEL_FROM", 3)
     receive(national, files)
     assert held(national) == held(here)
     query = "SELECT insee, uuid, text, theme_main, theme_secondary, theme_score, taxonomy_digest FROM contributions"

@@ -19,7 +19,7 @@ from typing import Any
 
 from mairie_cli.bundle.department import DepartmentLine, check_department_line
 from mairie_cli.errors import BundleInvalid
-from mairie_cli.parallel import BATCH, Workers
+from mairie_cli.parallel import BATCH, PARALLEL_FROM, Workers
 from mairie_cli.services.receiving import cleaned
 from mairie_cli.synthesis.classify import Classifier
 from mairie_cli.synthesis.taxonomy import load
@@ -112,17 +112,20 @@ class PartLines:
 
     def add(self, number: int, raw: bytes) -> None:
         self._pending.append((number, raw))
-        if len(self._pending) >= BATCH:
+        # Workers are worth starting for a part of a few thousand lines; then batch by batch.
+        if len(self._pending) >= (BATCH if self._futures else PARALLEL_FROM):
             self._send()
 
     def _send(self) -> None:
-        job: Job = (*self._job, self._pending)
-        self._futures.append(self._checking.workers().submit(check_batch, job))
+        workers = self._checking.workers()
+        for first in range(0, len(self._pending), BATCH):
+            job: Job = (*self._job, self._pending[first : first + BATCH])
+            self._futures.append(workers.submit(check_batch, job))
         self._pending = []
 
     def rows(self) -> list[Row]:
         """Every line's row, in order; ``BundleInvalid`` for the first line that is not valid."""
-        if not self._futures:  # a small part: here
+        if not self._futures:  # a small part: here, as it was read
             results = [check_batch((*self._job, self._pending))]
         else:
             if self._pending:
