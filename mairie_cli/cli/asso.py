@@ -1,6 +1,5 @@
 """``mairie asso …``: the departmental association's side (keys, trust, reception, status)."""
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,7 +8,7 @@ import typer
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_association, state
 from mairie_cli.cli.options import Folder, Json
-from mairie_cli.cli.receiving import reception_summary
+from mairie_cli.cli.receiving import confirm_fingerprint, reception_summary, trusted_table
 
 commands = Commands()
 asso = commands.group(
@@ -97,16 +96,8 @@ def trust_add(
     """Reconnaître la clé d'une commune, après avoir comparé son empreinte au téléphone."""
     from mairie_cli.services.association.workspace import read_commune_key
 
-    key = read_commune_key(fichier)
-    out = output.console(stderr=True)
-    out.print(f"Commune {commune} — identifiant de la clé {key.key_id}")
-    out.print(f"Empreinte : [bold]{key.fingerprint}[/bold]")
-    if not oui and sys.stdin.isatty():
-        from mairie_cli.cli.prompts import confirm
-
-        if not confirm("La mairie lit-elle la même empreinte (commande « mairie cle ») ?"):
-            output.info("Clé non reconnue ; rien n'a été modifié.")
-            raise typer.Exit(1)
+    question = "La mairie lit-elle la même empreinte (commande « mairie cle ») ?"
+    confirm_fingerprint(read_commune_key(fichier), f"Commune {commune}", question, oui)
     with open_association(ctx, dossier) as association:
         key, added = association.trust(commune, fichier)
     if added:
@@ -120,20 +111,8 @@ def trust_list(ctx: typer.Context, dossier: Folder = None, json: Json = False) -
     """Lister les clés reconnues, commune par commune."""
     with open_association(ctx, dossier) as association:
         keys = association.trusted_keys()
-    if json:
-        output.print_json(keys)
-        return
-    if not keys:
-        output.info(
-            "Aucune clé reconnue : « mairie asso confiance ajouter commune-CODE.pub --commune CODE »."
-        )
-        return
-    from rich.table import Table
-
-    table = Table("Commune", "Identifiant", "Empreinte", "Reconnue le")
-    for row in keys:
-        table.add_row(row["insee"], row["key_id"], row["fingerprint"], output.date_fr(row["added_at"]))
-    output.console().print(table)
+    hint = "mairie asso confiance ajouter commune-CODE.pub --commune CODE"
+    trusted_table(keys, "Commune", "insee", hint, json)
 
 
 @trust.command("retirer")

@@ -1,7 +1,6 @@
 """``mairie national …``: the national federation's side (its key, the associations it trusts,
 reception of the departments' bundles, status of France, national synthesis)."""
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,7 +9,7 @@ import typer
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_national, state
 from mairie_cli.cli.options import Folder, Json, Secours
-from mairie_cli.cli.receiving import reception_summary
+from mairie_cli.cli.receiving import confirm_fingerprint, reception_summary, trusted_table
 
 commands = Commands()
 national = commands.group(
@@ -92,16 +91,8 @@ def trust_add(
     """Reconnaître la clé d'une association, après avoir comparé son empreinte au téléphone."""
     from mairie_cli.services.national.workspace import read_association_key
 
-    key = read_association_key(fichier)
-    out = output.console(stderr=True)
-    out.print(f"Département {departement} — identifiant de la clé {key.key_id}")
-    out.print(f"Empreinte : [bold]{key.fingerprint}[/bold]")
-    if not oui and sys.stdin.isatty():
-        from mairie_cli.cli.prompts import confirm
-
-        if not confirm("L'association lit-elle la même empreinte (commande « mairie asso cle ») ?"):
-            output.info("Clé non reconnue ; rien n'a été modifié.")
-            raise typer.Exit(1)
+    question = "L'association lit-elle la même empreinte (commande « mairie asso cle ») ?"
+    confirm_fingerprint(read_association_key(fichier), f"Département {departement}", question, oui)
     with open_national(ctx, dossier) as national_:
         _, added = national_.trust(departement, fichier)
     if added:
@@ -115,20 +106,8 @@ def trust_list(ctx: typer.Context, dossier: Folder = None, json: Json = False) -
     """Lister les clés reconnues, département par département."""
     with open_national(ctx, dossier) as national_:
         keys = national_.trusted_keys()
-    if json:
-        output.print_json(keys)
-        return
-    if not keys:
-        output.info(
-            "Aucune clé reconnue : « mairie national confiance ajouter association-NN.pub --departement NN »."
-        )
-        return
-    from rich.table import Table
-
-    table = Table("Département", "Identifiant", "Empreinte", "Reconnue le")
-    for row in keys:
-        table.add_row(row["department"], row["key_id"], row["fingerprint"], output.date_fr(row["added_at"]))
-    output.console().print(table)
+    hint = "mairie national confiance ajouter association-NN.pub --departement NN"
+    trusted_table(keys, "Département", "department", hint, json)
 
 
 @trust.command("retirer")

@@ -1,13 +1,28 @@
-"""How a reception is shown, at either level (the association's, the federation's)."""
+"""How a reception and the keys a receiver trusts are shown, at either level (the
+association's, the federation's)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Any, Protocol
+
+import typer
 
 from mairie_cli.cli import output
 
 if TYPE_CHECKING:
     from mairie_cli.services.receiving import ReceptionReport
+
+
+class _Key(Protocol):
+    """What is shown of a public key before it is trusted."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
 
 #: How each receipt is shown (colours for the table).
 _SHOWN = {"appliqué": "[green]appliqué[/green]", "quarantaine": "[red]quarantaine[/red]"}
@@ -52,3 +67,33 @@ def reception_summary(report: ReceptionReport, sender: str) -> None:
         f"{report.count(Receipt.APPLIED)} paquet(s) appliqué(s), {report.count(Receipt.DUPLICATE)} "
         f"doublon(s) ignoré(s), {report.count(Receipt.QUARANTINED)} en quarantaine."
     )
+
+
+def confirm_fingerprint(key: _Key, sender: str, question: str, yes: bool) -> None:
+    """Show a key about to be trusted and, at a terminal, ask whether the sender reads the same
+    fingerprint over the phone; a « non » stops there, nothing changed."""
+    out = output.console(stderr=True)
+    out.print(f"{sender} — identifiant de la clé {key.key_id}")
+    out.print(f"Empreinte : [bold]{key.fingerprint}[/bold]")
+    if not yes and sys.stdin.isatty():
+        from mairie_cli.cli.prompts import confirm
+
+        if not confirm(question):
+            output.info("Clé non reconnue ; rien n'a été modifié.")
+            raise typer.Exit(1)
+
+
+def trusted_table(keys: list[dict[str, Any]], heading: str, column: str, hint: str, json: bool) -> None:
+    """The keys trusted, sender by sender (``column`` names the sender in each row)."""
+    if json:
+        output.print_json(keys)
+        return
+    if not keys:
+        output.info(f"Aucune clé reconnue : « {hint} ».")
+        return
+    from rich.table import Table
+
+    table = Table(heading, "Identifiant", "Empreinte", "Reconnue le")
+    for row in keys:
+        table.add_row(row[column], row["key_id"], row["fingerprint"], output.date_fr(row["added_at"]))
+    output.console().print(table)

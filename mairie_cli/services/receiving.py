@@ -33,6 +33,7 @@ from mairie_cli.errors import (
 )
 from mairie_cli.files import copy_durably, disk_error, sha256_file
 from mairie_cli.models import TextEnum
+from mairie_cli.services.ledger import missing_sequences
 from mairie_cli.storage.database import transaction
 from mairie_cli.storage.receiver import ReceiverStore
 from mairie_cli.textnorm import printable, without_controls
@@ -149,6 +150,32 @@ class BundleReceiver:
             self.work_folder.mkdir(exist_ok=True)
         except OSError as exc:
             raise disk_error(exc, "créer le dossier de travail de la réception") from None
+
+    def receive_all(
+        self, paths: Iterable[Path], retry_quarantine: bool, progress: Progress | None
+    ) -> ReceptionReport:
+        """Every file given (and folders of them), in any order, with those in quarantine if asked;
+        then, for each sender heard from, the bundles still missing in its chain."""
+        self.clear_work_folder()
+        files: list[tuple[Path, str | None]] = [(path, None) for path in bundle_files(paths)]
+        if retry_quarantine:
+            root = self.workspace.root
+            files += [(root / q["stored_as"], q["file_name"]) for q in self.store.quarantined()]
+        report = ReceptionReport()
+        touched: set[str] = set()
+        for done, (path, label) in enumerate(files, start=1):
+            outcome = self.receive_file(path, label)
+            report.outcomes.append(outcome)
+            sender = getattr(outcome, self.store.SENDER)
+            if sender and outcome.status != Receipt.QUARANTINED:
+                touched.add(sender)
+            if progress:
+                progress(done, len(files))
+        for sender in sorted(touched):
+            if missing := missing_sequences(self.store.sequences(sender)):
+                report.missing[sender] = missing
+        report.mismatches = self.mismatches
+        return report
 
     def receive_file(self, path: Path, quarantined_as: str | None = None) -> Outcome:
         """Apply one file, or put it in quarantine with its reason; a failure of this computer

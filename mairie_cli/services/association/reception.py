@@ -37,14 +37,13 @@ from mairie_cli.errors import (
 from mairie_cli.insee import department_of, normalize_insee
 from mairie_cli.services.association.quarantine import put_in_quarantine, untrusted_key_error
 from mairie_cli.services.association.workspace import Association
-from mairie_cli.services.ledger import check_chain, check_state, conflict, missing_sequences
+from mairie_cli.services.ledger import check_chain, check_state, conflict
 from mairie_cli.services.receiving import (
     BundleReceiver,
     Outcome,
     Progress,
     Receipt,
     ReceptionReport,
-    bundle_files,
     cleaned,
 )
 from mairie_cli.storage.association.store import AssociationStore
@@ -62,30 +61,7 @@ def receive(
     """Receive bundle files (and folders of them) in any order; each file is applied entirely
     or not at all, so a reception killed midway is simply run again."""
     receiver = _Receiver(association, association.identities(identities))
-    receiver.clear_work_folder()
-    files = [(path, None) for path in bundle_files(paths)]
-    if retry_quarantine:
-        root = association.workspace.root
-        files += [(root / q["stored_as"], q["file_name"]) for q in association.store.quarantined()]
-    report = ReceptionReport()
-    touched: set[str] = set()
-    for done, (path, label) in enumerate(files, start=1):
-        outcome = receiver.receive_file(path, label)
-        report.outcomes.append(outcome)
-        if outcome.insee and outcome.status != Receipt.QUARANTINED:
-            touched.add(outcome.insee)
-        if progress:
-            progress(done, len(files))
-    for insee in sorted(touched):
-        missing = _missing(association, insee)
-        if missing:
-            report.missing[insee] = missing
-    report.mismatches = receiver.mismatches
-    return report
-
-
-def _missing(association: Association, insee: str) -> list[str]:
-    return missing_sequences(association.store.sequences(insee))
+    return receiver.receive_all(paths, retry_quarantine, progress)
 
 
 @dataclass

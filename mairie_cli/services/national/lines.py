@@ -23,7 +23,7 @@ from mairie_cli.parallel import BATCH, PARALLEL_FROM, Workers
 from mairie_cli.services.receiving import cleaned
 from mairie_cli.synthesis.classify import Classifier
 from mairie_cli.synthesis.taxonomy import load
-from mairie_cli.textnorm import STOP_WORDS, words
+from mairie_cli.textnorm import content_words
 
 #: What is stored per contribution: main theme, secondary themes (JSON list), score, taxonomy
 #: digest; all None for a deleted contribution (it has no text).
@@ -48,7 +48,7 @@ def themes_of(text: str | None) -> Themes:
     assert _classifier is not None
     if text is None:
         return _NONE
-    main, secondary, score = _classifier.themes([t for t in words(text) if t not in STOP_WORDS])
+    main, secondary, score = _classifier.themes(content_words(text))
     return main, json.dumps(list(secondary)), score, _classifier.taxonomy.digest
 
 

@@ -18,7 +18,7 @@ from mairie_cli.storage.database import open_reader
 from mairie_cli.storage.national.store import NationalStore
 from mairie_cli.synthesis.classify import Classifier
 from mairie_cli.synthesis.taxonomy import TO_CLASSIFY, Taxonomy, load
-from mairie_cli.textnorm import STOP_WORDS, words
+from mairie_cli.textnorm import content_words
 
 #: Representative texts: per theme, the highest scores of the classifier for that theme among
 #: texts of 150 to 1,200 characters, at most one per department.
@@ -116,7 +116,7 @@ class Reader:
             if others is None:
                 others = self.secondary[secondary] = tuple(json.loads(secondary))
             return main, others, score or 0.0
-        return self.classifier.themes([t for t in words(text) if t not in STOP_WORDS])
+        return self.classifier.themes(content_words(text))
 
     def part(self, first: str, last: str) -> Part:
         tally, lines = Tally(), []

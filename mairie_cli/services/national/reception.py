@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from mairie_cli.errors import (
     UntrustedKey,
 )
 from mairie_cli.insee import department_of, normalize_department
-from mairie_cli.services.ledger import check_chain, check_state, conflict, missing_sequences
+from mairie_cli.services.ledger import check_chain, check_state, conflict
 from mairie_cli.services.national.lines import DELETED_AT, Checking, Row
 from mairie_cli.services.national.workspace import National
 from mairie_cli.services.receiving import (
@@ -48,7 +47,6 @@ from mairie_cli.services.receiving import (
     Progress,
     Receipt,
     ReceptionReport,
-    bundle_files,
     cleaned,
 )
 from mairie_cli.storage.database import transaction
@@ -67,35 +65,9 @@ def receive(
     entirely or not at all, so a reception killed midway is simply run again."""
     receiver = _Receiver(national, national.identities(identities))
     try:
-        return _receive_all(national, receiver, paths, retry_quarantine, progress)
+        return receiver.receive_all(paths, retry_quarantine, progress)
     finally:
         receiver.checking.close()
-
-
-def _receive_all(
-    national: National, receiver: _Receiver, paths: Iterable[Path], retry_quarantine: bool,
-    progress: Progress | None,
-) -> ReceptionReport:  # fmt: skip
-    receiver.clear_work_folder()
-    files: list[tuple[Path, str | None]] = [(path, None) for path in bundle_files(paths)]
-    if retry_quarantine:
-        root = national.workspace.root
-        files += [(root / q["stored_as"], q["file_name"]) for q in national.store.quarantined()]
-    report = ReceptionReport()
-    touched: set[str] = set()
-    for done, (path, label) in enumerate(files, start=1):
-        outcome = receiver.receive_file(path, label)
-        report.outcomes.append(outcome)
-        if outcome.department and outcome.status != Receipt.QUARANTINED:
-            touched.add(outcome.department)
-        if progress:
-            progress(done, len(files))
-    for department in sorted(touched):
-        if missing := missing_sequences(national.store.sequences(department)):
-            report.missing[department] = missing
-    report.mismatches = receiver.mismatches
-    shutil.rmtree(receiver.work_folder, ignore_errors=True)
-    return report
 
 
 class _Receiver(BundleReceiver):
