@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from mairie_cli.models import NewContribution
-from mairie_cli.privacy import masking
-from mairie_cli.privacy.detect import KINDS, Detector
+from mairie_cli.privacy import findings
+from mairie_cli.privacy.detect import KINDS, NAME, Detector, Span
 from mairie_cli.services.commune import privacy
 from mairie_cli.services.commune.export import export_bundle
 from testkit.privacy_eval import score
@@ -129,17 +129,82 @@ def test_export_masks_by_default_and_keeps_the_original(register):
     assert register.get(kept.uuid).text == PRIVATE  # the commune keeps the original
 
 
-def test_workers_mask_exactly_as_in_process(register, monkeypatch, tmp_path):
+def kept_findings(register) -> list[tuple]:
+    return register.db.execute(
+        "SELECT uuid, version, rules, key, spans FROM findings ORDER BY uuid"
+    ).fetchall()
+
+
+def test_workers_examine_exactly_as_in_process(register, monkeypatch):
     texts = [f"{PRIVATE} n° {i}" if i % 3 == 0 else f"Texte sans rien n° {i}." for i in range(40)]
     for text in texts:
-        register.add(NewContribution(text=text))
+        register.add(NewContribution(text=text, author="Jean Dupont" if text.startswith("Texte") else None))
     inline = export_bundle(register, encrypt=False, full=True)
-    monkeypatch.setattr(masking, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(masking, "_BATCH", 7)
+    kept_inline = kept_findings(register)
+    assert len(kept_inline) == 40
+    register.db.execute("DELETE FROM findings")
+    monkeypatch.setattr(findings, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(findings, "_BATCH", 7)
     parallel = export_bundle(register, encrypt=False, full=True)
+    assert kept_findings(register) == kept_inline
     first, second = bundle_records(inline.files[0].path)[0], bundle_records(parallel.files[0].path)[0]
     assert [r["text"] for r in first] == [r["text"] for r in second]
     assert inline.masked == parallel.masked == {"TÉLÉPHONE": 14, "COURRIEL": 14, "ADRESSE": 14, "NOM": 14}
+
+
+def test_each_text_is_examined_once_until_it_changes(register, monkeypatch):
+    entry = register.add(NewContribution(text=PRIVATE, note="Rappeler Mme Perrin.", author="Léa Roux"))
+    register.add(NewContribution(text="Plus de bus le samedi."))
+    first = export_bundle(register, encrypt=False, full=True)
+    examined: list[str] = []
+    rules = Detector.rules
+    monkeypatch.setattr(
+        Detector, "rules", staticmethod(lambda text, names=(): examined.append(text) or rules(text, names))
+    )
+    again = export_bundle(register, encrypt=False, full=True)
+    assert examined == []  # both read from what was kept
+    assert bundle_records(again.files[0].path)[0] == bundle_records(first.files[0].path)[0]
+    assert bundle_records(again.files[0].path)[0][0]["note"] == "Rappeler Mme [NOM]."
+    # A correction gives a new version: that text alone is examined again.
+    register.correct(entry.uuid, text="Écrivez-moi : lea.roux@free.fr")
+    third = export_bundle(register, encrypt=False)
+    assert examined == ["Écrivez-moi : lea.roux@free.fr\n\x1e\nRappeler Mme Perrin."]
+    assert bundle_records(third.files[0].path)[0][0]["text"] == "Écrivez-moi : [COURRIEL]"
+    # Other rules (another version of mairie): every text again.
+    monkeypatch.setattr(findings, "rules_digest", lambda: "autres-regles")
+    export_bundle(register, encrypt=False, full=True)
+    assert len(examined) == 3
+
+
+def test_a_kept_finding_serves_only_the_words_it_was_found_in(register):
+    entry = register.add(NewContribution(text="Rien de privé ici."))
+    export_bundle(register, encrypt=False)
+    # The text changed without a new version (which mairie never does): the key differs, so
+    # the finding kept for the old words is not applied to the new ones.
+    register.db.execute("UPDATE contributions SET text = ? WHERE uuid = ?", [PRIVATE, entry.uuid])
+    records = bundle_records(export_bundle(register, encrypt=False, full=True).files[0].path)[0]
+    assert records[0]["text"] == "Je m'appelle [NOM], [ADRESSE], tél. [TÉLÉPHONE], [COURRIEL]."
+
+
+def test_the_preview_examines_what_the_export_then_reads(register, monkeypatch):
+    register.add(NewContribution(text=PRIVATE))
+    report = privacy.preview_pending(register)
+    assert report.counts() == {"NOM": 1, "ADRESSE": 1, "TÉLÉPHONE": 1, "COURRIEL": 1}
+    monkeypatch.setattr(Detector, "rules", staticmethod(lambda text, names=(): pytest.fail(text)))
+    exported = export_bundle(register, encrypt=False)
+    assert bundle_records(exported.files[0].path)[0][0]["text"] == report.examined[0].masked
+
+
+def test_a_span_never_carries_the_note_into_the_text(register, monkeypatch):
+    register.add(NewContribution(text="Signé Jean", note="Dupont a rappelé."))
+    rules = Detector.rules
+
+    def across(text, names=()):  # a rule that would run from the text into the note
+        return [Span(NAME, 6, 19, text[6:19], "test")] if "\x1e" in text else rules(text, names)
+
+    monkeypatch.setattr(Detector, "rules", staticmethod(across))
+    [record] = bundle_records(export_bundle(register, encrypt=False).files[0].path)[0]
+    assert (record["text"], record["note"]) == ("Signé [NOM]", "[NOM] a rappelé.")
 
 
 def test_decisions_are_remembered_and_resend_what_they_change(register):

@@ -118,11 +118,24 @@ class Detector:
         self.keep = frozenset(fold(k).strip() for k in keep if k.strip())
         self.mask_terms = [(fold(t).strip(), kind) for t, kind in mask if t.strip()]
 
-    def find(self, text: str, names: Iterable[str] = ()) -> list[Span]:
+    def find(self, text: str, names: Iterable[str] = (), found: list[Span] | None = None) -> list[Span]:
         """Every span of personal data in ``text``, in order, without overlaps; ``names`` are
-        the author's names as signed, found again anywhere in the text."""
+        the author's names as signed, found again anywhere in the text. ``found``: what
+        ``rules`` gave for this text and these names, when it was kept (the secretary's
+        decisions are applied here, on top of it)."""
         if not text:
             return []
+        spans = list(self.rules(text, names) if found is None else found)
+        if self.mask_terms:
+            spans += self._chosen(text)
+        if self.keep:
+            spans = [s for s in spans if fold(s.text).strip() not in self.keep]
+        return _resolve(spans)
+
+    @staticmethod
+    def rules(text: str, names: Iterable[str] = ()) -> list[Span]:
+        """What the rules find, overlaps included, before the secretary's decisions: it depends
+        only on the text, the names and the rules, so it can be kept (``privacy.findings``)."""
         # Each rule runs only where a cheap test (substring searches, a digit count) says it
         # may find something: most entries have no personal data, and Python's regular
         # expressions are slow to try at every position.
@@ -136,28 +149,15 @@ class Detector:
             found += emails(text)
         found += _homes(text, lowered)
         found += find_names(text, lowered)
-        if self.mask_terms:
-            found += self._chosen(text)
         if names:
             found += author_names(text, lowered, names)
-        if self.keep:
-            found = [s for s in found if fold(s.text).strip() not in self.keep]
-        return _resolve(found)
+        return found
 
-    def mask(self, text: str, names: Iterable[str] = ()) -> tuple[str, Counter[str]]:
+    def mask(
+        self, text: str, names: Iterable[str] = (), found: list[Span] | None = None
+    ) -> tuple[str, Counter[str]]:
         """The text with each span replaced by its placeholder, and the count per kind."""
-        spans = self.find(text, names)
-        counts: Counter[str] = Counter(s.kind for s in spans)
-        if not spans:
-            return text, counts
-        pieces = []
-        position = 0
-        for span in spans:
-            pieces.append(text[position : span.start])
-            pieces.append(placeholder(span.kind))
-            position = span.end
-        pieces.append(text[position:])
-        return "".join(pieces), counts
+        return replace(text, self.find(text, names, found))
 
     def _chosen(self, text: str) -> list[Span]:
         folded = fold(text)
@@ -170,6 +170,22 @@ class Detector:
                     Span(kind, match.start(), match.end(), text[match.start() : match.end()], "choix")
                 )
         return spans
+
+
+def replace(text: str, spans: list[Span]) -> tuple[str, Counter[str]]:
+    """The text with each span (in order, without overlaps) replaced by its placeholder, and
+    the count per kind."""
+    counts: Counter[str] = Counter(s.kind for s in spans)
+    if not spans:
+        return text, counts
+    pieces = []
+    position = 0
+    for span in spans:
+        pieces.append(text[position : span.start])
+        pieces.append(placeholder(span.kind))
+        position = span.end
+    pieces.append(text[position:])
+    return "".join(pieces), counts
 
 
 def _resolve(spans: list[Span]) -> list[Span]:

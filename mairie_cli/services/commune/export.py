@@ -29,7 +29,7 @@ from mairie_cli.clock import now_iso
 from mairie_cli.errors import KeyProblem
 from mairie_cli.models import Contribution, PageStatus
 from mairie_cli.privacy.detect import KINDS
-from mairie_cli.privacy.masking import Choices, mask_stream
+from mairie_cli.services.commune import findings
 from mairie_cli.services.commune.keys import CommuneKeys, publish_public_key, recipients
 from mairie_cli.services.commune.privacy import privacy_choices
 from mairie_cli.services.commune.register import Register
@@ -175,15 +175,20 @@ class _PartsWriter:
         progress: Progress | None,
     ) -> _Written:  # fmt: skip
         store = self.register.exports
-        store.start_digests()
         choices = privacy_choices(self.register) if mask else None
+        store.start_digests()
         masker = (
             PageMasker(self.register, self.work, choices, with_handwritten)
             if choices is not None and with_scans
             else None
         )
         try:
-            counts, masked = self._fill(store.pending(full), choices, total, with_scans, masker, progress)
+            if choices is None:
+                plain = ((c, None, None, None) for c in store.pending(full))
+                counts, masked = self._fill(plain, total, with_scans, masker, progress)
+            else:
+                texts = findings.Masking(choices).all(findings.pending(self.register, full))
+                counts, masked = self._fill(texts, total, with_scans, masker, progress)
             summary = StateSummary.of_digests(store.state_digests())
             state = json.dumps(summary.to_dict(), ensure_ascii=False, indent=1).encode()
             masking = json.dumps(
@@ -196,8 +201,8 @@ class _PartsWriter:
         return _Written(parts, summary, counts, masked, masker.left_out if masker else 0)
 
     def _fill(
-        self, pending: Iterator[Contribution], choices: Choices | None, total: int, with_scans: bool,
-        masker: PageMasker | None, progress: Progress | None,
+        self, pending: Iterator[tuple[Contribution, str | None, str | None, Counter[str] | None]], total: int,
+        with_scans: bool, masker: PageMasker | None, progress: Progress | None,
     ) -> tuple[Counter[str], Counter[str]]:  # fmt: skip
         store = self.register.exports
         pseudonym = Pseudonyms(self.keys.pseudonym_key())
@@ -205,11 +210,10 @@ class _PartsWriter:
         counts: Counter[str] = Counter()
         masked: Counter[str] = Counter()
         digests: list[tuple[str, int, str, int]] = []
-        for contribution, text, found in _masked(pending, choices, total):
+        for contribution, text, note, found in pending:
             if found:
                 masked.update(found)
             scan = scans.of(contribution.page_id)
-            text, note = _text_and_note(contribution, text)
             record = export_record(contribution, pseudonym, scan[:2] if scan else None, text, note)
             line = canonical_json(record).encode()
             image = None
@@ -248,33 +252,3 @@ def _copy_key(register: Register, destination: Path) -> Path | None:
     with transaction(register.db):
         register.exports.set_config(KEY_DELIVERED, public.key_id)
     return published.file
-
-
-def _masked(
-    contributions: Iterator[Contribution], choices: Choices | None, total: int
-) -> Iterator[tuple[Contribution, str | None, dict[str, int]]]:
-    """Each contribution with its text as it leaves the commune, and what was masked in it."""
-    if choices is None:
-        for contribution in contributions:
-            yield contribution, None, {}
-        return
-    yield from mask_stream(contributions, _maskable, choices=choices, total=total)
-
-
-_NOTE_MARK = "\n\x1e\n"  # a control character: never in a stored text (clean_text drops them)
-
-
-def _maskable(contribution: Contribution) -> tuple[str, str | None, tuple[str, ...]]:
-    """The words to mask: the text, and the town hall's note after it (masked the same way);
-    the author's name as signed, to be found again in them."""
-    if contribution.deleted:
-        return contribution.uuid, None, ()
-    note = f"{_NOTE_MARK}{contribution.note}" if contribution.note else ""
-    return contribution.uuid, contribution.text + note, (contribution.author,) if contribution.author else ()
-
-
-def _text_and_note(contribution: Contribution, masked: str | None) -> tuple[str | None, str | None]:
-    if masked is None or _NOTE_MARK not in masked:
-        return masked, None
-    text, _, note = masked.partition(_NOTE_MARK)
-    return text, note

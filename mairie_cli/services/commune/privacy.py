@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from mairie_cli.clock import now_iso
 from mairie_cli.errors import InvalidValue
-from mairie_cli.privacy.detect import KINDS, NAME, Span, fold
+from mairie_cli.privacy.detect import KINDS, NAME, Span, fold, replace
+from mairie_cli.privacy.findings import Kept
 from mairie_cli.privacy.masking import Choices
+from mairie_cli.services.commune import findings
 from mairie_cli.storage.database import transaction
 
 if TYPE_CHECKING:
@@ -91,22 +93,26 @@ class PreviewReport:
         }  # fmt: skip
 
 
-def preview(register: Register, contributions: list[Contribution], all_shown: bool = False) -> PreviewReport:
-    """What would be masked in these contributions."""
-    choices = privacy_choices(register)
+def preview(
+    register: Register, contributions: list[Contribution], all_shown: bool = False,
+    kept: dict[str, Kept] | None = None,
+) -> PreviewReport:  # fmt: skip
+    """What would be masked in these contributions (the export's own masking: ``kept``, the
+    findings kept for them by UUID, spares examining them again)."""
+    masking = findings.Masking(privacy_choices(register))
     shown = []
     for contribution in contributions:
-        detector = choices.detector(contribution.uuid)
-        names = (contribution.author,) if contribution.author else ()
-        spans = detector.find(contribution.text, names)
-        masked, _ = detector.mask(contribution.text, names)
-        shown.append(Preview(contribution, spans, masked))
+        examined, spans = masking.spans(contribution, (kept or {}).get(contribution.uuid))
+        masked = findings.split_note(replace(examined, spans)[0])[0]
+        shown.append(Preview(contribution, [s for s in spans if s.end <= len(contribution.text)], masked))
     return PreviewReport(shown, all_shown)
 
 
 def preview_pending(register: Register, *, full: bool = False) -> PreviewReport:
-    """What would be masked in the next export (every contribution with ``full``)."""
-    return preview(register, [c for c in register.exports.pending(full=full) if not c.deleted])
+    """What would be masked in the next export (every contribution with ``full``); what is
+    examined here is kept, and not examined again by the export."""
+    pending = [(c, kept) for c, kept in findings.pending(register, full) if not c.deleted]
+    return preview(register, [c for c, _ in pending], kept={c.uuid: k for c, k in pending if k})
 
 
 #: Kinds as typed after --type (no accents needed) -> the detector's kinds.

@@ -55,17 +55,20 @@ class ExportStore:
 
     def pending(self, full: bool) -> Iterator[Contribution]:
         """Contributions to export, in register order: all, or those changed since last time."""
-        # OCR drafts leave only once proofread.
-        where = (
-            "WHERE c.status = 'relue'"
-            if full
-            else "LEFT JOIN export_state e ON e.uuid = c.uuid "
-            "WHERE (e.version IS NULL OR e.version < c.version) AND c.status = 'relue'"
-        )
-        order = "ORDER BY c.cahier_id, c.position, c.id"
-        sql = f"SELECT {CONTRIBUTION_COLUMNS} {FROM_CONTRIBUTIONS} {where} {order}"
-        for row in self.db.execute(sql):
+        for row in self.db.execute(_pending_sql(full, "")):
             yield contribution_from_row(row)
+
+    def pending_found(self, full: bool, rules: str) -> Iterator[tuple[Contribution, tuple[str, str] | None]]:
+        """``pending``, each with the finding kept for its current version under ``rules``
+        as ``(key, spans)``, if any."""
+        sql = _pending_sql(full, _FOUND, ", f.key, f.spans")
+        for row in self.db.execute(sql, [rules]):
+            yield contribution_from_row(row), None if row[-1] is None else (row[-2], row[-1])
+
+    def count_unexamined(self, full: bool, rules: str) -> int:
+        """How many live contributions ``pending_found`` gives without a finding."""
+        sql = _pending_sql(full, _FOUND, count=True) + " AND f.uuid IS NULL AND c.deleted_at IS NULL"
+        return int(self.db.execute(sql, [rules]).fetchone()[0])
 
     def count_pending(self, full: bool) -> int:
         if full:
@@ -118,3 +121,20 @@ class ExportStore:
             "sequence = excluded.sequence, digest = excluded.digest, deleted = excluded.deleted",
             [export["sequence"]],
         )
+
+
+_FOUND = "LEFT JOIN findings f ON f.uuid = c.uuid AND f.version = c.version AND f.rules = ? "
+
+
+def _pending_sql(full: bool, join: str, columns: str = "", count: bool = False) -> str:
+    # OCR drafts leave only once proofread.
+    where = (
+        "WHERE c.status = 'relue'"
+        if full
+        else "LEFT JOIN export_state e ON e.uuid = c.uuid "
+        "WHERE (e.version IS NULL OR e.version < c.version) AND c.status = 'relue'"
+    )
+    if count:
+        return f"SELECT COUNT(*) FROM contributions c {join}{where}"
+    order = "ORDER BY c.cahier_id, c.position, c.id"
+    return f"SELECT {CONTRIBUTION_COLUMNS}{columns} {FROM_CONTRIBUTIONS} {join}{where} {order}"

@@ -192,6 +192,27 @@ def m005_notes(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE contributions ADD COLUMN note TEXT")
 
 
-MIGRATIONS: list[Migration] = [m001_register, m002_exports, m003_pages, m004_privacy, m005_notes]
+def m006_findings(db: sqlite_utils.Database) -> None:
+    """What the personal-data rules found in each contribution, kept between exports: for
+    which version of it, which rules (their digest), under which key (``privacy.findings``)."""
+    db.execute(
+        """CREATE TABLE findings (
+            uuid TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            rules TEXT NOT NULL,
+            key TEXT NOT NULL,
+            spans TEXT NOT NULL
+        )"""
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    m001_register,
+    m002_exports,
+    m003_pages,
+    m004_privacy,
+    m005_notes,
+    m006_findings,
+]
 
 COMMUNE = Schema(APPLICATION_ID, MIGRATIONS, "la base d'une commune")

@@ -8,7 +8,8 @@ import sqlite_utils
 
 
 class PrivacyStore:
-    """Decisions (« garder », « masquer ») for the whole commune or one contribution."""
+    """Decisions (« garder », « masquer ») for the whole commune or one contribution, and what
+    the rules found in each contribution."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
@@ -53,3 +54,27 @@ class PrivacyStore:
             sql += " AND c.uuid = ?"
             args.append(uuid)
         return [(str(r[0]), str(r[1])) for r in self.db.execute(sql, args)]
+
+    def start_fresh_findings(self) -> None:
+        """Prepare the scratch table where what is examined during a read is noted (``findings``
+        itself is read meanwhile: it is written once the read is over, by ``keep_fresh_findings``)."""
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS fresh_findings (uuid TEXT PRIMARY KEY, version INTEGER "
+            "NOT NULL, rules TEXT NOT NULL, key TEXT NOT NULL, spans TEXT NOT NULL)"
+        )
+        self.db.execute("DELETE FROM temp.fresh_findings")
+
+    def note_fresh_findings(self, rows: list[tuple[str, int, str, str, str]]) -> None:
+        """Note ``(uuid, version, rules digest, key, spans)``."""
+        self.db.conn.executemany("INSERT OR REPLACE INTO temp.fresh_findings VALUES (?, ?, ?, ?, ?)", rows)
+
+    def keep_fresh_findings(self) -> None:
+        """Keep what was noted, replacing what was kept before, and commit (a kept finding is
+        valid whatever becomes of the command that examined it)."""
+        self.db.execute(
+            "INSERT INTO findings (uuid, version, rules, key, spans) SELECT uuid, version, rules, key, "
+            "spans FROM temp.fresh_findings WHERE true ON CONFLICT(uuid) DO UPDATE SET "
+            "version = excluded.version, rules = excluded.rules, key = excluded.key, spans = excluded.spans"
+        )
+        self.db.execute("DELETE FROM temp.fresh_findings")
+        self.db.conn.commit()
