@@ -12,7 +12,7 @@ import pytest
 from mairie_cli.models import NewContribution
 from mairie_cli.privacy import findings
 from mairie_cli.privacy.detect import KINDS, NAME, Detector, Span
-from mairie_cli.services.commune import privacy
+from mairie_cli.services.commune import export_lines, privacy
 from mairie_cli.services.commune.export import export_bundle
 from testkit.privacy_eval import score
 
@@ -143,8 +143,8 @@ def test_workers_examine_exactly_as_in_process(register, monkeypatch):
     kept_inline = kept_findings(register)
     assert len(kept_inline) == 40
     register.db.execute("DELETE FROM findings")
-    monkeypatch.setattr(findings, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(findings, "_BATCH", 7)
+    monkeypatch.setattr(export_lines, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(export_lines, "_BATCH", 7)
     parallel = export_bundle(register, encrypt=False, full=True)
     assert kept_findings(register) == kept_inline
     first, second = bundle_records(inline.files[0].path)[0], bundle_records(parallel.files[0].path)[0]

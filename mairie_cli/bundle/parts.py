@@ -53,8 +53,13 @@ class PartBuilder:
     def add(self, record: dict[str, Any], canonical: bytes, image: tuple[str, Path] | None = None) -> None:
         """Add one record (with its canonical JSON in UTF-8, already made for its digest) and
         the scan it comes from, if it travels and is not in this export yet."""
+        self.add_line(record["uuid"], canonical, csv_line(self.csv_of(record)).encode("utf-8"), image)
+
+    def add_line(
+        self, uuid: str, canonical: bytes, row: bytes, image: tuple[str, Path] | None = None
+    ) -> None:
+        """``add``, the record's CSV row already made (by a worker process)."""
         line = canonical + b"\n"
-        row = csv_line(self.csv_of(record)).encode("utf-8")
         extra = 0
         if image is not None and image[0] not in self._images:
             extra = image[1].stat().st_size
@@ -74,7 +79,7 @@ class PartBuilder:
             part = self._open()
         if not part.records and part.predicted(len(line), len(row)) + extra > self.budget:
             raise PartTooLarge(
-                f"La contribution {record['uuid'][:8]} dépasse à elle seule la taille maximale "
+                f"La contribution {uuid[:8]} dépasse à elle seule la taille maximale "
                 "d'un fichier : relancez avec une --taille-max plus grande."
             )
         part.write(line, row)

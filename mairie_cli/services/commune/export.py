@@ -9,12 +9,11 @@ export is simply done again under the same number. What a bag holds is ``bundle`
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,13 +22,15 @@ from mairie_cli.bundle.bag import BagWriter
 from mairie_cli.bundle.format import CAHIERS, DEFAULT_MAX_SIZE, MASKING, STATE, Header, bundle_name
 from mairie_cli.bundle.format import parse_size as parse_size  # what --taille-max accepts
 from mairie_cli.bundle.parts import TAG_FILES, PartBuilder
-from mairie_cli.bundle.records import Pseudonyms, StateSummary, canonical_json, export_record
+from mairie_cli.bundle.records import StateSummary
 from mairie_cli.bundle.seal import ExportedFile, Sealer, copy_verified, require_folder, seal_parts
 from mairie_cli.clock import now_iso
 from mairie_cli.errors import KeyProblem
-from mairie_cli.models import Contribution, PageStatus
+from mairie_cli.models import PageStatus
 from mairie_cli.privacy.detect import KINDS
-from mairie_cli.services.commune import findings
+from mairie_cli.privacy.findings import rules_digest
+from mairie_cli.privacy.masking import Choices
+from mairie_cli.services.commune.export_lines import Setup, stream
 from mairie_cli.services.commune.keys import CommuneKeys, publish_public_key, recipients
 from mairie_cli.services.commune.privacy import privacy_choices
 from mairie_cli.services.commune.register import Register
@@ -183,12 +184,7 @@ class _PartsWriter:
             else None
         )
         try:
-            if choices is None:
-                plain = ((c, None, None, None) for c in store.pending(full))
-                counts, masked = self._fill(plain, total, with_scans, masker, progress)
-            else:
-                texts = findings.Masking(choices).all(findings.pending(self.register, full))
-                counts, masked = self._fill(texts, total, with_scans, masker, progress)
+            counts, masked = self._fill(store.pending_ids(full), choices, with_scans, masker, progress)
             summary = StateSummary.of_digests(store.state_digests())
             state = json.dumps(summary.to_dict(), ensure_ascii=False, indent=1).encode()
             masking = json.dumps(
@@ -201,36 +197,41 @@ class _PartsWriter:
         return _Written(parts, summary, counts, masked, masker.left_out if masker else 0)
 
     def _fill(
-        self, pending: Iterator[tuple[Contribution, str | None, str | None, Counter[str] | None]], total: int,
-        with_scans: bool, masker: PageMasker | None, progress: Progress | None,
+        self, ids: list[int], choices: Choices | None, with_scans: bool, masker: PageMasker | None,
+        progress: Progress | None,
     ) -> tuple[Counter[str], Counter[str]]:  # fmt: skip
-        store = self.register.exports
-        pseudonym = Pseudonyms(self.keys.pseudonym_key())
-        scans = ScanIndex(self.register)
+        register = self.register
+        store, privacy = register.exports, register.privacy
+        setup = Setup(register.workspace.db_path, register.workspace.root, self.keys.pseudonym_key(), choices)
+        scans = ScanIndex(register.workspace.root, register.pages)
         counts: Counter[str] = Counter()
         masked: Counter[str] = Counter()
         digests: list[tuple[str, int, str, int]] = []
-        for contribution, text, note, found in pending:
-            if found:
-                masked.update(found)
-            scan = scans.of(contribution.page_id)
-            record = export_record(contribution, pseudonym, scan[:2] if scan else None, text, note)
-            line = canonical_json(record).encode()
+        rules = rules_digest()
+        examined: list[tuple[str, int, str, str, str]] = []
+        privacy.start_fresh_findings()
+        for line in stream(setup, ids, register.db):
+            if line is None:
+                continue
+            if line.masked:
+                masked.update(line.masked)
+            if line.examined:
+                examined.append((line.uuid, line.version, rules, *line.examined))
             image = None
-            if scan and with_scans and not contribution.deleted:
-                image = masker.image(contribution.page_id, scan) if masker else (scan[0], scan[2])
-            self.builder.add(record, line, image)
-            digests.append(
-                (contribution.uuid, contribution.version,
-                 hashlib.sha256(line).hexdigest(), int(contribution.deleted))
-            )  # fmt: skip
-            counts["tombstones" if contribution.deleted else "contributions"] += 1
+            if with_scans and not line.deleted and (scan := scans.of(line.page_id)):
+                image = masker.image(line.page_id, scan) if masker else (scan[0], scan[2])
+            self.builder.add_line(line.uuid, line.json, line.csv, image)
+            digests.append((line.uuid, line.version, line.digest, int(line.deleted)))
+            counts["tombstones" if line.deleted else "contributions"] += 1
             if len(digests) >= 1000:
                 store.note_digests(digests)
-                digests = []
+                privacy.note_fresh_findings(examined)
+                digests, examined = [], []
                 if progress:
-                    progress(counts.total(), total)
+                    progress(counts.total(), len(ids))
         store.note_digests(digests)
+        privacy.note_fresh_findings(examined)
+        privacy.keep_fresh_findings()  # what was examined is not examined again
         return counts, masked
 
 

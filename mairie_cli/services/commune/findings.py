@@ -8,8 +8,7 @@ top of it each time.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from mairie_cli.privacy import findings
@@ -89,25 +88,17 @@ class Masking:
             ]
         return examined[0], spans
 
-    def all(
-        self, items: Iterable[tuple[Contribution, findings.Kept | None]]
-    ) -> Iterator[tuple[Contribution, str | None, str | None, Counter[str] | None]]:
-        """Each contribution with its text and note as they leave the commune (None: as
-        written), and what was masked in them (None: nothing)."""
-        choices = self.choices
-        for contribution, kept in items:
-            if contribution.deleted:
-                yield contribution, None, None, None
-            elif (
-                kept is not None
-                and kept[1] == findings.NOTHING
-                and self.plain
-                and not (contribution.uuid in choices.keep_for or contribution.uuid in choices.mask_for)
-            ):
-                yield contribution, None, None, None  # most texts: nothing found, nothing decided
-            else:
-                masked, counts = replace(*self.spans(contribution, kept))
-                yield contribution, *split_note(masked), counts
+    def apply(
+        self, contribution: Contribution, kept: findings.Kept | None
+    ) -> tuple[str | None, str | None, dict[str, int] | None]:
+        """The text and the note as they leave the commune (None: as written), and the spans
+        masked per kind (None: nothing); ``kept`` as for ``spans``."""
+        choices, uuid = self.choices, contribution.uuid
+        nothing = kept is not None and kept[1] == findings.NOTHING and self.plain
+        if nothing and uuid not in choices.keep_for and uuid not in choices.mask_for:
+            return None, None, None  # most texts: nothing found, nothing decided
+        masked, counts = replace(*self.spans(contribution, kept))
+        return *split_note(masked), dict(counts) or None
 
 
 def _apart(span: Span, words: str, cut: int, resume: int) -> list[Span]:

@@ -9,6 +9,7 @@ from mairie_cli.bundle.format import MASKED_SCANS, SCANS
 from mairie_cli.ocr.handwriting import NAME as HANDWRITING_ENGINE
 from mairie_cli.privacy.masking import Choices
 from mairie_cli.services.commune.register import Register
+from mairie_cli.storage.commune.pages import PageStore
 
 #: A scanned original: its name in a bundle, its page number, where the commune keeps it.
 Scan = tuple[str, int, Path]
@@ -17,9 +18,10 @@ Scan = tuple[str, int, Path]
 class ScanIndex:
     """Which scanned original (file name in a bundle, page number, stored path) a page is."""
 
-    def __init__(self, register: Register) -> None:
-        self.root = register.workspace.root
-        self.store = register.pages
+    def __init__(self, root: Path, store: PageStore) -> None:
+        """``root``: the workspace's folder; ``store``: its pages."""
+        self.root = root
+        self.store = store
         self._known: dict[int, Scan] = {}
 
     def of(self, page_id: int | None) -> Scan | None:

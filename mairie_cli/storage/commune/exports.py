@@ -65,6 +65,24 @@ class ExportStore:
         for row in self.db.execute(sql, [rules]):
             yield contribution_from_row(row), None if row[-1] is None else (row[-2], row[-1])
 
+    def pending_ids(self, full: bool) -> list[int]:
+        """Row ids of ``pending``, in its order (the export's workers each read a share)."""
+        return [int(row[0]) for row in self.db.execute(_pending_sql(full, "", ids=True))]
+
+    def found_by_id(
+        self, ids: list[int], rules: str
+    ) -> dict[int, tuple[Contribution, tuple[str, str] | None]]:
+        """``pending_found``'s contributions with these row ids, by row id."""
+        marks = ", ".join("?" * len(ids))
+        sql = (
+            f"SELECT {CONTRIBUTION_COLUMNS}, f.key, f.spans, c.id {FROM_CONTRIBUTIONS} {_FOUND}"
+            f"WHERE c.id IN ({marks})"
+        )
+        return {
+            row[-1]: (contribution_from_row(row), None if row[-2] is None else (row[-3], row[-2]))
+            for row in self.db.execute(sql, [rules, *ids])
+        }
+
     def count_unexamined(self, full: bool, rules: str) -> int:
         """How many live contributions ``pending_found`` gives without a finding."""
         sql = _pending_sql(full, _FOUND, count=True) + " AND f.uuid IS NULL AND c.deleted_at IS NULL"
@@ -126,7 +144,7 @@ class ExportStore:
 _FOUND = "LEFT JOIN findings f ON f.uuid = c.uuid AND f.version = c.version AND f.rules = ? "
 
 
-def _pending_sql(full: bool, join: str, columns: str = "", count: bool = False) -> str:
+def _pending_sql(full: bool, join: str, columns: str = "", count: bool = False, ids: bool = False) -> str:
     # OCR drafts leave only once proofread.
     where = (
         "WHERE c.status = 'relue'"
@@ -137,4 +155,6 @@ def _pending_sql(full: bool, join: str, columns: str = "", count: bool = False) 
     if count:
         return f"SELECT COUNT(*) FROM contributions c {join}{where}"
     order = "ORDER BY c.cahier_id, c.position, c.id"
+    if ids:
+        return f"SELECT c.id FROM contributions c {join}{where} {order}"
     return f"SELECT {CONTRIBUTION_COLUMNS}{columns} {FROM_CONTRIBUTIONS} {join}{where} {order}"

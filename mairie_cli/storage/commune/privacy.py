@@ -59,14 +59,15 @@ class PrivacyStore:
         """Prepare the scratch table where what is examined during a read is noted (``findings``
         itself is read meanwhile: it is written once the read is over, by ``keep_fresh_findings``)."""
         self.db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS fresh_findings (uuid TEXT PRIMARY KEY, version INTEGER "
+            # No index: rows are only appended, then copied once (each contribution at most once).
+            "CREATE TEMP TABLE IF NOT EXISTS fresh_findings (uuid TEXT NOT NULL, version INTEGER "
             "NOT NULL, rules TEXT NOT NULL, key TEXT NOT NULL, spans TEXT NOT NULL)"
         )
         self.db.execute("DELETE FROM temp.fresh_findings")
 
     def note_fresh_findings(self, rows: list[tuple[str, int, str, str, str]]) -> None:
         """Note ``(uuid, version, rules digest, key, spans)``."""
-        self.db.conn.executemany("INSERT OR REPLACE INTO temp.fresh_findings VALUES (?, ?, ?, ?, ?)", rows)
+        self.db.conn.executemany("INSERT INTO temp.fresh_findings VALUES (?, ?, ?, ?, ?)", rows)
 
     def keep_fresh_findings(self) -> None:
         """Keep what was noted, replacing what was kept before, and commit (a kept finding is
