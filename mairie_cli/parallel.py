@@ -13,6 +13,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -98,21 +99,30 @@ class Workers:
         args: Callable[[T], A],
         work: Callable[[list[A]], list[R]],
         batch: int = BATCH,
+        local: Callable[[list[A]], list[R]] | None = None,
     ) -> Iterator[tuple[T, R]]:
-        """``(item, result)`` for each item, in order; a bounded number of batches in flight."""
+        """``(item, result)`` for each item, in order; a bounded number of batches in flight.
+
+        With ``local`` (``work`` as this process can do it), this process works on the next
+        batch itself whenever it would otherwise wait for the workers: on two cores, the
+        process that writes what comes back is often idle for part of the time."""
         pool = self._started()
         waiting: deque[tuple[list[T], Future[list[R]]]] = deque()
-        chunk: list[T] = []
-        for item in items:
-            chunk.append(item)
-            if len(chunk) >= batch:
-                waiting.append((chunk, pool.submit(work, [args(i) for i in chunk])))
-                chunk = []
-                while len(waiting) > 2 * self._count + 1:
-                    done, future = waiting.popleft()
-                    yield from zip(done, future.result(), strict=True)
-        if chunk:
+        source = iter(items)
+        limit = 2 * self._count + 1
+        while chunk := list(islice(source, batch)):
             waiting.append((chunk, pool.submit(work, [args(i) for i in chunk])))
+            while len(waiting) > limit:
+                done, future = waiting[0]
+                if local is not None and not future.done() and len(waiting) < 2 * limit:
+                    extra = list(islice(source, batch))
+                    if extra:
+                        here: Future[list[R]] = Future()
+                        here.set_result(local([args(i) for i in extra]))
+                        waiting.append((extra, here))
+                        continue
+                waiting.popleft()
+                yield from zip(done, future.result(), strict=True)
         while waiting:
             done, future = waiting.popleft()
             yield from zip(done, future.result(), strict=True)

@@ -19,7 +19,7 @@ import sqlite_utils
 
 from mairie_cli.bundle.records import Pseudonyms, canonical_json, csv_row, export_record
 from mairie_cli.csvtext import csv_line
-from mairie_cli.parallel import ordered_map
+from mairie_cli.parallel import Workers
 from mairie_cli.privacy import findings
 from mairie_cli.privacy.masking import Choices
 from mairie_cli.services.commune import findings as findings_of
@@ -70,12 +70,9 @@ def stream(setup: Setup, ids: list[int], db: sqlite_utils.Database) -> Iterator[
         for start in range(0, len(ids), _BATCH):
             yield from maker.lines(ids[start : start + _BATCH])
         return
-    made = ordered_map(
-        ids, int, _lines, total=len(ids), initializer=_start_worker, initargs=(setup,),
-        threshold=PARALLEL_FROM, batch=_BATCH, all_cores=True,
-    )  # fmt: skip
-    for _, line in made:
-        yield line
+    with Workers(_start_worker, (setup,), all_cores=True) as workers:
+        for _, line in workers.map(ids, int, _lines, _BATCH, local=_Maker(setup, db).lines):
+            yield line
 
 
 class _Maker:
