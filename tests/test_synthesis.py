@@ -337,3 +337,30 @@ def test_printable_report_in_pdf_and_html(received, tmp_path, cli_at):
     # One quote per commune and per group within a theme: the two petitions never both.
     assert sum("habitants du canton" in q or "habitants du village" in q for q, _ in quotes) <= 1
     assert "Dupont" not in flat and "Dupont" not in html_text
+
+
+def test_rows_written_as_xml_read_back_as_written(tmp_path):
+    from openpyxl import load_workbook
+
+    from mairie_cli.synthesis import printing
+    from mairie_cli.synthesis.workbook import SynthesisWorkbook
+
+    book = SynthesisWorkbook([("fiscalite", "Fiscalité")], "Titre & <essai>")
+    awkward = 'Taxe < 5 % & "TVA" > 20 %\r\nsur deux lignes ' + "très longues " * 20
+    book.add_contribution(
+        ["01001 Ain", "Cahier", "15/01/2019", "Doléance", "Fiscalité", "", "", 3, awkward, "u-1"],
+        "fiscalite", ["01001 Ain", "=SOMME(A1:A3)"],
+    )  # fmt: skip
+    book.add_commune(["01001 Ain", 150, 1, 0, 1, "15/01/2019", "à jour"])
+    book.write_summary([], ["Synthèse"])
+    book.write_method([("Méthode", "mots-clés")])
+    book.save(tmp_path / "s.xlsx")
+    workbook = load_workbook(tmp_path / "s.xlsx")
+    contributions = workbook["Contributions"]
+    assert [c.value for c in contributions[2]][7:9] == [3, awkward]
+    assert contributions["I2"].alignment.wrap_text and contributions["A1"].font.bold
+    assert contributions.row_dimensions[2].height == printing.height(printing.lines(awkward, 64))
+    assert workbook["Fiscalité"]["B2"].value == "=SOMME(A1:A3)"
+    assert workbook["Fiscalité"]["B2"].data_type == "s"  # text, never a formula
+    assert [c.value for c in workbook["Communes"][2]][:3] == ["01001 Ain", 150, 1]
+    assert contributions.freeze_panes == "A2" and contributions.auto_filter.ref == "A1:J2"

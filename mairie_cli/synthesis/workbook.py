@@ -11,6 +11,7 @@ with its header row repeated, wrapped texts in rows tall enough (``printing``).
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mairie_cli.synthesis import printing
+from mairie_cli.synthesis.sheet_xml import SheetRows, excel_writer
 
 CONTRIBUTION_HEADER = [
     "Commune", "Cahier", "Date", "Nature", "Thème principal", "Thèmes secondaires", "Mots qui ont décidé",
@@ -84,6 +86,11 @@ def _top_aligned_by_default(workbook: Any) -> None:
     workbook._cell_styles = IndexedList([default])  # noqa: SLF001
 
 
+def _height(lines: int) -> float | None:
+    """A row's height for this many lines of wrapped text (None: the default, one line)."""
+    return printing.height(lines) if lines > 1 else None
+
+
 def _legal(text: str) -> str:
     """Text a workbook can hold: control characters (which the XML of a workbook cannot carry,
     and openpyxl refuses) are removed; what a person reads is unchanged."""
@@ -103,13 +110,12 @@ def sheet_title(label: str, taken: set[str]) -> str:
 
 @dataclass
 class _Table:
-    """A list sheet being written: one reusable wrapped cell per wrapped column (a write-only
-    sheet writes a row as soon as it is appended), and the rows written so far."""
+    """A list sheet being written: the openpyxl sheet (columns, page set-up, filter) and its
+    rows, written aside as XML (``sheet_xml``)."""
 
     sheet: Any
     layout: Layout
-    cells: list[Any]  # a reusable wrapped cell per wrapped column, None for the others
-    rows: int = 1
+    rows: SheetRows
 
 
 class SynthesisWorkbook:
@@ -133,10 +139,12 @@ class SynthesisWorkbook:
             "En-tête", font=Font(bold=True), alignment=Alignment(wrap_text=True, vertical="top")
         )
         self._wb.add_named_style(self._heading)
+        self._folder = tempfile.TemporaryDirectory(prefix="mairie-synthese-")
         taken: set[str] = set()
         self._taken = taken  # sheet names given, for the sheets made later
         self._labels = dict(theme_labels)
         self.summary = self._wb.create_sheet(sheet_title("Synthèse", taken))
+        self._styles = (self._style_id(TEXT_STYLE), self._style_id(self._heading.name))
         printing.page_setup(self.summary, title, landscape=False)
         self.contributions = self._table(sheet_title("Contributions", taken), CONTRIBUTIONS)
         # « À vérifier » and the theme sheets are made when their first row comes (an empty
@@ -148,6 +156,14 @@ class SynthesisWorkbook:
         self.method = self._wb.create_sheet(sheet_title("Méthode", taken))
         printing.page_setup(self.method, title)
 
+    def _style_id(self, name: str) -> int:
+        """The index of a named style's cell format, for the rows written as XML."""
+        from openpyxl.cell import WriteOnlyCell
+
+        probe = WriteOnlyCell(self.summary)
+        probe.style = name
+        return int(self._wb._cell_styles.add(probe._style))  # noqa: SLF001 -- what openpyxl does per cell
+
     def _table(self, title: str, layout: Layout) -> _Table:
         from openpyxl.utils import get_column_letter
 
@@ -157,13 +173,11 @@ class SynthesisWorkbook:
             sheet.column_dimensions[get_column_letter(index)].width = width
         last = get_column_letter(layout.printed or len(layout.header))
         printing.page_setup(sheet, self._title, title_rows="1:1", print_area=f"A1:{last}1048576")
+        rows = SheetRows(Path(self._folder.name) / f"{len(self._wb.worksheets)}.xml", len(layout.header))
         header_lines = max(printing.lines(h, w) for h, w in zip(layout.header, layout.widths, strict=True))
-        printing.append(sheet, 1, [self._cell(sheet, h, heading=True) for h in layout.header], header_lines)
-        cells = [
-            self._cell(sheet, "", wrap=True) if i in layout.wrapped else None
-            for i in range(len(layout.header))
-        ]
-        return _Table(sheet, layout, cells)
+        heading = self._styles[1]
+        rows.add(layout.header, [heading] * len(layout.header), _height(header_lines))
+        return _Table(sheet, layout, rows)
 
     def _cell(
         self, sheet: Any, value: Any, *, bold: bool = False, wrap: bool = False, heading: bool = False
@@ -202,31 +216,23 @@ class SynthesisWorkbook:
         self._append(self.bundles, row)
 
     def _append(self, table: _Table, values: Sequence[Any]) -> None:
-        # Plain values cost least (every cell is top-aligned by default); a cell object only
-        # where it must be one: a text longer than its column is wide, in a wrapped column (the
-        # column's reusable cell: a write-only sheet writes the row as soon as it is appended),
-        # and any text a spreadsheet would take for a formula. The row's height is that of its
-        # longest wrapped text.
-        cells: list[Any] = []
+        # Every cell is top-aligned by default; a text longer than its column is wide, in a
+        # wrapped column, takes the wrapped style, and the row the height of its longest one.
+        # Texts are written as text (inline strings): « =SOMME… » stays a sentence.
+        styles: list[int] = []
+        cleaned: list[Any] = []
         lines = 1
-        widths = table.layout.widths
+        widths, wrapped, text_style = table.layout.widths, table.layout.wrapped, self._styles[0]
         for index, value in enumerate(values):
-            if value is None or value == "":
-                cells.append(None)
-                continue
-            if isinstance(value, str):
+            style = 0
+            if isinstance(value, str) and value:
                 value = _legal(value)
-                styled = table.cells[index]
-                if styled is not None and (len(value) > widths[index] or "\n" in value):
-                    styled.value = value
-                    styled.data_type = "s"  # text stays text, whatever it starts with (« =SOMME… »)
+                if index in wrapped and (len(value) > widths[index] or "\n" in value):
+                    style = text_style
                     lines = max(lines, printing.lines(value, widths[index]))
-                    value = styled
-                elif value.startswith(_FORMULA_START):
-                    value = self._cell(table.sheet, value)
-            cells.append(value)
-        table.rows += 1
-        printing.append(table.sheet, table.rows, cells, lines)
+            cleaned.append(value)
+            styles.append(style)
+        table.rows.add(cleaned, styles, _height(lines))
 
     def write_summary(
         self, blocks: list[tuple[str, list[str], list[list[Any]], bool, bool]], intro: list[str]
@@ -332,6 +338,11 @@ class SynthesisWorkbook:
     def discard(self) -> None:
         """Give up the workbook (the synthesis failed): its sheets are closed and their
         temporary files removed, so nothing is left half-written behind."""
+        for table in [self.contributions, self.communes, self.bundles, *self.themes.values()]:
+            table.rows.close()
+        if self.to_check is not None:
+            self.to_check.rows.close()
+        self._folder.cleanup()
         for sheet in self._wb.worksheets:
             if not sheet.closed:
                 sheet.close()
@@ -345,14 +356,21 @@ class SynthesisWorkbook:
         from zipfile import ZIP_DEFLATED, ZipFile
 
         from openpyxl.utils import get_column_letter
-        from openpyxl.writer.excel import ExcelWriter
 
-        for table in [self.contributions, self.communes, self.bundles, *self.themes.values()]:
-            table.sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.layout.header))}{table.rows}"
+        tables = [self.contributions, self.communes, self.bundles, *self.themes.values()]
+        for table in tables:
+            table.sheet.auto_filter.ref = (
+                f"A1:{get_column_letter(len(table.layout.header))}{table.rows.count}"
+            )
+        if self.to_check is not None:
+            tables.append(self.to_check)
+        for table in tables:
+            table.rows.close()
         themes = [self.themes[t].sheet for t in self._labels if t in self.themes]
         checked = [self.to_check.sheet] if self.to_check else []
         first = [self.summary, self.contributions.sheet, *checked, *themes]
         self._wb._sheets = first + [s for s in self._wb._sheets if s not in first]  # noqa: SLF001 -- no public way
         self._wb.properties.modified = datetime.now(timezone.utc).replace(tzinfo=None)
         with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
-            ExcelWriter(self._wb, archive).save()
+            excel_writer(self._wb, archive, {t.sheet.title: t.rows.path for t in tables}).save()
+        self._folder.cleanup()
