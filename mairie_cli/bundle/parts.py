@@ -88,6 +88,29 @@ class PartBuilder:
             part.image_bytes += extra
             self._images.add(image[0])
 
+    def add_lines(self, uuids: list[str], lines: list[bytes], rows: list[bytes]) -> None:
+        """``add_line`` for many records without scans (a worker's batch): the part's limit is
+        checked record by record, each run that fits is written at once."""
+        start, count = 0, len(lines)
+        while start < count:
+            part = self._current or self._open()
+            budget = self.budget
+            end, json_bytes, csv_bytes = start, 0, 0
+            while end < count:
+                json_more, csv_more = json_bytes + len(lines[end]) + 1, csv_bytes + len(rows[end])
+                if part.predicted(json_more, csv_more) > budget:
+                    break
+                json_bytes, csv_bytes, end = json_more, csv_more, end + 1
+            if end == start:
+                if part.records:
+                    self._close_current()
+                else:  # alone in an empty part and still too large: add_line says so
+                    self.add_line(uuids[start], lines[start], rows[start])
+                    start += 1
+                continue
+            part.write_many(lines[start:end], rows[start:end], json_bytes, csv_bytes)
+            start = end
+
     def close(self, files: dict[str, bytes]) -> list[BagWriter]:
         """Finish every part; each also holds ``files`` (payload name → content: the cahiers,
         the state summary…)."""
@@ -168,6 +191,18 @@ class OpenPart:
         self.json_bytes += len(line)
         self.csv_bytes += len(row)
         self.records += 1
+
+    def write_many(self, lines: list[bytes], rows: list[bytes], json_bytes: int, csv_bytes: int) -> None:
+        """``write`` for several records (``json_bytes``, ``csv_bytes``: their sizes, newlines
+        after the JSON lines included)."""
+        self._pending.append(b"\n".join(lines) + b"\n")
+        self._pending_bytes += json_bytes
+        if self._pending_bytes >= self._CHUNK:
+            self._flush()
+        self.csv.write(b"".join(rows))
+        self.json_bytes += json_bytes
+        self.csv_bytes += csv_bytes
+        self.records += len(lines)
 
     def _flush(self) -> None:
         # zlib releases Python's lock: the chunk is compressed on the second thread while

@@ -30,7 +30,7 @@ from mairie_cli.models import PageStatus
 from mairie_cli.privacy.detect import KINDS
 from mairie_cli.privacy.findings import rules_digest
 from mairie_cli.privacy.masking import Choices
-from mairie_cli.services.commune.export_lines import Setup, stream
+from mairie_cli.services.commune.export_lines import Lines, Setup, stream
 from mairie_cli.services.commune.keys import CommuneKeys, publish_public_key, recipients
 from mairie_cli.services.commune.privacy import privacy_choices
 from mairie_cli.services.commune.register import Register
@@ -206,33 +206,36 @@ class _PartsWriter:
         scans = ScanIndex(register.workspace.root, register.pages)
         counts: Counter[str] = Counter()
         masked: Counter[str] = Counter()
-        digests: list[tuple[str, int, str, int]] = []
         rules = rules_digest()
-        examined: list[tuple[str, int, str, str, str]] = []
         privacy.start_fresh_findings()
-        for line in stream(setup, ids, register.db):
-            if line is None:
-                continue
-            if line.masked:
-                masked.update(line.masked)
-            if line.examined:
-                examined.append((line.uuid, line.version, rules, *line.examined))
-            image = None
-            if with_scans and not line.deleted and (scan := scans.of(line.page_id)):
-                image = masker.image(line.page_id, scan) if masker else (scan[0], scan[2])
-            self.builder.add_line(line.uuid, line.json, line.csv, image)
-            digests.append((line.uuid, line.version, line.digest, int(line.deleted)))
-            counts["tombstones" if line.deleted else "contributions"] += 1
-            if len(digests) >= 1000:
-                store.note_digests(digests)
-                privacy.note_fresh_findings(examined)
-                digests, examined = [], []
-                if progress:
-                    progress(counts.total(), len(ids))
-        store.note_digests(digests)
-        privacy.note_fresh_findings(examined)
+        for lines in stream(setup, ids, register.db):
+            masked.update(lines.masked)
+            privacy.note_fresh_findings(
+                [(uuid, version, rules, key, spans) for uuid, version, key, spans in lines.examined]
+            )
+            if with_scans:
+                self._add_with_scans(lines, scans, masker)
+            else:
+                self.builder.add_lines(lines.uuids, lines.json, lines.csv)
+            digests = list(
+                zip(lines.uuids, lines.versions, lines.digests, map(int, lines.deleted), strict=True)
+            )
+            store.note_digests(digests)
+            gone = sum(lines.deleted)
+            counts["tombstones"] += gone
+            counts["contributions"] += len(lines.uuids) - gone
+            if progress:
+                progress(counts.total(), len(ids))
         privacy.keep_fresh_findings()  # what was examined is not examined again
         return counts, masked
+
+    def _add_with_scans(self, lines: Lines, scans: ScanIndex, masker: PageMasker | None) -> None:
+        for index, uuid in enumerate(lines.uuids):
+            image = None
+            page_id = lines.page_ids[index]
+            if not lines.deleted[index] and (scan := scans.of(page_id)):
+                image = masker.image(page_id, scan) if masker else (scan[0], scan[2])
+            self.builder.add_line(uuid, lines.json[index], lines.csv[index], image)
 
 
 def _sealer(register: Register, keys: CommuneKeys, targets: list[str]) -> Sealer:

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -28,9 +28,6 @@ from mairie_cli.services.commune.scans import ScanIndex
 from mairie_cli.storage.commune.exports import ExportStore
 from mairie_cli.storage.commune.pages import PageStore
 from mairie_cli.storage.database import open_reader
-
-if TYPE_CHECKING:
-    from mairie_cli.models import Contribution
 
 #: From this many contributions on, worker processes make the lines.
 PARALLEL_FROM = 5000
@@ -48,31 +45,32 @@ class Setup:
     choices: Choices | None
 
 
-class Line(NamedTuple):
-    """One contribution as it leaves: what the parts and the state summary need."""
+class Lines(NamedTuple):
+    """A batch of contributions as they leave: what the parts and the state summary need."""
 
-    uuid: str
-    version: int
-    deleted: bool
-    page_id: int | None
-    json: bytes  # the canonical JSON line, without its newline
-    csv: bytes
-    digest: str  # SHA-256 of ``json``
-    masked: dict[str, int] | None  # spans masked per kind (None: nothing)
-    examined: findings.Kept | None  # what the rules found, when examined just now
+    uuids: list[str]
+    versions: list[int]
+    deleted: list[bool]
+    page_ids: list[int | None]
+    json: list[bytes]  # each canonical JSON line, without its newline
+    csv: list[bytes]
+    digests: list[str]  # SHA-256 of each JSON line
+    masked: dict[str, int]  # spans masked per kind, over the batch
+    examined: list[tuple[str, int, str, str]]  # (uuid, version, key, spans) examined just now
 
 
-def stream(setup: Setup, ids: list[int], db: sqlite_utils.Database) -> Iterator[Line | None]:
-    """The line of each contribution with these row ids, in this order (None: no longer in the
-    register); from ``PARALLEL_FROM`` on, made by worker processes, else here with ``db``."""
+def stream(setup: Setup, ids: list[int], db: sqlite_utils.Database) -> Iterator[Lines]:
+    """The lines of the contributions with these row ids, batch by batch, in this order (an id
+    no longer in the register is skipped); from ``PARALLEL_FROM`` on, made by worker processes
+    (and by this one when it would otherwise wait), else here with ``db``."""
+    chunks = [ids[start : start + _BATCH] for start in range(0, len(ids), _BATCH)]
+    maker = _Maker(setup, db)
     if len(ids) < PARALLEL_FROM:
-        maker = _Maker(setup, db)
-        for start in range(0, len(ids), _BATCH):
-            yield from maker.lines(ids[start : start + _BATCH])
+        yield from (maker.lines(chunk) for chunk in chunks)
         return
     with Workers(_start_worker, (setup,), all_cores=True) as workers:
-        for _, line in workers.map(ids, int, _lines, _BATCH, local=_Maker(setup, db).lines):
-            yield line
+        for _, lines in workers.map(chunks, list, _lines, 1, local=lambda batch: [maker.lines(batch[0])]):
+            yield lines
 
 
 class _Maker:
@@ -86,25 +84,33 @@ class _Maker:
         self.masking = Masking(setup.choices) if setup.choices is not None else None
         self.rules = findings.rules_digest()
 
-    def lines(self, ids: list[int]) -> list[Line | None]:
+    def lines(self, ids: list[int]) -> Lines:
         found = self.store.found_by_id(ids, self.rules)
-        return [self._line(*found[i]) if i in found else None for i in ids]
-
-    def _line(self, contribution: Contribution, kept: findings.Kept | None) -> Line:
-        examined = None
-        text = note = masked = None
-        if self.masking is not None and not contribution.deleted:
-            words = findings_of.words(contribution)
-            if kept is None or kept[0] != findings.key(words):
-                kept = examined = findings.examine(words)
-            text, note, masked = self.masking.apply(contribution, kept)
-        scan = self.scans.of(contribution.page_id)
-        record = export_record(contribution, self.pseudonym, scan[:2] if scan else None, text, note)
-        line = canonical_json(record).encode()
-        return Line(
-            contribution.uuid, contribution.version, contribution.deleted, contribution.page_id, line,
-            csv_line(csv_row(record)).encode(), hashlib.sha256(line).hexdigest(), masked, examined,
-        )  # fmt: skip
+        made = Lines([], [], [], [], [], [], [], {}, [])
+        for contribution, kept in (found[i] for i in ids if i in found):
+            examined = None
+            text = note = masked = None
+            if self.masking is not None and not contribution.deleted:
+                words = findings_of.words(contribution)
+                if kept is None or kept[0] != findings.key(words):
+                    kept = examined = findings.examine(words)
+                text, note, masked = self.masking.apply(contribution, kept)
+            scan = self.scans.of(contribution.page_id)
+            record = export_record(contribution, self.pseudonym, scan[:2] if scan else None, text, note)
+            line = canonical_json(record).encode()
+            made.uuids.append(contribution.uuid)
+            made.versions.append(contribution.version)
+            made.deleted.append(contribution.deleted)
+            made.page_ids.append(contribution.page_id)
+            made.json.append(line)
+            made.csv.append(csv_line(csv_row(record)).encode())
+            made.digests.append(hashlib.sha256(line).hexdigest())
+            if masked:
+                for kind, count in masked.items():
+                    made.masked[kind] = made.masked.get(kind, 0) + count
+            if examined:
+                made.examined.append((contribution.uuid, contribution.version, *examined))
+        return made
 
 
 _maker: _Maker | None = None
@@ -115,6 +121,6 @@ def _start_worker(setup: Setup) -> None:
     _maker = _Maker(setup)
 
 
-def _lines(ids: list[int]) -> list[Line | None]:
+def _lines(batch: list[list[int]]) -> list[Lines]:
     assert _maker is not None
-    return _maker.lines(ids)
+    return [_maker.lines(ids) for ids in batch]
