@@ -81,6 +81,10 @@ _CLOSING_STEMS = (
 _CLOSING_FORMS = tuple(
     (stem, frozenset(stem.split()[0] + end for end in ("", ",", ".", "!"))) for stem in _CLOSING_STEMS
 )
+#: Every word the lists above look for among a text's words.
+_ANCHOR_WORDS = frozenset(
+    [*_TITLE_STEMS, *_KIN_WORDS, "chez", *(form for _, forms in _CLOSING_FORMS for form in forms)]
+)
 _SELF_STEMS = ("appelle", "nomme", "soussign", "nom :", "nom:", "prénom")
 # (stems, pattern, rule, how far before the stem the pattern may start)
 _ANCHORED = (
@@ -173,12 +177,15 @@ def _anchored(text: str, lowered: str) -> list[tuple[re.Match[str], str]]:
     closing formulas: each rule is tried only where its word is, found by ``str.find`` (Python's
     regular expressions are slow to try at every position). The family words, many, are first
     looked up among the text's words."""
-    tokens = set(lowered.split())
-    titles = [w for w in _TITLE_STEMS if w in tokens]  # a name follows: no punctuation after them
-    kin = [w for w in _KIN_WORDS if w in tokens]
-    if "chez" in tokens:
-        kin.append("chez les")
-    closing = [stem for stem, forms in _CLOSING_FORMS if not forms.isdisjoint(tokens)]
+    tokens = _ANCHOR_WORDS.intersection(lowered.split())  # the few anchor words the text has
+    if tokens:
+        titles = [w for w in _TITLE_STEMS if w in tokens]  # a name follows: no punctuation after
+        kin = [w for w in _KIN_WORDS if w in tokens]
+        if "chez" in tokens:
+            kin.append("chez les")
+        closing = [stem for stem, forms in _CLOSING_FORMS if not forms.isdisjoint(tokens)]
+    else:
+        titles, kin, closing = [], [], []
     found: list[tuple[re.Match[str], str]] = []
     chosen = (
         (titles, _TITLE, "civilité", 0), *_ANCHORED, (kin, _KIN, "famille ou voisin", 8),
