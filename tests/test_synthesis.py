@@ -118,7 +118,7 @@ def test_workbook_and_csv_match_the_base(received, tmp_path):
     assert summary[petitions[0]["Groupe"]][1:3] == (2, PETITION.replace("canton", "village")[:160])
     assert len(book["Synthèse"]._charts) == 3
     method = {r[0]: r[1] for r in book["Méthode"].iter_rows(values_only=True)}
-    assert "2026.3" in method["Taxonomie"]
+    assert "2026.4" in method["Taxonomie"]
     assert (
         "2 commune(s) entendue(s) sur 3" in method["Résumé"]
         and "14300 habitants sur 15100" in method["Résumé"]
