@@ -40,10 +40,14 @@ def rules_digest() -> str:
     of the phone-number library."""
     import phonenumbers
 
-    digest = hashlib.sha256(f"phonenumbers {phonenumbers.__version__}".encode())
+    from mairie_cli import __version__
+
+    # mairie's version too: where the sources are not files (a frozen build), it still changes.
+    digest = hashlib.sha256(f"mairie {__version__} phonenumbers {phonenumbers.__version__}".encode())
     package = Path(__file__).resolve().parent
     for path in sorted([*package.glob("*.py"), package.parent / "textnorm.py"]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
