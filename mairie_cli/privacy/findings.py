@@ -74,6 +74,11 @@ def examine(words: Words) -> Kept:
     return key(words), encode(Detector.rules(*words))
 
 
+def is_current(words: Words, kept: Kept | None) -> bool:
+    """Whether a kept finding is that of these words under the rules as they are now."""
+    return kept is not None and kept[0] == key(words)
+
+
 def complete(
     items: Iterable[tuple[T, Kept | None]], of: Callable[[T], Words | None], *, stale: int
 ) -> Iterator[tuple[T, Kept | None, bool]]:
@@ -85,7 +90,7 @@ def complete(
     def needed(entry: tuple[T, Kept | None]) -> Words | None:
         item, kept = entry
         words = of(item)
-        if words is None or (kept is not None and kept[0] == key(words)):
+        if words is None or is_current(words, kept):
             return None
         return words
 

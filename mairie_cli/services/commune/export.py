@@ -123,7 +123,7 @@ def export_bundle(
         shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=".export-", dir=exports_dir) as work:
         writer = _PartsWriter(register, keys, Path(work), sequence, max_size)
-        written = writer.write(full, total, mask, with_scans, with_handwritten, progress)
+        written = writer.write(full, mask, with_scans, with_handwritten, progress)
         header = Header(
             sender=register.commune.insee, commune=register.commune.name or "", sequence=sequence,
             part=1, parts=len(written.parts), previous_digest=last["digest"] if last else "aucun",
@@ -172,7 +172,7 @@ class _PartsWriter:
         )
 
     def write(
-        self, full: bool, total: int, mask: bool, with_scans: bool, with_handwritten: bool,
+        self, full: bool, mask: bool, with_scans: bool, with_handwritten: bool,
         progress: Progress | None,
     ) -> _Written:  # fmt: skip
         store = self.register.exports

@@ -92,7 +92,7 @@ class _Maker:
             text = note = masked = None
             if self.masking is not None and not contribution.deleted:
                 words = findings_of.words(contribution)
-                if kept is None or kept[0] != findings.key(words):
+                if not findings.is_current(words, kept):
                     kept = examined = findings.examine(words)
                 text, note, masked = self.masking.apply(contribution, kept)
             scan = self.scans.of(contribution.page_id)
