@@ -20,7 +20,11 @@ class Choices:
     keep_for: dict[str, tuple[str, ...]] = field(default_factory=dict)
     mask_for: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
+    def has_own(self, uuid: str) -> bool:
+        """Whether this contribution has decisions of its own."""
+        return uuid in self.keep_for or uuid in self.mask_for
+
     def detector(self, uuid: str | None = None) -> Detector:
-        if uuid is None or (uuid not in self.keep_for and uuid not in self.mask_for):
+        if uuid is None or not self.has_own(uuid):
             return Detector(self.keep, self.mask)
         return Detector(self.keep + self.keep_for.get(uuid, ()), self.mask + self.mask_for.get(uuid, ()))

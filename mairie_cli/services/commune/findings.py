@@ -76,10 +76,8 @@ class Masking:
         ``pending`` gave for it (else it is examined now)."""
         examined = words(contribution)
         found = findings.decode(examined[0], kept[1]) if kept else Detector.rules(*examined)
-        uuid, choices = contribution.uuid, self.choices
-        detector = (
-            choices.detector(uuid) if uuid in choices.keep_for or uuid in choices.mask_for else self.common
-        )
+        uuid = contribution.uuid
+        detector = self.choices.detector(uuid) if self.choices.has_own(uuid) else self.common
         spans = detector.find(*examined, found)
         if contribution.note:  # a span never runs from the text into the note: each keeps its own
             cut = len(contribution.text)
@@ -93,9 +91,8 @@ class Masking:
     ) -> tuple[str | None, str | None, dict[str, int] | None]:
         """The text and the note as they leave the commune (None: as written), and the spans
         masked per kind (None: nothing); ``kept`` as for ``spans``."""
-        choices, uuid = self.choices, contribution.uuid
         nothing = kept is not None and kept[1] == findings.NOTHING and self.plain
-        if nothing and uuid not in choices.keep_for and uuid not in choices.mask_for:
+        if nothing and not self.choices.has_own(contribution.uuid):
             return None, None, None  # most texts: nothing found, nothing decided
         masked, counts = replace(*self.spans(contribution, kept))
         return *split_note(masked), dict(counts) or None
