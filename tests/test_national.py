@@ -419,11 +419,16 @@ def test_themes_are_worked_out_once_when_received(france, tmp_path):
     with sqlite3.connect(national.workspace.db_path) as conn:
         stored = set(conn.execute("SELECT taxonomy_digest, theme_main IS NOT NULL FROM contributions"))
     assert stored == {(load().digest, 1)}
+    query = "SELECT uuid, theme_main, theme_secondary, theme_score, taxonomy_digest FROM contributions"
+    with sqlite3.connect(national.workspace.db_path) as conn:
+        stored_at_reception = set(conn.execute(query))
     read = build_national_synthesis(national, tmp_path / "lu.xlsx", tmp_path / "lu.csv")
     with sqlite3.connect(national.workspace.db_path) as conn:  # as if received before this issue
         conn.execute("UPDATE contributions SET theme_main = NULL, taxonomy_digest = NULL")
     again = build_national_synthesis(national, tmp_path / "recalcul.xlsx", tmp_path / "recalcul.csv")
     assert again.csv.read_bytes() == read.csv.read_bytes() and again.themes == read.themes
+    with sqlite3.connect(national.workspace.db_path) as conn:  # worked out again: stored, once
+        assert set(conn.execute(query)) == stored_at_reception
     with sqlite3.connect(national.workspace.db_path) as conn:  # stored themes, whatever they say
         conn.execute(
             "UPDATE contributions SET theme_main = 'agriculture', theme_secondary = '[]', theme_score = 1, "
@@ -437,6 +442,8 @@ def test_themes_are_worked_out_once_when_received(france, tmp_path):
     other.write_text(DEFAULT.read_text(encoding="utf-8") + "\n# une autre taxonomie\n", encoding="utf-8")
     mine = build_national_synthesis(national, tmp_path / "b.xlsx", tmp_path / "b.csv", taxonomy_path=other)
     assert mine.themes == read.themes
+    with sqlite3.connect(national.workspace.db_path) as conn:  # another file's themes are not stored
+        assert set(conn.execute("SELECT theme_main FROM contributions")) == {("agriculture",)}
 
 
 def test_a_large_part_is_checked_and_classified_by_workers(france, monkeypatch, tmp_path):

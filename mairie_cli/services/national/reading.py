@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mairie_cli.csvtext import csv_field, no_formula
@@ -71,11 +71,14 @@ class Tally:
 
 @dataclass
 class Part:
-    """A worker's share: its communes' CSV lines, how many, what they count for."""
+    """A worker's share: its communes' CSV lines, how many, what they count for, and the themes
+    it worked out again with the packaged taxonomy, to be stored (main, secondary as JSON,
+    score, taxonomy digest, insee, uuid)."""
 
     csv: str
     rows: int
     tally: Tally
+    worked_out: list[tuple[str, str, float, str, str, str]] = field(default_factory=list)
 
 
 class Reader:
@@ -83,8 +86,11 @@ class Reader:
     they were received (or classifies them, with another taxonomy) and writes their CSV lines
     (a million lines: what repeats — a commune's columns, labels, dates — is quoted once)."""
 
-    def __init__(self, db_path: Path, taxonomy: Taxonomy) -> None:
+    def __init__(self, db_path: Path, taxonomy: Taxonomy, packaged: bool = False) -> None:
+        """``packaged``: the taxonomy reception stores themes with (what is worked out again
+        with it — the stored themes were another version's — goes back to the base)."""
         self.store = NationalStore(open_reader(db_path))
+        self.packaged = packaged
         self.classifier = Classifier(taxonomy)
         self.digest = taxonomy.digest
         self.secondary: dict[str, tuple[str, ...]] = {}  # stored JSON -> themes
@@ -109,22 +115,28 @@ class Reader:
 
     def themes_of(
         self, text: str, main: str | None, secondary: str | None, score: float | None, digest: str | None
-    ) -> tuple[str, tuple[str, ...], float]:
-        """The themes stored at reception if this taxonomy made them, else worked out now."""
+    ) -> tuple[str, tuple[str, ...], float] | None:
+        """The themes stored at reception if this taxonomy made them, else None."""
         if digest == self.digest and main is not None and secondary is not None:
             others = self.secondary.get(secondary)
             if others is None:
                 others = self.secondary[secondary] = tuple(json.loads(secondary))
             return main, others, score or 0.0
-        return self.classifier.themes(content_words(text))
+        return None
 
     def part(self, first: str, last: str) -> Part:
-        tally, lines = Tally(), []
+        tally, lines, worked_out = Tally(), [], []
         communes: dict[str, str] = {}  # insee -> « department;insee;name; »
         rows = self.store.synthesis_rows(first, last)
         for department, insee, uuid, sequence, envoi, written_on, nature, text, *stored in rows:
             text = text or ""
-            main, secondary, score = found = self.themes_of(text, *stored)
+            found = self.themes_of(text, *stored)
+            if found is None:
+                found = self.classifier.themes(content_words(text))
+                if self.packaged:
+                    secondary_json = json.dumps(list(found[1]))
+                    worked_out.append((found[0], secondary_json, found[2], self.digest, insee, uuid))
+            main, secondary, score = found
             if (insee, uuid) in self.overrides:
                 main, secondary = self.overrides[(insee, uuid)]
                 score = score if main == found[0] else 0.0
@@ -145,7 +157,7 @@ class Reader:
             tally.offer(
                 department, insee, main, score, (department, self.names.get(insee, ""), written, text)
             )
-        return Part("".join(lines), len(rows), tally)
+        return Part("".join(lines), len(rows), tally, worked_out)
 
 
 _reader: Reader | None = None
@@ -155,7 +167,7 @@ def start(db_path: str, taxonomy_path: str | None) -> None:
     global _reader
     if _reader is not None:  # this process, for a small synthesis: a previous one's reader
         _reader.close()
-    _reader = Reader(Path(db_path), load(Path(taxonomy_path) if taxonomy_path else None))
+    _reader = Reader(Path(db_path), load(Path(taxonomy_path) if taxonomy_path else None), not taxonomy_path)
 
 
 def read(ranges: list[tuple[str, str]]) -> list[Part]:

@@ -216,6 +216,9 @@ def _stream(
         for _, part in parts:
             out.write(part.csv)
             figures.tally.merge(part.tally)
+            if part.worked_out:  # themes of another version of the taxonomy: stored again, once
+                with transaction(national.db):
+                    national.store.store_themes(part.worked_out)
             done += part.rows
             if progress:
                 progress(done, total)

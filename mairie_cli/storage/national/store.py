@@ -188,6 +188,15 @@ class NationalStore(ReceiverStore):
             [first, last],
         ).fetchall()
 
+    def store_themes(self, rows: list[tuple[str, str, float, str, str, str]]) -> None:
+        """Store themes worked out again: (main, secondary as JSON, score, taxonomy digest,
+        insee, uuid)."""
+        self.db.conn.executemany(
+            "UPDATE contributions SET theme_main = ?, theme_secondary = ?, theme_score = ?, "
+            "taxonomy_digest = ? WHERE insee = ? AND uuid = ?",
+            rows,
+        )
+
     def theme_decisions(self) -> Iterator[tuple[str, str, str, str]]:
         """The associations' theme decisions: (insee, uuid, main, secondary as JSON)."""
         yield from self.db.execute("SELECT insee, uuid, main, secondary FROM theme_overrides")
