@@ -11,6 +11,7 @@ from mairie_cli.cli.asso import asso
 from mairie_cli.cli.base import Commands, open_association
 from mairie_cli.cli.bundles import list_parts, nothing_new
 from mairie_cli.cli.options import Folder, Json, SansChiffrement, Secours, TailleMax, Tout, Vers
+from mairie_cli.cli.receiving import backup_key_created
 
 if TYPE_CHECKING:
     from mairie_cli.services.association.export import DepartmentExport
@@ -35,11 +36,7 @@ def cle(
     with open_association(ctx, dossier) as association:
         if secours is not None:
             backup = association.create_backup_identity(secours)
-            output.success(f"Clé de secours créée dans « {secours} » ({backup[:16]}…).")
-            output.info(
-                "Rangez-la au coffre et ne la copiez pas sur l'ordinateur. Redonnez aux communes le "
-                "fichier ci-dessous : leurs paquets s'ouvriront aussi avec la clé de secours."
-            )
+            backup_key_created(secours, backup, "Redonnez aux communes le fichier ci-dessous")
         recipients = association.recipients()
         folder = vers or association.workspace.root
         target = association.write_recipients(folder)

@@ -9,7 +9,7 @@ import typer
 from mairie_cli.cli import output
 from mairie_cli.cli.base import Commands, open_national, state
 from mairie_cli.cli.options import Folder, Json, Secours
-from mairie_cli.cli.receiving import confirm_fingerprint, reception_summary, trusted_table
+from mairie_cli.cli.receiving import backup_key_created, confirm_fingerprint, reception_summary, trusted_table
 
 commands = Commands()
 national = commands.group(
@@ -57,11 +57,7 @@ def cle(
     with open_national(ctx, dossier) as national_:
         if secours is not None:
             backup = national_.create_backup_identity(secours)
-            output.success(f"Clé de secours créée dans « {secours} » ({backup[:16]}…).")
-            output.info(
-                "Rangez-la au coffre et ne la copiez pas sur l'ordinateur. Redonnez aux associations les "
-                "deux clés ci-dessous : leurs paquets s'ouvriront aussi avec la clé de secours."
-            )
+            backup_key_created(secours, backup, "Redonnez aux associations les deux clés ci-dessous")
         recipients = national_.recipients()
     if json:
         output.print_json({"recipient": recipients[0], "recipients": recipients})

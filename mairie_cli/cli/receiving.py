@@ -69,6 +69,15 @@ def reception_summary(report: ReceptionReport, sender: str) -> None:
     )
 
 
+def backup_key_created(path: object, identity: str, give_back: str) -> None:
+    """What to do with a backup key just created (``give_back``: which key goes to whom)."""
+    output.success(f"Clé de secours créée dans « {path} » ({identity[:16]}…).")
+    output.info(
+        f"Rangez-la au coffre et ne la copiez pas sur l'ordinateur. {give_back} : leurs paquets "
+        "s'ouvriront aussi avec la clé de secours."
+    )
+
+
 def confirm_fingerprint(key: _Key, sender: str, question: str, yes: bool) -> None:
     """Show a key about to be trusted and, at a terminal, ask whether the sender reads the same
     fingerprint over the phone; a « non » stops there, nothing changed."""

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 import sqlite_utils
 
 from mairie_cli.errors import InvalidValue, WorkspaceConflict
 from mairie_cli.files import disk_error, sha256_file
 from mairie_cli.storage.database import backup_database, check_integrity
+from mairie_cli.workspace import refuse_nested
 
 MANIFEST = "MANIFESTE-sha256.txt"
 ABOUT = "sauvegarde.json"
@@ -110,9 +113,25 @@ def back_up(
     return BackupResult(final, len(digests), sum((final / n).stat().st_size for n in digests))
 
 
-def restore(backup: Path, target: Path, layout: Layout, *, replace: bool = False) -> BackupResult:
-    """Restore a checked backup into the workspace folder ``target``. An existing workspace is
-    kept unless ``replace``: its files are then moved aside into ``avant-restauration-<date>``."""
+class Target(Protocol):
+    """The workspace a backup is restored into."""
+
+    @property
+    def root(self) -> Path: ...
+
+    def create_folders(self) -> None: ...
+
+
+def restore(
+    backup: Path, workspace: Target, layout: Layout, opens: Callable[[Path], Any], *, replace: bool = False,
+    refuse: Callable[[Path], None] = refuse_nested,
+) -> BackupResult:  # fmt: skip
+    """Restore a checked backup into ``workspace`` (never where ``refuse`` says a workspace
+    cannot be). An existing workspace is kept unless ``replace``: its files are then moved aside
+    into ``avant-restauration-<date>``. Once copied, the workspace is opened with ``opens``:
+    its schema and keys are there."""
+    target = workspace.root
+    refuse(target)
     _about(backup, layout)
     _check(backup, layout)
     target.mkdir(parents=True, exist_ok=True)
@@ -141,6 +160,8 @@ def restore(backup: Path, target: Path, layout: Layout, *, replace: bool = False
         if name != ABOUT and sha256_file(target / name) != digest:
             raise InvalidValue(f"La copie de « {name} » est différente de la sauvegarde : recommencez.")
     size = sum((target / n).stat().st_size for n in digests if n != ABOUT)
+    workspace.create_folders()
+    opens(target).close()
     return BackupResult(target, len(digests) - 1, size, set_aside)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mairie_cli.services.association.workspace import Association
 from mairie_cli.services.backup import ASSOCIATION, BackupResult, back_up, restore
-from mairie_cli.workspace import AssociationWorkspace, refuse_nested
+from mairie_cli.workspace import AssociationWorkspace
 
 
 def back_up_association(association: Association, destination: Path) -> BackupResult:
@@ -21,9 +21,4 @@ def restore_association(
     backup: Path, folder: Path | str | None = None, *, replace: bool = False
 ) -> BackupResult:
     """Restore an association's backup into its workspace folder (checked before and after)."""
-    workspace = AssociationWorkspace.at(folder)
-    refuse_nested(workspace.root)
-    result = restore(backup, workspace.root, ASSOCIATION, replace=replace)
-    workspace.create_folders()
-    Association.open(result.folder).close()
-    return result
+    return restore(backup, AssociationWorkspace.at(folder), ASSOCIATION, Association.open, replace=replace)

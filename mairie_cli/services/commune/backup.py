@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mairie_cli.services.backup import COMMUNE, BackupResult, back_up, restore
 from mairie_cli.services.commune.register import Register
-from mairie_cli.workspace import Workspace, refuse_nested
+from mairie_cli.workspace import Workspace
 
 
 def back_up_register(register: Register, destination: Path) -> BackupResult:
@@ -19,9 +19,4 @@ def restore_register(
     backup: Path, folder: Path | str | None = None, *, replace: bool = False
 ) -> BackupResult:
     """Restore a commune's backup into its workspace folder (checked before and after)."""
-    workspace = Workspace.at(folder)
-    refuse_nested(workspace.root)
-    result = restore(backup, workspace.root, COMMUNE, replace=replace)
-    workspace.create_folders()
-    Register.open(result.folder).close()  # it opens: schema and keys are there
-    return result
+    return restore(backup, Workspace.at(folder), COMMUNE, Register.open, replace=replace)

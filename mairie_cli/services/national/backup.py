@@ -21,8 +21,4 @@ def restore_national(
 ) -> BackupResult:
     """Restore the federation's backup into its workspace folder (checked before and after)."""
     workspace = NationalWorkspace.at(folder)
-    refuse_other_workspace(workspace.root)
-    result = restore(backup, workspace.root, NATIONAL, replace=replace)
-    workspace.create_folders()
-    National.open(result.folder).close()
-    return result
+    return restore(backup, workspace, NATIONAL, National.open, replace=replace, refuse=refuse_other_workspace)
