@@ -56,13 +56,23 @@ __all__ = [
 
 
 # Eight digits with at most three separators between each: a phone, NIR or IBAN may be there.
-_MANY_DIGITS = re.compile(r"\d(?:\D{0,3}\d){7}")
+_MANY_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,3}+[0-9]){7}")  # (possessive: no needless backtracking)
 
+# Ways, factored by first letter (each alternative is then tried only where its letter is;
+# within a letter, the order of the alternatives is kept).
 _WAY = (
-    r"(?i:rue|ruelle|avenue|av\.|boulevard|bd|bld|chemin|impasse|imp\.|all[ée]e|place|route|rte|quai|"
-    r"cours|square|r[ée]sidence|hameau|faubourg|fbg|passage|sentier|voie|rond-point|lotissement|"
-    r"cit[ée]|mont[ée]e|chauss[ée]e|esplanade|promenade|villa|clos|domaine|lieu-dit|lieudit|"
-    r"chemin rural|voie communale)"
+    r"(?i:r(?:ue|uelle|oute|te|[ée]sidence|ond-point)|a(?:venue|v\.|ll[ée]e)|b(?:oulevard|d|ld)|"
+    r"c(?:hemin|ours|it[ée]|hauss[ée]e|los|hemin rural)|imp(?:asse|\.)|p(?:lace|assage|romenade)|"
+    r"quai|s(?:quare|entier)|hameau|f(?:aubourg|bg)|v(?:oie|illa|oie communale)|"
+    r"l(?:otissement|ieu-dit|ieudit)|mont[ée]e|esplanade|domaine)"
+)
+#: The words a way's name starts with, as a word of the text's lower-case copy: a number can
+#: start an address only in a text that has one (or a « grand'rue »).
+_WAY_WORDS = frozenset(
+    "rue ruelle avenue av. boulevard bd bld chemin impasse imp. allée allee place route rte quai "
+    "cours square résidence residence hameau faubourg fbg passage sentier voie rond-point "
+    "lotissement cité cite montée montee chaussée chaussee esplanade promenade villa clos domaine "
+    "lieu-dit lieudit grande grand".split()
 )
 _ARTICLE = r"(?i:de\s+la\s+|de\s+l['’]\s*|du\s+|des\s+|de\s+|d['’]\s*|la\s+|le\s+|les\s+|l['’]\s*|aux\s+)"
 _CONNECTOR = r"(?i:\s+(?:de\s+la|de|du|des|d['’]|la|le|les|l['’]|et|sur|sous|en|aux)\s*|[\s\-]+)"
@@ -80,9 +90,13 @@ _NUMBER = r"\d{1,4}\s?(?i:bis|ter|quater|[A-D](?![\w']))?\s?,?\s+"
 # Two patterns, each starting with what is rarest (a digit; a postcode), so that the regular
 # expression engine skips quickly to where an address can start.
 _ADDRESS_NUMBER = re.compile(rf"{_NUMBER}(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}?")
-_POSTCODE = re.compile(r"\d\d(?:\d{3}| \d{3})")  # « \d{5}|\d\d \d{3} », factored: 3× faster to scan
-_NUMBER_RUN = re.compile(r"\d{1,4}")
-_WAY_AFTER = re.compile(rf"\s?(?i:bis|ter|quater|[A-D](?![\w']))?\s?,?\s+(?:{_WAY}|{_WHOLE_WAY})")
+_POSTCODE = re.compile(r"[0-9][0-9](?:[0-9]{3}| [0-9]{3})")  # « \d{5}|\d\d \d{3} », factored: faster
+# A house number followed by a way (not the end of a larger number: « 1,250 rue » is none).
+# (Patterns starting with a plain character class are scanned for much faster than ones
+# starting with an assertion: the character before is checked after.)
+_NUMBER_BEFORE_WAY = re.compile(
+    rf"[0-9][0-9]{{0,3}}(?=\s?(?i:bis|ter|quater|[A-D](?![\w']))?\s?,?\s+(?:{_WAY}|{_WHOLE_WAY}))"
+)
 _ADDRESS_POSTCODE = re.compile(rf"(?<![\w])(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}")
 # Where one lives, said in words: the street alone is then an address.
 _HOME = re.compile(
@@ -90,21 +104,11 @@ _HOME = re.compile(
     rf"(?P<place>(?:\d{{1,4}}\s?(?i:bis|ter)?\s?,?\s+)?(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}?)"
 )
 
-# Cheap tests telling whether a rule can find anything in a text (lower-cased, but for the
-# abbreviations, whose case matters).
-# Cheap tests telling whether a rule can find anything in a text, on its lower-case copy.
-_AT_HINTS = ("@", "©", "®", "(a", "[a", " at ", "arobase")
-# Where the « home » pattern starts.
+# Where the « home » pattern starts, in the text's lower-case copy; each contains one of the
+# hints « habit », « sid », « domicili », « demeurant », looked for first (most texts have none).
 _HOME_STEMS = (
-    "j'habite",
-    "j’habite",
-    "habitant",
-    "domicili",
-    "demeurant",
-    "résidant",
-    "je réside",
-    "je reside",
-)
+    "j'habite", "j’habite", "habitant", "domicili", "demeurant", "résidant", "je réside", "je reside",
+)  # fmt: skip
 
 
 class Detector:
@@ -140,15 +144,16 @@ class Detector:
         # may find something: most entries have no personal data, and Python's regular
         # expressions are slow to try at every position.
         lowered = text.lower()
+        words = lowered.split()
         found: list[Span] = []
-        if any(digit in text for digit in "0123456789"):
+        if any(digit in text for digit in "0123456789"):  # faster than a regular expression
             if _MANY_DIGITS.search(text):
                 found += ibans(text) + nirs(text) + phones(text)
-            found += _addresses(text)
-        if any(hint in lowered for hint in _AT_HINTS):
+            found += _addresses(text, lowered, words)
+        if _may_be_email(text, lowered):
             found += emails(text)
         found += _homes(text, lowered)
-        found += find_names(text, lowered)
+        found += find_names(text, lowered, words)
         if names:
             found += author_names(text, lowered, names)
         return found
@@ -201,17 +206,18 @@ def _resolve(spans: list[Span]) -> list[Span]:
 # -- addresses and names ---------------------------------------------------------------------
 
 
-def _addresses(text: str) -> list[Span]:
+def _addresses(text: str, lowered: str, words: list[str]) -> list[Span]:
+    """``words``: those of ``lowered``, split on white space."""
     spans = []
     # A number followed by a word naming a way: the full pattern is tried there only.
-    for run in _NUMBER_RUN.finditer(text):
-        if run.start() and text[run.start() - 1] in "0123456789,.":
-            continue  # the end of a larger number (« 1 250 rue… » is no address number)
-        if _WAY_AFTER.match(text, run.end()):
-            match = _ADDRESS_NUMBER.match(text, run.start())
-            if match is not None:
-                end = trim(text, match.start(), match.end())
-                spans.append(Span(ADDRESS, match.start(), end, text[match.start() : end], "numéro et voie"))
+    ways = not _WAY_WORDS.isdisjoint(words) or "grand'" in lowered or "grand’" in lowered
+    for number in _NUMBER_BEFORE_WAY.finditer(text) if ways else ():
+        if number.start() and text[number.start() - 1] in "0123456789,.":
+            continue  # the end of a larger number
+        match = _ADDRESS_NUMBER.match(text, number.start())
+        if match is not None:
+            end = trim(text, match.start(), match.end())
+            spans.append(Span(ADDRESS, match.start(), end, text[match.start() : end], "numéro et voie"))
     # A postcode: a way named in the 80 characters before it, with nothing else between.
     for code in _POSTCODE.finditer(text):
         for match in _ADDRESS_POSTCODE.finditer(text, max(0, code.start() - 80), code.end() + 120):
@@ -223,9 +229,22 @@ def _addresses(text: str) -> list[Span]:
     return spans
 
 
+def _may_be_email(text: str, lowered: str) -> bool:
+    """Whether the text has something an « @ » may be written as (most texts have none)."""
+    # (A single character is found much faster than a few.)
+    return (
+        "@" in text or "©" in text or "®" in text or " at " in lowered or "arobase" in lowered
+        or ("(" in text and ("(a)" in lowered or "(at)" in lowered))
+        or ("[" in text and ("[a]" in lowered or "[at]" in lowered))
+    )  # fmt: skip
+
+
 def _homes(text: str, lowered: str) -> list[Span]:
-    spans = []
-    for stem in _HOME_STEMS if len(lowered) == len(text) else ():
+    spans: list[Span] = []
+    hinted = "habit" in lowered or "sid" in lowered or "domicili" in lowered or "demeurant" in lowered
+    if not hinted or len(lowered) != len(text):
+        return spans
+    for stem in _HOME_STEMS:
         position = lowered.find(stem)
         while position != -1:
             match = _HOME.match(text, position)

@@ -6,7 +6,7 @@ figures named after people are left alone."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from mairie_cli.privacy import lexicon
@@ -131,16 +131,19 @@ def _public() -> frozenset[str]:
     return frozenset(p.strip() for p in lexicon.PUBLIC_FIGURES if p.strip())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)  # a commune's authors, many times each
 def _author_words(name: str) -> tuple[tuple[str, str], ...]:
     """The words of a signed name worth finding again: ``(lower case, folded)`` each."""
-    words = re.findall(rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]+", name)
+    words = [(word, fold_word(word)) for word in _AUTHOR_WORD.findall(name)]
     return tuple(
-        (word.lower(), fold(word))
-        for word in words
-        if len(word) >= 3 and word not in _TITLES and fold(word) not in _NOT_NAME_WORDS
-        and fold(word) not in lexicon.TITLE_FUNCTIONS
+        (word.lower(), folded)
+        for word, folded in words
+        if len(word) >= 3 and word not in _TITLES and folded not in _NOT_NAME_WORDS
+        and folded not in lexicon.TITLE_FUNCTIONS
     )  # fmt: skip
+
+
+_AUTHOR_WORD = re.compile(rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]+")
 
 
 def author_names(text: str, lowered: str, names: Iterable[str]) -> list[Span]:
@@ -150,7 +153,7 @@ def author_names(text: str, lowered: str, names: Iterable[str]) -> list[Span]:
         for name in names
         if name
         for lower, folded in _author_words(name)
-        if lower in lowered or folded in lowered
+        if lower in lowered or (folded != lower and folded in lowered)
     }
     if not words:
         return []  # most texts: a substring test, and nothing is folded
@@ -172,35 +175,43 @@ def trim(text: str, start: int, end: int) -> int:
     return end
 
 
-def _anchored(text: str, lowered: str) -> list[tuple[re.Match[str], str]]:
+def _anchored(text: str, lowered: str, words: list[str]) -> list[tuple[re.Match[str], str]]:
     """Titles in lower case (« le docteur Morel »), signatures, introductions, family words,
     closing formulas: each rule is tried only where its word is, found by ``str.find`` (Python's
     regular expressions are slow to try at every position). The family words, many, are first
     looked up among the text's words."""
-    tokens = _ANCHOR_WORDS.intersection(lowered.split())  # the few anchor words the text has
-    if tokens:
-        titles = [w for w in _TITLE_STEMS if w in tokens]  # a name follows: no punctuation after
-        kin = [w for w in _KIN_WORDS if w in tokens]
+    tokens = _ANCHOR_WORDS.intersection(words)  # the few anchor words the text has
+    if tokens:  # each list in the order of its rule's words
+        titles = sorted(tokens.intersection(_TITLE_STEMS), key=_TITLE_STEMS.index)  # no punctuation after
+        kin = sorted(tokens.intersection(_KIN_WORDS), key=_KIN_WORDS.index)
         if "chez" in tokens:
             kin.append("chez les")
         closing = [stem for stem, forms in _CLOSING_FORMS if not forms.isdisjoint(tokens)]
     else:
         titles, kin, closing = [], [], []
     found: list[tuple[re.Match[str], str]] = []
-    chosen = (
-        (titles, _TITLE, "civilité", 0), *_ANCHORED, (kin, _KIN, "famille ou voisin", 8),
-        (closing, _CLOSING, "formule de politesse", 0),
-    )  # fmt: skip
+    chosen: list[tuple[Sequence[str], re.Pattern[str], str, int]] = []
+    if titles:
+        chosen.append((titles, _TITLE, "civilité", 0))
+    signed = "sign" in lowered  # in each stem of a signature, and in « soussigné »
+    if signed:
+        chosen.append(_ANCHORED[0])
+    if signed or "nom" in lowered or "appelle" in lowered:  # in each stem of an introduction
+        chosen.append(_ANCHORED[1])
+    if kin:
+        chosen.append((kin, _KIN, "famille ou voisin", 8))
+    if closing:
+        chosen.append((closing, _CLOSING, "formule de politesse", 0))
     for stems, pattern, rule, back in chosen:
         for stem in stems:
             position = lowered.find(stem)
             while position != -1:
                 if back:
-                    # Only where the rule can start: a few characters before its word, and
-                    # ending within a name's length after it (never a scan of the whole text).
-                    match = pattern.search(text, max(0, position - back), position + len(stem) + _NAME_REACH)
-                    if match is not None and match.start() > position:
-                        match = None
+                    # Only where the rule can start: from a few characters before its word up to
+                    # it, and ending within a name's length after it.
+                    end = position + len(stem) + _NAME_REACH
+                    starts = range(max(0, position - back), position + 1)
+                    match = next((m for i in starts if (m := pattern.match(text, i, end))), None)
                 else:
                     match = pattern.match(text, position)
                 if match is not None:
@@ -209,8 +220,9 @@ def _anchored(text: str, lowered: str) -> list[tuple[re.Match[str], str]]:
     return found
 
 
-def find_names(text: str, lowered: str) -> list[Span]:
-    found = _anchored(text, lowered) if len(lowered) == len(text) else []
+def find_names(text: str, lowered: str, words: list[str]) -> list[Span]:
+    """``words``: those of ``lowered`` (the text in lower case), split on white space."""
+    found = _anchored(text, lowered, words) if len(lowered) == len(text) else []
     spans: list[Span] = []
     first_names = _first_names()
     # Most names are two capitalised words in a row (« Jean Dupont », « M. Dupont »,

@@ -14,7 +14,9 @@ from mairie_cli.privacy import lexicon
 from mairie_cli.privacy.spans import EMAIL, IBAN, NIR, PHONE, Span, fold
 
 # Digits OCR read as letters (O for 0, l or I for 1) inside a run that is mostly digits.
-_DIGITISH_RUN = re.compile(r"(?<![\w@])[+\dOoIl](?:[\dOoIl]|[ .\-](?=[\dOoIl])){8,}(?![\w@])")
+# (The character before is checked after the first one: a pattern starting with a character
+# class is scanned for much faster than one starting with an assertion.)
+_DIGITISH_RUN = re.compile(r"[+\dOoIl](?<![\w@][+\dOoIl])(?:[\dOoIl]|[ .\-](?=[\dOoIl])){8,}(?![\w@])")
 _FR_NATIONAL = re.compile(r"(?<![\d\w+])(?<!\d[ .\-])0[1-9](?:[ .\-]?\d){8}(?![ .\-]?\d)")
 # What a phone number starts like: an international prefix, or ten digits from « 0X ».
 _PHONE_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){7}")
