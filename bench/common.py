@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,18 +55,42 @@ def sentence(rng: random.Random, low: int = 12, high: int = 90) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def run(cmd: list[str], **kwargs) -> tuple[float, int]:
-    """Wall time (s) and peak RSS (MiB) of a child process; fails loudly if it fails."""
-    start = time.perf_counter()
-    stdout = kwargs.pop("stdout", subprocess.DEVNULL)
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, **kwargs)
-    _, status, usage = os.wait4(proc.pid, 0)
+# Commands are started by a small launcher process (a fresh Python): Linux counts in a child's
+# peak RSS the memory of the process it was forked from (its image before ``exec``), so a
+# benchmark that has grown (100,000 texts built in memory) would report its own size as the
+# peak of every command it starts (measured: 510 MiB for ``python -c pass`` started by a
+# 500 MiB process; 10 MiB through the launcher).
+_LAUNCHER_CODE = r"""
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    cmd, stdout, stderr = json.loads(line)
+    with open(stdout or os.devnull, "wb") as out, open(stderr, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
-    return elapsed, usage.ru_maxrss // 1024
+    print(json.dumps([elapsed, os.waitstatus_to_exitcode(status), usage.ru_maxrss]), flush=True)
+"""
+_LAUNCHER = subprocess.Popen(
+    [PY, "-c", _LAUNCHER_CODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+)
+
+
+def run(cmd: list[str], stdout: Path | None = None) -> tuple[float, int]:
+    """Wall time (s) and peak RSS (MiB) of a child process (its output written to ``stdout``);
+    fails loudly if it fails."""
+    import json
+    import tempfile
+
+    assert _LAUNCHER.stdin is not None and _LAUNCHER.stdout is not None
+    with tempfile.NamedTemporaryFile(prefix="mairie-bench-", suffix=".err") as err:
+        _LAUNCHER.stdin.write(json.dumps([[str(c) for c in cmd], str(stdout or ""), err.name]) + "\n")
+        _LAUNCHER.stdin.flush()
+        elapsed, code, peak = json.loads(_LAUNCHER.stdout.readline())
+        if code != 0:
+            message = Path(err.name).read_text(encoding="utf-8", errors="replace")
+            raise SystemExit(f"command failed ({code}): {' '.join(map(str, cmd))}\n{message}")
+    return elapsed, peak // 1024
 
 
 def median_time(cmd: list[str], repeat: int, **kwargs) -> float:
