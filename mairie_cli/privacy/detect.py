@@ -105,7 +105,8 @@ _HOME = re.compile(
 )
 
 # Where the « home » pattern starts, in the text's lower-case copy; each contains one of the
-# hints « habit », « sid », « domicili », « demeurant », looked for first (most texts have none).
+# hints « habit », « domicili », « demeurant », « résidant », « je résid », « je resid »,
+# looked for first (most texts have none).
 _HOME_STEMS = (
     "j'habite", "j’habite", "habitant", "domicili", "demeurant", "résidant", "je réside", "je reside",
 )  # fmt: skip
@@ -241,7 +242,10 @@ def _may_be_email(text: str, lowered: str) -> bool:
 
 def _homes(text: str, lowered: str) -> list[Span]:
     spans: list[Span] = []
-    hinted = "habit" in lowered or "sid" in lowered or "domicili" in lowered or "demeurant" in lowered
+    hinted = (
+        "habit" in lowered or "domicili" in lowered or "demeurant" in lowered or "résidant" in lowered
+        or "je résid" in lowered or "je resid" in lowered
+    )  # fmt: skip
     if not hinted or len(lowered) != len(text):
         return spans
     for stem in _HOME_STEMS:

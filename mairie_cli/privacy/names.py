@@ -196,7 +196,11 @@ def _anchored(text: str, lowered: str, words: list[str]) -> list[tuple[re.Match[
     signed = "sign" in lowered  # in each stem of a signature, and in « soussigné »
     if signed:
         chosen.append(_ANCHORED[0])
-    if signed or "nom" in lowered or "appelle" in lowered:  # in each stem of an introduction
+    introduced = (  # one of an introduction's stems (« soussigné » is signed)
+        signed or "appelle" in lowered or "nomme" in lowered or "prénom" in lowered
+        or (":" in text and ("nom :" in lowered or "nom:" in lowered))
+    )  # fmt: skip
+    if introduced:
         chosen.append(_ANCHORED[1])
     if kin:
         chosen.append((kin, _KIN, "famille ou voisin", 8))

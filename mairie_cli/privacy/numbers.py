@@ -14,8 +14,9 @@ from mairie_cli.privacy import lexicon
 from mairie_cli.privacy.spans import EMAIL, IBAN, NIR, PHONE, Span, fold
 
 # Digits OCR read as letters (O for 0, l or I for 1) inside a run that is mostly digits.
-# (The character before is checked after the first one: a pattern starting with a character
-# class is scanned for much faster than one starting with an assertion.)
+# (Here and below, the character before a number is checked after its first character: a
+# pattern starting with a character class is scanned for much faster than one starting with
+# an assertion.)
 _DIGITISH_RUN = re.compile(r"[+\dOoIl](?<![\w@][+\dOoIl])(?:[\dOoIl]|[ .\-](?=[\dOoIl])){8,}(?![\w@])")
 _FR_NATIONAL = re.compile(r"(?<![\d\w+])(?<!\d[ .\-])0[1-9](?:[ .\-]?\d){8}(?![ .\-]?\d)")
 # What a phone number starts like: an international prefix, or ten digits from « 0X ».
@@ -32,7 +33,7 @@ _EMAIL = re.compile(
 _AT_HINT = re.compile(r"@|\((?:at|a|@)\)|\[(?:at|a|@)\]|[©®]|\sat\s|arobase", re.IGNORECASE)
 
 _NIR = re.compile(
-    r"(?<![\d\w])([12378])[ .\-]?(\d{2})[ .\-]?(0[1-9]|1[0-2]|[2-9]\d)[ .\-]?(\d{2}|2[AB])[ .\-]?"
+    r"([12378])(?<![\d\w][12378])[ .\-]?(\d{2})[ .\-]?(0[1-9]|1[0-2]|[2-9]\d)[ .\-]?(\d{2}|2[AB])[ .\-]?"
     r"(\d{3})[ .\-]?(\d{3})(?:[ .\-]?(\d{2}))?(?![\d])",
     re.IGNORECASE,
 )
@@ -44,7 +45,7 @@ KEY_OK, KEY_WRONG, NO_KEY = (
     "sans clé : masqué par prudence",
 )
 _IBAN = re.compile(
-    r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])"
+    r"([A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])"
 )
 _IBAN_LENGTHS = {
     "FR": 27,
