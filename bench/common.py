@@ -55,11 +55,12 @@ def sentence(rng: random.Random, low: int = 12, high: int = 90) -> str:
     return " ".join(words).capitalize() + "."
 
 
-# Commands are started by a small launcher process (a fresh Python): Linux counts in a child's
-# peak RSS the memory of the process it was forked from (its image before ``exec``), so a
-# benchmark that has grown (100,000 texts built in memory) would report its own size as the
-# peak of every command it starts (measured: 510 MiB for ``python -c pass`` started by a
-# 500 MiB process; 10 MiB through the launcher).
+# Commands are started by a small launcher process (a fresh Python, whatever the size of the
+# benchmark when it starts it): Linux counts in a child's peak RSS the memory of the process it
+# was forked from (its image before ``exec``), so a benchmark that has grown (100,000 texts
+# built in memory) would report its own size as the peak of every command it starts
+# (measured: 510 MiB for ``python -c pass`` started by a 500 MiB process; 10 MiB through the
+# launcher).
 _LAUNCHER_CODE = r"""
 import json, os, subprocess, sys, time
 for line in sys.stdin:
@@ -71,9 +72,7 @@ for line in sys.stdin:
     elapsed = time.perf_counter() - start
     print(json.dumps([elapsed, os.waitstatus_to_exitcode(status), usage.ru_maxrss]), flush=True)
 """
-_LAUNCHER = subprocess.Popen(
-    [PY, "-c", _LAUNCHER_CODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-)
+_launcher: subprocess.Popen[str] | None = None  # started by the first ``run``
 
 
 def run(cmd: list[str], stdout: Path | None = None) -> tuple[float, int]:
@@ -82,20 +81,24 @@ def run(cmd: list[str], stdout: Path | None = None) -> tuple[float, int]:
     import json
     import tempfile
 
-    assert _LAUNCHER.stdin is not None and _LAUNCHER.stdout is not None
+    global _launcher
+    if _launcher is None:
+        pipe = subprocess.PIPE
+        _launcher = subprocess.Popen([PY, "-c", _LAUNCHER_CODE], stdin=pipe, stdout=pipe, text=True)
+    assert _launcher.stdin is not None and _launcher.stdout is not None
     with tempfile.NamedTemporaryFile(prefix="mairie-bench-", suffix=".err") as err:
-        _LAUNCHER.stdin.write(json.dumps([[str(c) for c in cmd], str(stdout or ""), err.name]) + "\n")
-        _LAUNCHER.stdin.flush()
-        elapsed, code, peak = json.loads(_LAUNCHER.stdout.readline())
+        _launcher.stdin.write(json.dumps([[str(c) for c in cmd], str(stdout or ""), err.name]) + "\n")
+        _launcher.stdin.flush()
+        elapsed, code, peak = json.loads(_launcher.stdout.readline())
         if code != 0:
             message = Path(err.name).read_text(encoding="utf-8", errors="replace")
             raise SystemExit(f"command failed ({code}): {' '.join(map(str, cmd))}\n{message}")
     return elapsed, peak // 1024
 
 
-def median_time(cmd: list[str], repeat: int, **kwargs) -> float:
+def median_time(cmd: list[str], repeat: int) -> float:
     """Median wall time over ``repeat`` runs."""
-    return statistics.median(run(cmd, **kwargs)[0] for _ in range(repeat))
+    return statistics.median(run(cmd)[0] for _ in range(repeat))
 
 
 def row(label: str, *cells: str) -> None:

@@ -18,13 +18,6 @@ STOP_WORDS = frozenset(
 )
 
 
-def fold(value: str) -> str:
-    """Lower case without accents: « Doléance » and « DOLEANCE » both give « doleance »."""
-    if value.isascii():
-        return value.lower()
-    return value.translate(_FOLDED)  # character by character: the same as folding the whole
-
-
 class _Folding(dict[int, str]):
     """Each character's folding (its compatibility decomposition without combining marks, case
     folded), worked out the first time the character is met."""
@@ -37,6 +30,13 @@ class _Folding(dict[int, str]):
 
 
 _FOLDED = _Folding()
+
+
+def fold(value: str) -> str:
+    """Lower case without accents: « Doléance » and « DOLEANCE » both give « doleance »."""
+    if value.isascii():
+        return value.lower()
+    return value.translate(_FOLDED)  # character by character: the same as folding the whole
 
 
 def words_key(value: str) -> str:

@@ -412,3 +412,31 @@ def test_the_preview_shows_rule_and_confidence_and_says_authors_travel_as_pseudo
 )
 def test_names_in_the_forms_registers_use(text, name):
     assert name in [s.text for s in Detector().find(text) if s.kind == "NOM"]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("je me nomme Jeanne Dupuis", "présentation"),
+        ("je m'appelle Jeanne Dupuis", "présentation"),
+        ("Je soussigné Paul Girard", "présentation"),
+        ("Nom : Dupuis", "présentation"),
+        ("Nom: Dupuis", "présentation"),
+        ("Prénom : Jeanne", "présentation"),
+        ("Signé : Paul Girard", "signature"),
+        ("Signature : Paul Girard", "signature"),
+        ("Sign. Paul Girard", "signature"),
+        ("habitant rue des Lilas", "domicile"),
+        ("j'habite rue des Lilas", "domicile"),
+        ("j’habite rue des Lilas", "domicile"),
+        ("domicilié rue des Lilas", "domicile"),
+        ("demeurant rue des Lilas", "domicile"),
+        ("résidant rue des Lilas", "domicile"),
+        ("je réside rue des Lilas", "domicile"),
+        ("je reside rue des Lilas", "domicile"),
+    ],
+)
+def test_each_stem_of_a_rule_gets_past_the_hints_tried_first(text, rule):
+    """The rules are tried only where a cheap substring test says they may match: every word
+    that starts one of them must pass it."""
+    assert rule in {span.rule for span in Detector.rules(text)}

@@ -58,22 +58,28 @@ __all__ = [
 # Eight digits with at most three separators between each: a phone, NIR or IBAN may be there.
 _MANY_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,3}+[0-9]){7}")  # (possessive: no needless backtracking)
 
-# Ways, factored by first letter (each alternative is then tried only where its letter is;
-# within a letter, the order of the alternatives is kept).
-_WAY = (
-    r"(?i:r(?:ue|uelle|oute|te|[ée]sidence|ond-point)|a(?:venue|v\.|ll[ée]e)|b(?:oulevard|d|ld)|"
-    r"c(?:hemin|ours|it[ée]|hauss[ée]e|los|hemin rural)|imp(?:asse|\.)|p(?:lace|assage|romenade)|"
-    r"quai|s(?:quare|entier)|hameau|f(?:aubourg|bg)|v(?:oie|illa|oie communale)|"
-    r"l(?:otissement|ieu-dit|ieudit)|mont[ée]e|esplanade|domaine)"
-)
-#: The words a way's name starts with, as a word of the text's lower-case copy: a number can
-#: start an address only in a text that has one (or a « grand'rue »).
-_WAY_WORDS = frozenset(
+# The words naming a way, in the order they are tried (« chemin » before « chemin rural »).
+_WAYS = (
     "rue ruelle avenue av. boulevard bd bld chemin impasse imp. allée allee place route rte quai "
     "cours square résidence residence hameau faubourg fbg passage sentier voie rond-point "
     "lotissement cité cite montée montee chaussée chaussee esplanade promenade villa clos domaine "
-    "lieu-dit lieudit grande grand".split()
-)
+    "lieu-dit lieudit"
+).split() + ["chemin rural", "voie communale"]
+
+
+def _by_first_letter(words: list[str]) -> str:
+    """An alternation of ``words`` factored by first letter: each alternative is tried only
+    where its letter is (within a letter, the order is kept)."""
+    rests: dict[str, list[str]] = {}
+    for word in words:
+        rests.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "|".join(f"{re.escape(first)}(?:{'|'.join(rest)})" for first, rest in rests.items())
+
+
+_WAY = rf"(?i:{_by_first_letter(_WAYS)})"
+#: The first words of ways, as words of the text's lower-case copy: a number can start an
+#: address only in a text that has one (or a « grand'rue », « grande rue »: ``_WHOLE_WAY``).
+_WAY_WORDS = frozenset([*(way.split()[0] for way in _WAYS), "grande", "grand"])
 _ARTICLE = r"(?i:de\s+la\s+|de\s+l['’]\s*|du\s+|des\s+|de\s+|d['’]\s*|la\s+|le\s+|les\s+|l['’]\s*|aux\s+)"
 _CONNECTOR = r"(?i:\s+(?:de\s+la|de|du|des|d['’]|la|le|les|l['’]|et|sur|sous|en|aux)\s*|[\s\-]+)"
 # Ways whose name is the way itself (« 45, Grande Rue »).
@@ -104,12 +110,12 @@ _HOME = re.compile(
     rf"(?P<place>(?:\d{{1,4}}\s?(?i:bis|ter)?\s?,?\s+)?(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}?)"
 )
 
-# Where the « home » pattern starts, in the text's lower-case copy; each contains one of the
-# hints « habit », « domicili », « demeurant », « résidant », « je résid », « je resid »,
-# looked for first (most texts have none).
+# Where the « home » pattern starts, in the text's lower-case copy, and hints looked for first
+# (most texts have none): each stem contains one of them (tested).
 _HOME_STEMS = (
     "j'habite", "j’habite", "habitant", "domicili", "demeurant", "résidant", "je réside", "je reside",
 )  # fmt: skip
+_HOME_HINTS = ("habit", "domicili", "demeurant", "résidant", "je résid", "je resid")
 
 
 class Detector:
@@ -242,11 +248,7 @@ def _may_be_email(text: str, lowered: str) -> bool:
 
 def _homes(text: str, lowered: str) -> list[Span]:
     spans: list[Span] = []
-    hinted = (
-        "habit" in lowered or "domicili" in lowered or "demeurant" in lowered or "résidant" in lowered
-        or "je résid" in lowered or "je resid" in lowered
-    )  # fmt: skip
-    if not hinted or len(lowered) != len(text):
+    if len(lowered) != len(text) or not any(hint in lowered for hint in _HOME_HINTS):
         return spans
     for stem in _HOME_STEMS:
         position = lowered.find(stem)

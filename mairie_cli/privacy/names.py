@@ -87,10 +87,8 @@ _ANCHOR_WORDS = frozenset(
 )
 _SELF_STEMS = ("appelle", "nomme", "soussign", "nom :", "nom:", "prénom")
 # (stems, pattern, rule, how far before the stem the pattern may start)
-_ANCHORED = (
-    (_SIGN_STEMS, _SIGNED, "signature", 0),
-    (_SELF_STEMS, _SELF, "présentation", 16),
-)
+_SIGNATURE = (_SIGN_STEMS, _SIGNED, "signature", 0)
+_INTRODUCTION = (_SELF_STEMS, _SELF, "présentation", 16)
 #: Rules after which a list of people may follow (co-signers).
 _LISTS = ("signature", "famille ou voisin", "formule de politesse")
 _TITLES = frozenset(
@@ -131,6 +129,9 @@ def _public() -> frozenset[str]:
     return frozenset(p.strip() for p in lexicon.PUBLIC_FIGURES if p.strip())
 
 
+_AUTHOR_WORD = re.compile(rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]+")
+
+
 @lru_cache(maxsize=1 << 16)  # a commune's authors, many times each
 def _author_words(name: str) -> tuple[tuple[str, str], ...]:
     """The words of a signed name worth finding again: ``(lower case, folded)`` each."""
@@ -141,9 +142,6 @@ def _author_words(name: str) -> tuple[tuple[str, str], ...]:
         if len(word) >= 3 and word not in _TITLES and folded not in _NOT_NAME_WORDS
         and folded not in lexicon.TITLE_FUNCTIONS
     )  # fmt: skip
-
-
-_AUTHOR_WORD = re.compile(rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]+")
 
 
 def author_names(text: str, lowered: str, names: Iterable[str]) -> list[Span]:
@@ -193,15 +191,16 @@ def _anchored(text: str, lowered: str, words: list[str]) -> list[tuple[re.Match[
     chosen: list[tuple[Sequence[str], re.Pattern[str], str, int]] = []
     if titles:
         chosen.append((titles, _TITLE, "civilité", 0))
+    # Substrings of the rules' stems looked for first (most texts have none; tested):
     signed = "sign" in lowered  # in each stem of a signature, and in « soussigné »
     if signed:
-        chosen.append(_ANCHORED[0])
-    introduced = (  # one of an introduction's stems (« soussigné » is signed)
+        chosen.append(_SIGNATURE)
+    introduced = (  # one of an introduction's stems
         signed or "appelle" in lowered or "nomme" in lowered or "prénom" in lowered
         or (":" in text and ("nom :" in lowered or "nom:" in lowered))
     )  # fmt: skip
     if introduced:
-        chosen.append(_ANCHORED[1])
+        chosen.append(_INTRODUCTION)
     if kin:
         chosen.append((kin, _KIN, "famille ou voisin", 8))
     if closing:
