@@ -74,6 +74,15 @@ def examine(words: Words) -> Kept:
     return key(words), encode(Detector.rules(*words))
 
 
+def refreshed(words: Words, kept: Kept | None) -> Kept | None:
+    """What the rules find in these words: None when ``kept`` is current (nothing to keep
+    anew), else examined now (the key is computed once)."""
+    now = key(words)
+    if kept is not None and kept[0] == now:
+        return None
+    return now, encode(Detector.rules(*words))
+
+
 def is_current(words: Words, kept: Kept | None) -> bool:
     """Whether a kept finding is that of these words under the rules as they are now."""
     return kept is not None and kept[0] == key(words)

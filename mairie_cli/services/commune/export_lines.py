@@ -88,13 +88,10 @@ class _Maker:
         found = self.store.found_by_id(ids, self.rules)
         made = Lines([], [], [], [], [], [], [], {}, [])
         for contribution, kept in (found[i] for i in ids if i in found):
-            examined = None
-            text = note = masked = None
+            examined = text = note = masked = None
             if self.masking is not None and not contribution.deleted:
-                words = findings_of.words(contribution)
-                if not findings.is_current(words, kept):
-                    kept = examined = findings.examine(words)
-                text, note, masked = self.masking.apply(contribution, kept)
+                examined = findings.refreshed(findings_of.words(contribution), kept)
+                text, note, masked = self.masking.apply(contribution, examined or kept)
             scan = self.scans.of(contribution.page_id)
             record = export_record(contribution, self.pseudonym, scan[:2] if scan else None, text, note)
             line = canonical_json(record).encode()
