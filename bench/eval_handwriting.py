@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,21 @@ def mairie_text(path: Path, choice: str = "auto") -> tuple[str, str, str, float]
     seconds = time.perf_counter() - started
     text = "\n".join(line[0] for line in result.get("lines", []))
     return text, result["status"], result.get("engine", ""), seconds
+
+
+@contextmanager
+def character_by_character() -> Iterator[None]:
+    """mairie's handwriting engine without its French words (RapidOCR's own decoding of each
+    line, the likeliest character of each frame), to measure what they bring."""
+    from mairie_cli.ocr import handwriting
+
+    recogniser = handwriting._recogniser(2)._load_rec_model()
+    french = recogniser.postprocess_op
+    recogniser.postprocess_op = french.original
+    try:
+        yield
+    finally:
+        recogniser.postprocess_op = french
 
 
 def rapid_defaults(path: Path) -> str:
@@ -113,24 +130,33 @@ def real_pages(tools) -> None:
     pages = [(image, gt) for image, gt in tools.find_pages(CORPUS) if image.parent.name in HANDWRITTEN_GROUPS]
     print(f"1. Real handwritten pages ({len(pages)}): CER / WER")
     totals = Totals()
-    effort: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # word edits, GT words, GT chars
+    # word edits, GT words, GT chars, word edits without French words
+    effort: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     seconds: list[float] = []
     for image, gt_path in pages:
         group, gt = image.parent.name, gt_path.read_text(encoding="utf-8")
         ours, status, engine, took = mairie_text(image)
         seconds.append(took)
+        with character_by_character():
+            plain = mairie_text(image)[0]
+        totals.add(group, "sans mots", gt, plain, tools)
         totals.add(group, "tesseract", gt, plain_tesseract(image), tools)
         totals.add(group, "rapidocr", gt, rapid_defaults(image), tools)
         cer = totals.add(group, "mairie", gt, ours, tools)
         effort[group][0] += word_edits(gt, ours, tools)
+        effort[group][3] += word_edits(gt, plain, tools)
         effort[group][1] += len(tools.normalise(gt).split())
         effort[group][2] += len(tools.normalise(gt))
         print(f"   {group}/{image.name[:36]:36} mairie {cer:6.1%}  {status:9} {engine:16} {took:4.1f} s")
-    row("group", "tesseract", "rapidocr (défauts)", "mairie", "mairie WER", "mots manqués")
+    readers = ("tesseract", "rapidocr", "sans mots", "mairie")
+    row("CER / group", "tesseract", "rapidocr (défauts)", "mairie sans mots fr.", "mairie")
     for group in HANDWRITTEN_GROUPS:
         target = " (cible ≤ 25 %)" if group in TARGET_GROUPS else ""
-        cers = [totals.cer(group, reader) for reader in ("tesseract", "rapidocr", "mairie")]
-        row(group + target, *cers, totals.wer(group, "mairie"), totals.miss(group, "mairie"))
+        row(group + target, *[totals.cer(group, reader) for reader in readers])
+    row("group", "WER sans mots fr.", "mots manqués sans", "WER mairie", "mots manqués mairie")
+    for group in HANDWRITTEN_GROUPS:
+        row(group, totals.wer(group, "sans mots"), totals.miss(group, "sans mots"),
+            totals.wer(group, "mairie"), totals.miss(group, "mairie"))  # fmt: skip
     joined = Totals()
     for (group, reader), values in totals.chars.items():
         if group in TARGET_GROUPS:
@@ -138,15 +164,15 @@ def real_pages(tools) -> None:
             joined.chars["cible", reader][1] += values[1]
             joined.words["cible", reader][0] += totals.words[group, reader][0]
             joined.words["cible", reader][1] += totals.words[group, reader][1]
-    row("testaments + cremma", joined.cer("cible", "tesseract"), joined.cer("cible", "rapidocr"),
-        joined.cer("cible", "mairie"), joined.wer("cible", "mairie"))  # fmt: skip
+    row("CER testaments + cremma", *[joined.cer("cible", reader) for reader in readers])
+    row("WER testaments + cremma", *[joined.wer("cible", reader) for reader in readers])
     print(f"   WER rapidocr (défauts) sur testaments + cremma : {joined.wer('cible', 'rapidocr')}")
     print(f"   time per page (mairie, handwritten): median {sorted(seconds)[len(seconds) // 2]:.1f} s")
     print("\n4. Correcting instead of typing (real handwritten pages)")
-    row("group", "word edits", "GT words", "chars to type")
+    row("group", "word edits", "without French words", "GT words", "chars to type")
     for group in HANDWRITTEN_GROUPS:
-        edits, words, chars = effort[group]
-        row(group, str(edits), str(words), str(chars))
+        edits, words, chars, plain = effort[group]
+        row(group, str(edits), str(plain), str(words), str(chars))
     print()
 
 

@@ -4,10 +4,12 @@ feeding the black-out of names on the scans that travel."""
 import shutil
 import socket
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from mairie_cli.ocr import engines, handwriting, triage
+from mairie_cli.ocr.french_words import FrenchWords, decode
 from mairie_cli.ocr.worker import read_page
 from mairie_cli.privacy.detect import Detector
 from mairie_cli.privacy.pages import words_to_mask
@@ -41,6 +43,53 @@ def test_the_engine_reads_offline_with_its_own_models(monkeypatch):
     assert all(0 <= w.conf <= 100 and w.width > 0 and w.height > 0 for w in words)
     assert len({w.line for w in words}) == 2  # words keep their line
     assert engine.name == "rapidocr" and "PP-OCRv6" in engine.model and handwriting.version()
+    # Its lines are decoded with French words in mind (wordfreq's list, from its wheel too).
+    decoding = handwriting._recogniser(1)._load_rec_model().postprocess_op
+    assert isinstance(decoding, handwriting._FrenchReading) and decoding.words.word("poste") > -15
+
+
+CHARACTERS = ["blank", *"abcdefghijklmnopqrstuvwxyzCZ0123456789", " "]
+
+
+def line(*frames: dict[str, float]) -> np.ndarray:
+    """A line's CTC probabilities: each frame's characters, the rest of it blank, and a blank
+    frame after each (as a recogniser gives them)."""
+    rows = []
+    for frame in frames:
+        row = np.zeros(len(CHARACTERS), dtype=np.float32)
+        for char, p in frame.items():
+            row[CHARACTERS.index(char)] = p
+        row[0] = 1 - row.sum()
+        blank = np.zeros(len(CHARACTERS), dtype=np.float32)
+        blank[0] = 1
+        rows += [row, blank]
+    return np.stack(rows)
+
+
+def spelt(text: str, p: float = 0.95) -> list[dict[str, float]]:
+    return [{char: p} for char in text]
+
+
+def test_french_words_part_glued_words_and_mend_a_letter():
+    words = FrenchWords({"ceci": 1e-4, "est": 1e-2, "mon": 1e-3, "testament": 1e-5, "testa": 1e-8})
+    probs = line(
+        *spelt("Ceci"), {" ": 0.3}, *spelt("est"), {" ": 0.9}, *spelt("mon"), {" ": 0.9},
+        *spelt("testame"), {"u": 0.6, "n": 0.4}, *spelt("t"),
+    )  # fmt: skip
+    # Character by character, the likeliest reading is « Ceciest mon testameut ».
+    text, frames, confidences = decode(probs, CHARACTERS, words)
+    assert text == "Ceci est mon testament"
+    # Each character keeps its frame (the word boxes are made from them) and its probability:
+    # the letter the words chose over the recogniser's first guess shows as uncertain.
+    assert len(frames) == len(text) and frames == sorted(set(frames))
+    assert confidences[text.index("testament") + 7] == pytest.approx(0.4)
+
+
+def test_a_name_or_a_number_the_list_does_not_know_is_kept_as_read():
+    words = FrenchWords({"signé": 1e-5, "le": 1e-2, "zoo": 1e-6})
+    probs = line(*spelt("Zbrowk"), {" ": 0.9}, *spelt("le"), {" ": 0.9}, *spelt("1914"))
+    assert decode(probs, CHARACTERS, words)[0] == "Zbrowk le 1914"
+    assert decode(line({}, {}), CHARACTERS, words) == ("", [], [])  # nothing but blanks
 
 
 def test_help_and_typed_pages_do_not_load_onnxruntime():

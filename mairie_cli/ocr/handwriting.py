@@ -18,7 +18,7 @@ from mairie_cli.errors import OcrUnavailable
 from mairie_cli.ocr.engines import Word
 
 NAME = "rapidocr"
-MODEL = "PP-OCRv6 det+rec small"
+MODEL = "PP-OCRv6 det+rec small, mots français (wordfreq)"
 #: Lines with fewer letters or digits than this are marks or stray strokes, unless they are a
 #: short number (a page number the segmentation uses).
 MIN_CHARACTERS = 3
@@ -78,7 +78,47 @@ def _recogniser(threads: int) -> Any:
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             }
         )
+        # Lines decoded with French words in mind (``french_words``), not character by character.
+        recogniser = _engine._load_rec_model()
+        recogniser.postprocess_op = _FrenchReading(recogniser.postprocess_op)
     return _engine
+
+
+class _FrenchReading:
+    """RapidOCR's last step, replaced: each line decoded with French words in mind
+    (``french_words``); its word boxes made by RapidOCR's own code, from each character's frame."""
+
+    def __init__(self, original: Any) -> None:
+        from mairie_cli.ocr.french_words import FrenchWords
+
+        self.original = original
+        self.characters: list[str] = list(original.character)
+        self.words = FrenchWords.load()
+
+    def __call__(
+        self, preds: Any, return_word_box: bool = False, **kwargs: Any
+    ) -> tuple[list[Any], list[Any]]:
+        import numpy as np
+
+        from mairie_cli.ocr.french_words import decode
+
+        ratios = kwargs.get("wh_ratio_list", [1.0] * len(preds))
+        widest = kwargs.get("max_wh_ratio", 1.0)
+        lines, word_results = [], []
+        # Which lines are text stays the recogniser's decision: a line keeps the score RapidOCR
+        # gives it (the lines scored too low are dropped); only its reading changes.
+        scores = [score for _, score in self.original(preds)[0]]
+        for index, probs in enumerate(preds):
+            text, frames, confidences = decode(probs, self.characters, self.words)
+            lines.append((text, scores[index]))
+            if return_word_box:
+                chosen = np.zeros(len(probs), dtype=bool)
+                chosen[frames] = True
+                info = self.original.get_word_info(text, chosen)
+                info.line_txt_len = len(probs) * ratios[index] / widest
+                info.confs = [round(c, 5) for c in confidences] or [0]
+                word_results.append(info)
+        return lines, word_results
 
 
 def _words(output: Any) -> list[Word]:

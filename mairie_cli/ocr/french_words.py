@@ -1,0 +1,174 @@
+"""Reading a handwritten line with French words in mind.
+
+The recogniser gives, for each frame of a line, the probability of every character (CTC).
+Keeping the likeliest character of each frame, as RapidOCR does, glues words together
+(« Ceciest mvy testameut ») and keeps letter strings no French word has. Here a line is decoded
+by a beam search over the same probabilities in which each word formed is scored by its
+frequency in French (wordfreq's French list, 311,000 words and names, inside its wheel: nothing
+is fetched): a word the list knows, or that is on its way to one, is preferred to letters it does
+not know, as far as the recogniser's own doubt allows. A word outside the list (a surname, a
+place) stays possible, at a cost; digits are left to the recogniser.
+
+Measured on the real handwritten pages (``bench/eval_handwriting.py``): see the README.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+
+#: Weight of the word frequencies against the recogniser's probabilities, and the reward for
+#: each word formed (without it, the fewest words win: glued words again).
+WEIGHT = 0.5
+WORD_BONUS = 4.0
+#: The log-frequency given to a word outside the list: rarer than any word in it (10⁻⁸).
+UNKNOWN = math.log(1e-9)
+BEAM = 16  # prefixes kept at each frame
+CANDIDATES = 6  # characters tried at a frame at most
+FLOOR = 0.01  # a character less likely than this at a frame is not tried there
+#: Characters that end a word (the list splits « l'homme » and « peut-être » there too).
+_ENDS_WORD = frozenset(" '’-.,;:!?\"()[]/«»")
+_NONE = -math.inf
+
+
+class FrenchWords:
+    """Natural-log frequencies of French words, and of the best word each prefix can become."""
+
+    def __init__(self, frequencies: dict[str, float]) -> None:
+        self.known = {word: math.log(f) for word, f in frequencies.items() if f > 0}
+        self.prefixes: dict[str, float] = {}
+        for word, value in self.known.items():
+            for end in range(1, len(word)):
+                prefix = word[:end]
+                if self.prefixes.get(prefix, _NONE) < value:
+                    self.prefixes[prefix] = value
+
+    @classmethod
+    @cache
+    def load(cls) -> FrenchWords:
+        """wordfreq's large French list (once per process: about a second)."""
+        import wordfreq
+
+        return cls(wordfreq.get_frequency_dict("fr", wordlist="large"))
+
+    def word(self, word: str) -> float:
+        """A finished word's score: its frequency, else ``UNKNOWN``; a number is neutral."""
+        lower = word.lower()
+        value = self.known.get(lower)
+        if value is not None:
+            return value
+        return 0.0 if lower.isdigit() else UNKNOWN
+
+    def partial(self, word: str) -> float:
+        """An unfinished word's score: the best word it may become (or is already)."""
+        lower = word.lower()
+        best = max(self.prefixes.get(lower, _NONE), self.known.get(lower, _NONE))
+        if best > _NONE:
+            return best
+        return 0.0 if lower.isdigit() else UNKNOWN
+
+
+def _add(a: float, b: float) -> float:
+    """log(exp(a) + exp(b))."""
+    if a == _NONE:
+        return b
+    if b == _NONE:
+        return a
+    high = max(a, b)
+    return high + math.log(math.exp(a - high) + math.exp(b - high))
+
+
+class _Prefix:
+    """A reading of the line so far: its probability ending in a blank (``blank``) or in its
+    last character (``char``), the score of its finished words, its unfinished word, and the
+    frame and probability of each of its characters."""
+
+    __slots__ = ("blank", "char", "words", "word", "ahead", "frames", "probs")
+
+    def __init__(
+        self, words: float, word: str, ahead: float, frames: tuple[int, ...], probs: tuple[float, ...]
+    ) -> None:
+        self.blank = self.char = _NONE
+        self.words, self.word, self.ahead = words, word, ahead
+        self.frames, self.probs = frames, probs
+
+    def rank(self) -> float:
+        return _add(self.blank, self.char) + self.words + self.ahead
+
+
+def decode(probs: Any, characters: list[str], words: FrenchWords) -> tuple[str, list[int], list[float]]:
+    """The likeliest reading of a line's (frames × characters) probabilities, index 0 the CTC
+    blank: its text, and the frame and probability of each of its characters."""
+    frames = _candidates(probs)
+    blanks = [math.log(max(float(p), 1e-12)) for p in probs[:, 0]]
+    beams: dict[str, _Prefix] = {"": _Prefix(0.0, "", 0.0, (), ())}
+    beams[""].blank = 0.0
+    for t, found in enumerate(frames):
+        if not found:  # only the blank (most frames): every reading stays as it is
+            for prefix in beams.values():
+                prefix.blank, prefix.char = _add(prefix.blank, prefix.char) + blanks[t], _NONE
+            continue
+        following: dict[str, _Prefix] = {}
+        for text, prefix in beams.items():
+            _extend(following, text, prefix, t, blanks[t], found, characters, words)
+        beams = dict(sorted(following.items(), key=lambda item: item[1].rank(), reverse=True)[:BEAM])
+    text, best = max(beams.items(), key=lambda item: _final(item[1], words))
+    return text, list(best.frames), list(best.probs)
+
+
+def _candidates(probs: Any) -> list[list[tuple[int, float]]]:
+    """For each frame, the characters worth trying there (likeliest first) and their probability."""
+    import numpy as np
+
+    rows, columns = np.nonzero(probs[:, 1:] >= FLOOR)
+    frames: list[list[tuple[int, float]]] = [[] for _ in range(len(probs))]
+    for t, c, p in zip(rows.tolist(), (columns + 1).tolist(), probs[rows, columns + 1].tolist(), strict=True):
+        frames[t].append((c, p))
+    return [sorted(f, key=lambda cp: -cp[1])[:CANDIDATES] if len(f) > 1 else f for f in frames]
+
+
+def _extend(
+    following: dict[str, _Prefix], text: str, prefix: _Prefix, t: int, blank: float,
+    found: list[tuple[int, float]], characters: list[str], words: FrenchWords,
+) -> None:  # fmt: skip
+    """Every reading one frame further from ``text``: a blank, its last character held, or a
+    new character (a word finished when it ends one)."""
+    total = _add(prefix.blank, prefix.char)
+    same = _reach(following, text, prefix.words, prefix.word, prefix.ahead, prefix.frames, prefix.probs)
+    same.blank = _add(same.blank, total + blank)
+    last = text[-1:] or None
+    for index, p in found:
+        char, log_p = characters[index], math.log(p)
+        if char == last:
+            same.char = _add(same.char, prefix.char + log_p)  # held: the same character
+            score = prefix.blank + log_p  # after a blank: the character again
+        else:
+            score = total + log_p
+        if score == _NONE:
+            continue
+        frames, probs = (*prefix.frames, t), (*prefix.probs, p)
+        if char in _ENDS_WORD:
+            done = prefix.words + (WEIGHT * words.word(prefix.word) + WORD_BONUS if prefix.word else 0.0)
+            new = _reach(following, text + char, done, "", 0.0, frames, probs)
+        else:
+            word = prefix.word + char
+            ahead = WEIGHT * words.partial(word) + WORD_BONUS
+            new = _reach(following, text + char, prefix.words, word, ahead, frames, probs)
+        new.char = _add(new.char, score)
+
+
+def _reach(
+    following: dict[str, _Prefix], text: str, done: float, word: str, ahead: float,
+    frames: tuple[int, ...], probs: tuple[float, ...],
+) -> _Prefix:  # fmt: skip
+    """The reading ``text`` at the next frame (its probabilities add up over the paths to it)."""
+    prefix = following.get(text)
+    if prefix is None:
+        prefix = following[text] = _Prefix(done, word, ahead, frames, probs)
+    return prefix
+
+
+def _final(prefix: _Prefix, words: FrenchWords) -> float:
+    last = WEIGHT * words.word(prefix.word) + WORD_BONUS if prefix.word else 0.0
+    return _add(prefix.blank, prefix.char) + prefix.words + last
