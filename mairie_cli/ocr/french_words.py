@@ -44,14 +44,6 @@ class FrenchWords:
                 if self.prefixes.get(prefix, _NONE) < value:
                     self.prefixes[prefix] = value
 
-    @classmethod
-    @cache
-    def load(cls) -> FrenchWords:
-        """wordfreq's large French list (once per process: about a second)."""
-        import wordfreq
-
-        return cls(wordfreq.get_frequency_dict("fr", wordlist="large"))
-
     def word(self, word: str) -> float:
         """A finished word's score: its frequency, else ``UNKNOWN``; a number is neutral."""
         lower = word.lower()
@@ -67,6 +59,15 @@ class FrenchWords:
         if best > _NONE:
             return best
         return 0.0 if lower.isdigit() else UNKNOWN
+
+
+@cache
+def load() -> FrenchWords:
+    """wordfreq's large French list, from its wheel (once per process: about a second, and
+    115 MiB for the words and their prefixes)."""
+    import wordfreq
+
+    return FrenchWords(wordfreq.get_frequency_dict("fr", wordlist="large"))
 
 
 def _add(a: float, b: float) -> float:

@@ -89,11 +89,11 @@ class _FrenchReading:
     (``french_words``); its word boxes made by RapidOCR's own code, from each character's frame."""
 
     def __init__(self, original: Any) -> None:
-        from mairie_cli.ocr.french_words import FrenchWords
+        from mairie_cli.ocr import french_words
 
         self.original = original
         self.characters: list[str] = list(original.character)
-        self.words = FrenchWords.load()
+        self.words = french_words.load()
 
     def __call__(
         self, preds: Any, return_word_box: bool = False, **kwargs: Any
