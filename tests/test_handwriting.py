@@ -141,3 +141,21 @@ def test_a_misread_name_is_still_blacked_out_on_a_handwritten_page():
     assert {"Duvig", "neau", "Louisse"} <= loose  # cut in two, or one letter wrong
     assert not {"Duvig", "neau"} <= strict
     assert {"Je", "soussigne", "demeurant", "chez"}.isdisjoint(loose)
+
+
+def test_a_handwritten_word_that_is_no_french_word_is_highlighted_whatever_its_confidence():
+    from mairie_cli.services.commune.proofread import doubtful
+
+    french = french_words.load().made_of
+    assert [french(w) for w in ("Ceci", "testameut.", "l'école", "1914", "Duvigneau")] == [
+        True, False, True, True, True,
+    ]  # fmt: skip
+    line = (1, 1, 1)
+    read = [
+        engines.Word("Ceci", 96.0, 0, 0, 9, 9, line, True), engines.Word("mon", 40.0, 0, 0, 9, 9, line, True),
+        engines.Word("testameut.", 95.0, 0, 0, 9, 9, line, False),
+    ]  # fmt: skip
+    assert [doubtful(w.to_list()) for w in read] == [("Ceci", False), ("mon", True), ("testameut.", True)]
+    # Tesseract's words (and those kept before): only the confidence counts.
+    typed = engines.Word("testameut.", 95.0, 0, 0, 9, 9, line)
+    assert len(typed.to_list()) == 7 and doubtful(typed.to_list()) == ("testameut.", False)

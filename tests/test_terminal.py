@@ -319,6 +319,15 @@ def test_a_handwritten_page_read_automatically_is_corrected_or_typed(folder, tmp
 
         counts = status(register).page_counts
         assert (counts.handwritten, counts.handwritten_read) == (2, 2)  # « 2 lue(s) automatiquement »
+
+        # Each word read by the handwriting engine says whether it is made of French words:
+        # relire highlights those that are not, whatever their confidence.
+        words = [
+            w
+            for page in register.pages.pages_to_proofread()
+            for w in register.pages.page(page["id"])["words"]
+        ]
+        assert words and all(isinstance(w[7], bool) for w in words)
     screen = Terminal(folder, "relire", "--sans-image")
     shown = screen.expect("Choix")
     assert "main.png, page 1" in shown and "lecture automatique d'une page manuscrite" in shown

@@ -130,7 +130,7 @@ def _proofread_page(reg: "Register", page: "PageToProofread", where: str, extra:
         out.print(
             f"\n[bold]{output.escape(where)}[/bold] — brouillon {done + index + 1}/{done + len(drafts)}"
         )
-        out.print(_highlighted(draft.text, proofread.marked_words(reg, draft)))
+        out.print(_highlighted(draft.text, proofread.doubtful_words(reg, draft)))
         out.print(f"[cyan]{output.escape(_fields(draft))}[/cyan]")
         actions = _ACTIONS + (" · [t] taper la page moi-même" if extra else "")
         out.print(f"[dim]{output.escape(actions)}[/dim]")
@@ -371,18 +371,16 @@ def _show(image: Path) -> None:
         pass  # still opening: the viewer is there
 
 
-def _highlighted(text: str, words: list[tuple[str, float]]) -> Any:
+def _highlighted(text: str, words: list[tuple[str, bool]]) -> Any:
     from rich.text import Text
-
-    from mairie_cli.services.commune.proofread import LOW_CONFIDENCE
 
     result = Text(text)
     position = 0
-    for word, confidence in words:
+    for word, doubtful in words:
         found = text.find(word, position)
         if found < 0:
             continue
-        if confidence < LOW_CONFIDENCE:
+        if doubtful:
             result.stylize("bold black on yellow", found, found + len(word))
         position = found + len(word)
     return result

@@ -22,9 +22,14 @@ class Word:
     width: int
     height: int
     line: tuple[int, int, int]  # (block, paragraph, line): words of one line share it
+    #: Whether the word is made of French words (the handwriting engine says; None: not asked).
+    french: bool | None = None
 
     def to_list(self) -> list[Any]:
-        return [self.text, round(self.conf, 1), self.left, self.top, self.width, self.height, list(self.line)]
+        """As a page keeps it: ``[text, conf, left, top, width, height, line]`` (and ``french``
+        after them when the engine says)."""
+        kept = [self.text, round(self.conf, 1), self.left, self.top, self.width, self.height, list(self.line)]
+        return kept if self.french is None else [*kept, self.french]
 
 
 class Engine(Protocol):

@@ -15,6 +15,7 @@ Measured on the real handwritten pages (``bench/eval_handwriting.py``): see the 
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 from typing import Any
 
@@ -30,6 +31,7 @@ FLOOR = 0.01  # a character less likely than this at a frame is not tried there
 #: Characters that end a word (the list splits « l'homme » and « peut-être » there too).
 _ENDS_WORD = frozenset(" '’-.,;:!?\"()[]/«»")
 _NONE = -math.inf
+_PARTS = re.compile(r"[^\W_]+")  # the letters and digits of a word as read, between its marks
 
 
 class FrenchWords:
@@ -43,6 +45,15 @@ class FrenchWords:
                 prefix = word[:end]
                 if self.prefixes.get(prefix, _NONE) < value:
                     self.prefixes[prefix] = value
+
+    def knows(self, word: str) -> bool:
+        """Whether a word (any case) is in the list, or is a number."""
+        lower = word.lower()
+        return lower in self.known or lower.isdigit()
+
+    def made_of(self, read: str) -> bool:
+        """Whether a word as read (« l'école », « testament. ») is made of words of the list."""
+        return all(map(self.knows, _PARTS.findall(read)))
 
     def word(self, word: str) -> float:
         """A finished word's score: its frequency, else ``UNKNOWN``; a number is neutral."""

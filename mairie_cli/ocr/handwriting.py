@@ -122,6 +122,9 @@ class _FrenchReading:
 
 
 def _words(output: Any) -> list[Word]:
+    from mairie_cli.ocr import french_words
+
+    french = french_words.load()
     words: list[Word] = []
     texts = list(output.txts or ())
     word_results = list(getattr(output, "word_results", None) or [()] * len(texts))
@@ -141,7 +144,7 @@ def _words(output: Any) -> list[Word]:
             words.append(
                 Word(
                     piece.strip(), round(100 * confidence, 1), min(xs), min(ys),
-                    max(1, max(xs) - min(xs)), max(1, max(ys) - min(ys)), line,
+                    max(1, max(xs) - min(xs)), max(1, max(ys) - min(ys)), line, french.made_of(piece),
                 )
             )  # fmt: skip
     return words
