@@ -10,6 +10,8 @@
    better reading.
 4. Correcting instead of typing: word edits needed to turn each draft into the ground truth,
    against the characters to type the page from scratch.
+6. What relire highlights: misread and right words flagged, by confidence alone and as relire
+   does (confidence, or a word the handwriting engine could not make French).
 5. Speed per page and per worker on two cores: 2 workers × 1 thread against 1 worker × 2 threads.
 
     python bench/eval_handwriting.py [--sans-vitesse]
@@ -173,6 +175,48 @@ def real_pages(tools) -> None:
     for group in HANDWRITTEN_GROUPS:
         edits, words, chars, plain = effort[group]
         row(group, str(edits), str(plain), str(words), str(chars))
+    print()
+
+
+def highlighting(tools) -> None:
+    """What relire highlights on the target pages: the words it flags among those misread and
+    among those read right (aligned on the ground truth), by confidence alone and as it does."""
+    import difflib
+
+    from mairie_cli.services.commune.proofread import LOW_CONFIDENCE, doubtful
+
+    pages = [(image, gt) for image, gt in tools.find_pages(CORPUS) if image.parent.name in TARGET_GROUPS]
+    counts = {"certitude seule": [0, 0, 0, 0], "relire (certitude ou mot non français)": [0, 0, 0, 0]}
+    for image, gt_path in pages:
+        task = {
+            "page_id": 0,
+            "path": str(image),
+            "kind": "image",
+            "index": 0,
+            "language": "fra",
+            "threads": 2,
+        }
+        words = read_page(task)["words"]
+        read = [tools.normalise(w[0], strip_markup=False) for w in words]
+        right = [False] * len(read)
+        matcher = difflib.SequenceMatcher(
+            None, tools.normalise(gt_path.read_text()).split(), read, autojunk=False
+        )
+        for _, start, size in matcher.get_matching_blocks():
+            right[start : start + size] = [True] * size
+        for word, ok in zip(words, right, strict=True):
+            flags = (float(word[1]) < LOW_CONFIDENCE, doubtful(word)[1])
+            for count, flagged in zip(counts.values(), flags, strict=True):
+                count[0 if ok else 2] += flagged
+                count[1 if ok else 3] += 1
+    print("6. Words highlighted by relire (testaments + cremma)")
+    row("", "misread words flagged", "right words flagged")
+    for label, (right_flagged, right_all, wrong_flagged, wrong_all) in counts.items():
+        row(
+            label,
+            f"{wrong_flagged / wrong_all:.0%} of {wrong_all}",
+            f"{right_flagged / right_all:.0%} of {right_all}",
+        )
     print()
 
 
@@ -347,6 +391,7 @@ def main() -> None:
         return
     tools = baseline_tools()
     real_pages(tools)
+    highlighting(tools)
     typed_pages(tools)
     generated_pages(tools)
     if not args.sans_vitesse:
