@@ -3,16 +3,17 @@
 1. Real handwritten pages of ../shared/corpus/scans-real: character error rate (the
    normalisation of BASELINE.md) and word error rate of plain tesseract, of RapidOCR with its
    defaults (whole page, as the issue measured it) and of mairie (the page as ``mairie ocr``
-   reads it: triage, deskew, the handwriting engine, lines in reading order, marks dropped).
+   reads it: triage, deskew, the handwriting engine, lines in reading order, marks dropped),
+   with its lines decoded with French words in mind and without (character by character).
 2. Real typed pages: mairie now against tesseract alone (no worse), and which engine was kept.
 3. Generated handwriting-like pages with known text: both engines, and whether the per-page
    decision (tesseract's triage, then both engines' own signals when it is unsure) kept the
    better reading.
 4. Correcting instead of typing: word edits needed to turn each draft into the ground truth,
    against the characters to type the page from scratch.
+5. Speed per page and per worker on two cores: 2 workers × 1 thread against 1 worker × 2 threads.
 6. What relire highlights: misread and right words flagged, by confidence alone and as relire
    does (confidence, or a word the handwriting engine could not make French).
-5. Speed per page and per worker on two cores: 2 workers × 1 thread against 1 worker × 2 threads.
 
     python bench/eval_handwriting.py [--sans-vitesse]
 """
