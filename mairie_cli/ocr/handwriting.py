@@ -32,6 +32,7 @@ def available() -> bool:
     try:
         metadata.version("rapidocr")
         metadata.version("onnxruntime")
+        metadata.version("wordfreq")  # the French words its lines are decoded with
     except metadata.PackageNotFoundError:
         return False
     return True
