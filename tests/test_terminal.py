@@ -252,8 +252,8 @@ def test_help_does_not_load_the_line_editor():
     assert "prompt_toolkit" not in shown.stderr
 
 
-@pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="tesseract absent")
-def test_relire_takes_single_keys_confirms_and_counts(folder, tmp_path):
+def two_typed_drafts(folder, tmp_path) -> None:
+    """A typed page read by OCR into two drafts to proofread."""
     from mairie_cli.services.commune.ocr import run_ocr
     from testkit.synthetic import typed_page
 
@@ -266,6 +266,16 @@ def test_relire_takes_single_keys_confirms_and_counts(folder, tmp_path):
     typed_page(lines, dpi=150).save(scans / "registre-1.png")
     with Register.open(folder) as register:
         run_ocr(register, [scans], jobs=1)
+
+
+needs_tesseract = pytest.mark.skipif(
+    __import__("shutil").which("tesseract") is None, reason="tesseract absent"
+)
+
+
+@needs_tesseract
+def test_relire_takes_single_keys_confirms_and_counts(folder, tmp_path):
+    two_typed_drafts(folder, tmp_path)
     screen = Terminal(folder, "relire", "--sans-image")
     shown = screen.expect("Choix")
     assert "registre-1.png, page 1" in shown and "brouillon 1/2" in shown
@@ -283,6 +293,18 @@ def test_relire_takes_single_keys_confirms_and_counts(folder, tmp_path):
     rows = entries(folder)
     assert [r.status.value for r in rows] == ["relue", "relue"]
     assert "un médecin au village" in rows[1].text
+
+
+@needs_tesseract
+def test_keys_typed_ahead_are_kept(folder, tmp_path):
+    """A secretary who knows the screens types before they show: no key is lost (on Linux and
+    macOS, reading a single key used to empty what was typed ahead)."""
+    two_typed_drafts(folder, tmp_path)
+    screen = Terminal(folder, "relire", "--sans-image")
+    screen.press("Entrée", "Entrée")  # both drafts accepted before the first is even shown
+    out = screen.finish()
+    assert "Relecture terminée : tout est relu." in out
+    assert [r.status.value for r in entries(folder)] == ["relue", "relue"]
 
 
 def test_a_failing_image_viewer_gets_a_french_sentence(tmp_path, monkeypatch, capsys):

@@ -79,7 +79,7 @@ def read_key(prompt: str, keys: str) -> str:
     while True:
         if interactive():
             typer.echo(prompt, nl=False)
-            key = typer.getchar()
+            key = _key()
             if key == "\x03":
                 raise KeyboardInterrupt
             if key == "\x04":
@@ -91,6 +91,31 @@ def read_key(prompt: str, keys: str) -> str:
         if answer == "" or answer in keys:
             return answer
         typer.secho(f"Touche inconnue. Tapez l'une de : {' '.join(keys)} (ou Entrée).", fg="red")
+
+
+def _key() -> str:
+    """One key pressed, without Entrée. Keys typed ahead while mairie was busy are kept, one per
+    call: click's ``getchar`` empties the input first on Linux and macOS (a secretary who types
+    ahead would lose keys); on Windows it keeps them."""
+    if os.name == "nt":
+        return typer.getchar()
+    import select
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setraw(fd, termios.TCSANOW)  # not TCSAFLUSH: what was typed ahead stays to be read
+        data = os.read(fd, 1)
+        if data == b"\x1b":  # an arrow or a function key: its whole sequence, already there
+            while select.select([fd], [], [], 0.02)[0] and len(data) < 8:
+                data += os.read(fd, 1)
+        elif data and data[0] >= 0xC0:  # the first byte of an accented letter: the rest of it
+            data += os.read(fd, 1 if data[0] < 0xE0 else 2 if data[0] < 0xF0 else 3)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    return data.decode("utf-8", "replace")
 
 
 def confirm(question: str) -> bool:
