@@ -325,7 +325,7 @@ def test_a_failing_image_viewer_gets_a_french_sentence(tmp_path, monkeypatch, ca
     assert "ouvrez vous-même le fichier" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="tesseract absent")
+@needs_tesseract
 def test_a_handwritten_page_read_automatically_is_corrected_or_typed(folder, tmp_path):
     from mairie_cli.services.commune.ocr import run_ocr
     from testkit.synthetic import handwritten_page

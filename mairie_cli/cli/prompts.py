@@ -108,6 +108,8 @@ def _key() -> str:
     try:
         tty.setraw(fd, termios.TCSANOW)  # not TCSAFLUSH: what was typed ahead stays to be read
         data = os.read(fd, 1)
+        if not data:  # the terminal is gone: as Ctrl+D, never as Entrée
+            raise EOFError
         if data == b"\x1b":  # an arrow or a function key: its whole sequence, already there
             while select.select([fd], [], [], 0.02)[0] and len(data) < 8:
                 data += os.read(fd, 1)
