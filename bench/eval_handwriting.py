@@ -4,7 +4,9 @@
    normalisation of BASELINE.md) and word error rate of plain tesseract, of RapidOCR with its
    defaults (whole page, as the issue measured it) and of mairie (the page as ``mairie ocr``
    reads it: triage, deskew, the handwriting engine, lines in reading order, marks dropped),
-   with its lines decoded with French words in mind and without (character by character).
+   with its lines decoded with French words in mind and without (character by character);
+   and, on the target pages, the bound no choice of lines can pass (lines that only add
+   errors dropped knowing the ground truth: stamps, archive marks, marginal numbers).
 2. Real typed pages: mairie now against tesseract alone (no worse), and which engine was kept.
 3. Generated handwriting-like pages with known text: both engines, and whether the per-page
    decision (tesseract's triage, then both engines' own signals when it is unsure) kept the
@@ -14,6 +16,8 @@
 5. Speed per page and per worker on two cores: 2 workers × 1 thread against 1 worker × 2 threads.
 6. What relire highlights: misread and right words flagged, by confidence alone and as relire
    does (confidence, or a word the handwriting engine could not make French).
+7. The target pages scanned upside down: their character error rate, and whether mairie kept
+   each page turned (the page is turned whole, never line by line).
 
     python bench/eval_handwriting.py [--sans-vitesse]
 """
@@ -129,6 +133,28 @@ class Totals:
         return f"{errors / size:.1%}" if size else "—"
 
 
+def best_choice_of_lines(gt: str, text: str, tools) -> tuple[int, int]:
+    """Errors left, and ground-truth characters, if the lines that only add errors were all
+    dropped: lines taken out one at a time, the one that lowers the errors most each time, as
+    long as one does. It knows the ground truth: an upper bound for any rule choosing which
+    lines to keep (stamps, archive marks, marginal numbers), not a method."""
+    reference = tools.normalise(gt)
+    lines = text.split("\n")
+
+    def errors(kept: list[str]) -> int:
+        return int(tools.levenshtein(reference, tools.normalise("\n".join(kept), strip_markup=False)))
+
+    best = errors(lines)
+    while lines:
+        trials = [(errors(lines[:i] + lines[i + 1 :]), i) for i in range(len(lines))]
+        fewer, index = min(trials)
+        if fewer >= best:
+            break
+        best = fewer
+        del lines[index]
+    return best, len(reference)
+
+
 def real_pages(tools) -> None:
     pages = [(image, gt) for image, gt in tools.find_pages(CORPUS) if image.parent.name in HANDWRITTEN_GROUPS]
     print(f"1. Real handwritten pages ({len(pages)}): CER / WER")
@@ -136,6 +162,7 @@ def real_pages(tools) -> None:
     # word edits, GT words, GT chars, word edits without French words
     effort: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     seconds: list[float] = []
+    oracle = [0, 0]  # errors left with the best choice of lines, ground-truth characters
     for image, gt_path in pages:
         group, gt = image.parent.name, gt_path.read_text(encoding="utf-8")
         ours, status, engine, took = mairie_text(image)
@@ -146,6 +173,8 @@ def real_pages(tools) -> None:
         totals.add(group, "tesseract", gt, plain_tesseract(image), tools)
         totals.add(group, "rapidocr", gt, rapid_defaults(image), tools)
         cer = totals.add(group, "mairie", gt, ours, tools)
+        if group in TARGET_GROUPS:
+            oracle = [a + b for a, b in zip(oracle, best_choice_of_lines(gt, ours, tools), strict=True)]
         effort[group][0] += word_edits(gt, ours, tools)
         effort[group][3] += word_edits(gt, plain, tools)
         effort[group][1] += len(tools.normalise(gt).split())
@@ -170,6 +199,10 @@ def real_pages(tools) -> None:
     row("CER testaments + cremma", *[joined.cer("cible", reader) for reader in readers])
     row("WER testaments + cremma", *[joined.wer("cible", reader) for reader in readers])
     print(f"   WER rapidocr (défauts) sur testaments + cremma : {joined.wer('cible', 'rapidocr')}")
+    print(
+        f"   CER mairie testaments + cremma with the best choice of lines (bound, knows the "
+        f"ground truth): {oracle[0] / max(1, oracle[1]):.1%}"
+    )
     print(f"   time per page (mairie, handwritten): median {sorted(seconds)[len(seconds) // 2]:.1f} s")
     print("\n4. Correcting instead of typing (real handwritten pages)")
     row("group", "word edits", "without French words", "GT words", "chars to type")
@@ -383,6 +416,32 @@ def speed() -> None:
     print()
 
 
+def turned_pages(tools) -> None:
+    """The target pages scanned upside down: mairie reads them as it reads them upright."""
+    from PIL import Image
+
+    pages = [(image, gt) for image, gt in tools.find_pages(CORPUS) if image.parent.name in TARGET_GROUPS]
+    print(f"7. Target pages scanned upside down ({len(pages)}): CER, and the page kept turned")
+    totals = Totals()
+    kept_turned = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for image, gt_path in pages:
+            gt = gt_path.read_text(encoding="utf-8")
+            turned = Path(tmp) / image.name
+            with Image.open(image) as page:
+                page.rotate(180, expand=True).save(turned)
+            task = {"page_id": 0, "path": str(turned), "kind": "image", "index": 0, "language": "fra"}
+            read = read_page({**task, "threads": 2})
+            rotation = read.get("params", {}).get("rotation")
+            kept_turned += rotation == 180
+            text = "\n".join(line[0] for line in read.get("lines", []))
+            cer = totals.add("cible", "turned", gt, text, tools)
+            print(f"   {image.parent.name}/{image.name[:36]:36} {cer:6.1%}  rotation {rotation}")
+    turned_share = f"{kept_turned}/{len(pages)} turned"
+    row("testaments + cremma turned", totals.cer("cible", "turned"), turned_share, "", "")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sans-vitesse", action="store_true", help="skip the speed measurement")
@@ -393,6 +452,7 @@ def main() -> None:
     tools = baseline_tools()
     real_pages(tools)
     highlighting(tools)
+    turned_pages(tools)
     typed_pages(tools)
     generated_pages(tools)
     if not args.sans_vitesse:

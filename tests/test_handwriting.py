@@ -1,6 +1,7 @@
 """The handwriting engine: offline, behind the engine protocol, chosen per page, and its word boxes
 feeding the black-out of names on the scans that travel."""
 
+import io
 import shutil
 import socket
 
@@ -159,3 +160,69 @@ def test_a_handwritten_word_that_is_no_french_word_is_highlighted_whatever_its_c
     # Tesseract's words (and those kept before): only the confidence counts.
     typed = engines.Word("testameut.", 95.0, 0, 0, 9, 9, line)
     assert len(typed.to_list()) == 7 and doubtful(typed.to_list()) == ("testameut.", False)
+
+
+FOUR_LINES = ["Rouvrir la poste du village", "Garder le bus du samedi", "Un médecin pour le canton",
+              "Signé : Jeanne Martin"]  # fmt: skip
+
+
+def by_line(words: list[engines.Word]) -> list[str]:
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word.text)
+    return [" ".join(line) for line in lines.values()]
+
+
+def test_a_page_is_turned_whole_or_not_at_all(monkeypatch):
+    """RapidOCR's line classifier, trained on print, calls some upright handwritten lines upside
+    down (those with long loops): it is made to doubt like that here, on every other line. The
+    page is still read upright: the recogniser, reading the widest lines both ways, decides."""
+    from rapidocr.ch_ppocr_cls.main import TextClassifier
+
+    engine = handwriting.HandwritingEngine()
+    real = TextClassifier.__call__
+
+    def doubting(self, images):  # what the model does on such lines: labels them, and turns them
+        result = real(self, images)
+        for index in range(1, len(images), 2):
+            result.cls_res[index] = ("180", 0.99)
+            if self.cls_thresh < 0.99:
+                result.img_list[index] = result.img_list[index][::-1, ::-1]
+        return result
+
+    monkeypatch.setattr(TextClassifier, "__call__", doubting)
+    words = engine.read(clean_page(FOUR_LINES), timeout=60)
+    assert by_line(words) == FOUR_LINES
+    assert not engine.turned
+
+
+def test_a_page_scanned_upside_down_is_read_turned_whole():
+    engine = handwriting.HandwritingEngine()
+    page = clean_page(FOUR_LINES)
+    upright = engine.read(page, timeout=60)
+    assert not engine.turned
+    turned = engine.read(page.rotate(180), timeout=60)
+    assert engine.turned and by_line(turned) == FOUR_LINES
+    for a, b in zip(upright, turned, strict=True):  # boxes on the page turned back upright
+        assert a.text == b.text and abs(a.left - b.left) <= 6 and abs(a.top - b.top) <= 6
+
+
+@needs_tesseract
+def test_a_handwritten_page_scanned_upside_down_is_kept_turned_for_its_black_out(tmp_path):
+    from mairie_cli.ocr.masking import masked_png
+
+    path = tmp_path / "tournee.png"
+    handwritten_page(["Le 12/12/2018", "Garder l'école du village.", "Jeanne Martin"], dpi=150).rotate(
+        180
+    ).save(path)
+    read = read_page(
+        {"page_id": 1, "path": str(path), "kind": "image", "index": 0, "language": "fra", "timeout": 60}
+    )
+    assert read["engine"].startswith("rapidocr") and read["params"]["rotation"] == 180
+    assert "Garder" in " ".join(line[0] for line in read["lines"][:2])  # read in its own order
+    # The black-out turns the scan as the reading did: a word's box lands on its ink there.
+    word = next(w for w in read["words"] if w[0] == "Garder")
+    left, top, width, height = word[2:6]
+    with Image.open(io.BytesIO(masked_png(path, "image", 0, read["params"], []))) as shown:
+        page = np.asarray(shown.convert("L"))
+    assert page[top : top + height, left : left + width].mean() < 235 < page[-300:, :].mean()

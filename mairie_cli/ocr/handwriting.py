@@ -23,6 +23,8 @@ MODEL = "PP-OCRv6 det+rec small, mots français (wordfreq)"
 #: short number (a page number the segmentation uses).
 MIN_CHARACTERS = 3
 _NUMBER = re.compile(r"^\d{1,3}$")
+#: Lines read both ways when RapidOCR's line classifier suspects the page is upside down.
+ORIENTATION_SAMPLE = 6
 _engine: Any = None
 
 
@@ -50,15 +52,27 @@ class HandwritingEngine:
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = max(1, threads)
+        self.turned = False  # whether the last page read was upside down
 
     def read(self, image: Any, timeout: float) -> list[Word]:
-        """The words of a greyscale page, line by line, with boxes and confidences (0–100)."""
+        """The words of a greyscale page, line by line, with boxes and confidences (0–100).
+        A page written the other way up is read turned: ``turned`` then says so, and the
+        boxes are those of the page turned by 180°."""
         import numpy as np
 
         engine = _recogniser(self.threads)
+        orientation: _PageOrientation = engine.text_cls
         array = np.asarray(image.convert("RGB"))
-        output = engine(array, return_word_box=True)
-        return _words(output)
+        try:
+            self.turned = False
+            return _words(engine(array, return_word_box=True))
+        except _UpsideDown:
+            # Read turned, whole (RapidOCR would not turn the boxes of the lines it turns).
+            self.turned = orientation.upright = True
+            try:
+                return _words(engine(np.ascontiguousarray(array[::-1, ::-1]), return_word_box=True))
+            finally:
+                orientation.upright = False
 
 
 def _recogniser(threads: int) -> Any:
@@ -82,7 +96,59 @@ def _recogniser(threads: int) -> Any:
         # Lines decoded with French words in mind (``french_words``), not character by character.
         recogniser = _engine._load_rec_model()
         recogniser.postprocess_op = _FrenchReading(recogniser.postprocess_op)
+        # Which way up: decided for the whole page, not line by line (``_PageOrientation``).
+        _engine.text_cls = _PageOrientation(_engine._load_cls_model(), recogniser)
     return _engine
+
+
+class _UpsideDown(Exception):
+    """The page is upside down (``_PageOrientation``): to be read again, turned."""
+
+
+class _PageOrientation:
+    """RapidOCR's line classifier, made to decide for the whole page: a page is written one way.
+
+    Alone, its model (trained on print) turns upside down some upright handwritten lines, with
+    long loops above and below (2 lines of 4 on a page in a handwriting font, then read as
+    « ne se et s est de et »), and only some of the lines of a page scanned upside down. So:
+    when it calls no line upside down, the page is upright; else the widest lines are read
+    both ways by the recogniser, and the page is upside down when they read better turned.
+    ``upright`` skips the question (the page is being read turned already)."""
+
+    def __init__(self, classifier: Any, recogniser: Any) -> None:
+        self.classifier = classifier
+        self.recogniser = recogniser
+        self.upright = False
+
+    def __call__(self, images: list[Any]) -> Any:
+        from rapidocr.ch_ppocr_cls.utils import TextClsOutput
+
+        if not self.upright and self._doubted(images) and self._reads_better_turned(images):
+            raise _UpsideDown  # before any line is read: the page is read again, turned
+        return TextClsOutput(img_list=list(images), cls_res=[("0", 1.0)] * len(images), elapse=0.0)
+
+    def _doubted(self, images: list[Any]) -> bool:
+        threshold = self.classifier.cls_thresh
+        self.classifier.cls_thresh = 2.0  # its labels only: no line turned
+        try:
+            labels = self.classifier(images).cls_res
+        finally:
+            self.classifier.cls_thresh = threshold
+        return any("180" in label and score > threshold for label, score in labels)
+
+    def _reads_better_turned(self, images: list[Any]) -> bool:
+        from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
+        widest = sorted(images, key=lambda image: -image.shape[1])[:ORIENTATION_SAMPLE]
+        decoding = self.recogniser.postprocess_op
+        # Each character's likeliest reading is enough here (and much faster than French words).
+        self.recogniser.postprocess_op = getattr(decoding, "original", decoding)
+        try:
+            upright = self.recogniser(TextRecInput(img=widest)).scores
+            turned = self.recogniser(TextRecInput(img=[image[::-1, ::-1] for image in widest])).scores
+        finally:
+            self.recogniser.postprocess_op = decoding
+        return float(sum(turned)) > float(sum(upright))
 
 
 class _FrenchReading:
