@@ -23,7 +23,7 @@ MODEL = "PP-OCRv6 det+rec small, mots français (wordfreq)"
 #: short number (a page number the segmentation uses).
 MIN_CHARACTERS = 3
 _NUMBER = re.compile(r"^\d{1,3}$")
-#: Lines read both ways when RapidOCR's line classifier suspects the page is upside down.
+#: Lines read both ways when RapidOCR's line classifier calls some upside down.
 ORIENTATION_SAMPLE = 6
 _engine: Any = None
 
@@ -111,8 +111,8 @@ class _PageOrientation:
     Alone, its model (trained on print) turns upside down some upright handwritten lines, with
     long loops above and below (2 lines of 4 on a page in a handwriting font, then read as
     « ne se et s est de et »), and only some of the lines of a page scanned upside down. So:
-    when it calls no line upside down, the page is upright; else the widest lines are read
-    both ways by the recogniser, and the page is upside down when they read better turned.
+    when it calls no line upside down, the page is upright; else the page's widest lines are
+    read both ways by the recogniser, and the page is upside down when they read better turned.
     ``upright`` skips the question (the page is being read turned already)."""
 
     def __init__(self, classifier: Any, recogniser: Any) -> None:
@@ -128,6 +128,7 @@ class _PageOrientation:
         return TextClsOutput(img_list=list(images), cls_res=[("0", 1.0)] * len(images), elapse=0.0)
 
     def _doubted(self, images: list[Any]) -> bool:
+        """Whether the classifier calls any line upside down."""
         threshold = self.classifier.cls_thresh
         self.classifier.cls_thresh = 2.0  # its labels only: no line turned
         try:
@@ -137,6 +138,8 @@ class _PageOrientation:
         return any("180" in label and score > threshold for label, score in labels)
 
     def _reads_better_turned(self, images: list[Any]) -> bool:
+        """Whether the page's widest lines read better turned than as they are (the lines the
+        classifier doubts may be marks that read as well either way)."""
         from rapidocr.ch_ppocr_rec.typings import TextRecInput
 
         widest = sorted(images, key=lambda image: -image.shape[1])[:ORIENTATION_SAMPLE]
