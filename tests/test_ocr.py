@@ -6,10 +6,11 @@ import shutil
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from mairie_cli.errors import ExitCode, OcrUnavailable, ScanUnreadable
 from mairie_cli.ocr import imageops, segment, sources, triage
@@ -534,3 +535,33 @@ def test_relire_shows_and_changes_fields_and_joins_over_pages(cli, register, tmp
         "de la trésorerie, qui ferme elle aussi le samedi matin."
     )
     assert entry.status.value == "relue"
+
+
+@needs_tesseract
+def test_relire_shows_the_page_alone_and_upright(register, tmp_path, monkeypatch):
+    """The image opened beside a page's drafts: the scan itself when it is a single image read
+    as scanned; else that page alone, turned as it was read (a page of a PDF, a page scanned
+    upside down)."""
+    import tempfile
+
+    from mairie_cli.services.commune import proofread
+
+    (tmp_path / "temp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # nothing left from before
+
+    upright = typed_page(ENTRY, dpi=150)
+    ImageDraw.Draw(upright).rectangle([60, 40, 1180, 110], fill=0)  # a black band at the top
+    single = tmp_path / "droite.png"
+    upright.save(single)
+    pdf = tmp_path / "lot.pdf"
+    pages = [typed_page(TEXT, dpi=150), upright.rotate(180)]  # the second page scanned upside down
+    pages[0].convert("RGB").save(pdf, save_all=True, append_images=[pages[1].convert("RGB")])
+    run_ocr(register, [single, pdf], jobs=1)
+    shown = {(p.file_name, p.index): proofread.picture(register, p) for p in proofread.pages(register)}
+    assert shown[("droite.png", 1)] == next(register.workspace.root.glob("pages/*/*.png"))
+    turned = shown[("lot.pdf", 2)]
+    assert turned.parent == tmp_path / "temp" / "mairie-relire" and shown[("lot.pdf", 1)] != turned
+    with Image.open(turned) as picture:
+        grey = np.asarray(picture.convert("L"), dtype=float)
+    height = grey.shape[0]
+    assert grey[: height // 10].mean() < grey[-height // 10 :].mean() - 20  # the band is on top

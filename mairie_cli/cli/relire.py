@@ -94,9 +94,7 @@ def _proofread_handwriting(reg: "Register", page: "PageToProofread", where: str,
     output.console().print(
         f"\n[bold]{output.escape(where)}[/bold] — [magenta]{HANDWRITTEN_READING}[/magenta] : {advice}"
     )
-    if open_image:
-        _show(page.image)
-    output.info(f"Image de la page ({page.file_name}, page {page.index}) : {page.image}")
+    _page_image(reg, page, open_image)
     try:
         _proofread_page(reg, page, where, extra="t")
     except _TypeInstead:
@@ -330,9 +328,7 @@ def _transcribe(
             else "page manuscrite à taper"
         )
         output.console().print(f"\n[bold]{output.escape(where)}[/bold] — {what}")
-        if open_image:
-            _show(page.image)
-        output.info(f"Image de la page ({page.file_name}, page {page.index}) : {page.image}")
+        _page_image(reg, page, open_image)
         if page.blank:
             answer = _ask_key("[Entrée] elle est bien blanche · [t] la taper · [q] quitter : ", "tq")
             answer = "" if answer == "t" else "q" if answer == "q" else "p"
@@ -346,6 +342,16 @@ def _transcribe(
     if confirm("Cette page est-elle entièrement tapée ?"):
         proofread.finish_page(reg, page.id)
         output.success("Page manuscrite marquée comme tapée.")
+
+
+def _page_image(reg: "Register", page: "PageToProofread", open_image: bool) -> None:
+    """Show the page upright (the right page of a PDF), and say where its image is."""
+    from mairie_cli.services.commune import proofread
+
+    image = proofread.picture(reg, page)
+    if open_image:
+        _show(image)
+    output.info(f"Image de la page ({page.file_name}, page {page.index}) : {image}")
 
 
 def _show(image: Path) -> None:

@@ -61,6 +61,34 @@ def pages(register: Register, cahier_id: int | None = None, *, blank: bool = Fal
     ]
 
 
+def picture(register: Register, page: PageToProofread) -> Path:
+    """The image to show beside a page: the scan itself when it is one image read as scanned;
+    else the page alone, upright as it was read (a page of a PDF or a multi-page TIFF, a page
+    scanned upside down or sideways), written once into the computer's temporary folder."""
+    stored = register.pages.page(page.id)
+    if stored is None:
+        return page.image
+    params = stored["params"] or {}
+    rotation = int(params.get("rotation") or 0)
+    if stored["kind"] == "image" and stored["index"] == 0 and not rotation:
+        return page.image
+    import tempfile
+
+    from mairie_cli.ocr.masking import masked_png
+
+    target = Path(tempfile.gettempdir()) / "mairie-relire" / f"{stored['sha256']}-{page.index}-{rotation}.png"
+    if not target.is_file():
+        try:
+            png = masked_png(page.image, stored["kind"], stored["index"], params, [])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(".tmp")
+            partial.write_bytes(png)
+            partial.replace(target)  # never a half-written image under the name
+        except (OSError, ValueError):  # no room, or no image on the page: the scan as it is
+            return page.image
+    return target
+
+
 def drafts(register: Register, page_id: int) -> list[Contribution]:
     """The drafts of a page still to proofread, in order."""
     return [
