@@ -565,3 +565,8 @@ def test_relire_shows_the_page_alone_and_upright(register, tmp_path, monkeypatch
         grey = np.asarray(picture.convert("L"), dtype=float)
     height = grey.shape[0]
     assert grey[: height // 10].mean() < grey[-height // 10 :].mean() - 20  # the band is on top
+    # The original damaged since (a disk error): its path is given, never a traceback.
+    turned.unlink()
+    page = next(p for p in proofread.pages(register) if p.index == 2)
+    page.image.write_bytes(page.image.read_bytes()[:400])
+    assert proofread.picture(register, page) == page.image

@@ -84,7 +84,7 @@ def picture(register: Register, page: PageToProofread) -> Path:
             partial = target.with_suffix(".tmp")
             partial.write_bytes(png)
             partial.replace(target)  # never a half-written image under the name
-        except (OSError, ValueError):  # no room, or no image on the page: the scan as it is
+        except (OSError, ValueError, RuntimeError):  # no room, no image, a damaged file: the scan
             return page.image
     return target
 
