@@ -16,8 +16,8 @@
 5. Speed per page and per worker on two cores: 2 workers × 1 thread against 1 worker × 2 threads.
 6. What relire highlights: misread and right words flagged, by confidence alone and as relire
    does (confidence, or a word the handwriting engine could not make French).
-7. The target pages scanned upside down: their character error rate, and whether mairie kept
-   each page turned (the page is turned whole, never line by line).
+7. The target pages scanned upside down and sideways: their character error rate, and whether
+   mairie turned each page back (whole, never line by line).
 
     python bench/eval_handwriting.py [--sans-vitesse]
 """
@@ -417,28 +417,30 @@ def speed() -> None:
 
 
 def turned_pages(tools) -> None:
-    """The target pages scanned upside down: mairie reads them as it reads them upright."""
+    """The target pages scanned upside down or sideways: mairie reads them as it reads them
+    upright, and records how far it turned each."""
     from PIL import Image
 
     pages = [(image, gt) for image, gt in tools.find_pages(CORPUS) if image.parent.name in TARGET_GROUPS]
-    print(f"7. Target pages scanned upside down ({len(pages)}): CER, and the page kept turned")
+    print(f"7. Target pages scanned upside down or sideways ({len(pages)} each): CER, pages turned back")
     totals = Totals()
-    kept_turned = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for image, gt_path in pages:
-            gt = gt_path.read_text(encoding="utf-8")
-            turned = Path(tmp) / image.name
-            with Image.open(image) as page:
-                page.rotate(180, expand=True).save(turned)
-            task = {"page_id": 0, "path": str(turned), "kind": "image", "index": 0, "language": "fra"}
-            read = read_page({**task, "threads": 2})
-            rotation = read.get("params", {}).get("rotation")
-            kept_turned += rotation == 180
-            text = "\n".join(line[0] for line in read.get("lines", []))
-            cer = totals.add("cible", "turned", gt, text, tools)
-            print(f"   {image.parent.name}/{image.name[:36]:36} {cer:6.1%}  rotation {rotation}")
-    turned_share = f"{kept_turned}/{len(pages)} turned"
-    row("testaments + cremma turned", totals.cer("cible", "turned"), turned_share, "", "")
+        for scanned, expected in ((180, 180), (90, 90)):  # anticlockwise on the scanner; clockwise back
+            turned_back = 0
+            for image, gt_path in pages:
+                gt = gt_path.read_text(encoding="utf-8")
+                turned = Path(tmp) / f"{scanned}-{image.name}"
+                with Image.open(image) as page:
+                    page.rotate(scanned, expand=True).save(turned)
+                task = {"page_id": 0, "path": str(turned), "kind": "image", "index": 0, "language": "fra"}
+                read = read_page({**task, "threads": 2})
+                rotation = read.get("params", {}).get("rotation")
+                turned_back += rotation == expected
+                text = "\n".join(line[0] for line in read.get("lines", []))
+                cer = totals.add("cible", str(scanned), gt, text, tools)
+                print(f"   {scanned:3}° {image.name[:40]:40} {cer:6.1%}  rotation {rotation}")
+            label = f"testaments + cremma scanned at {scanned}°"
+            row(label, totals.cer("cible", str(scanned)), f"{turned_back}/{len(pages)} turned back", "", "")
     print()
 
 

@@ -193,32 +193,37 @@ def test_a_page_is_turned_whole_or_not_at_all(monkeypatch):
     monkeypatch.setattr(TextClassifier, "__call__", doubting)
     words = engine.read(clean_page(FOUR_LINES), timeout=60)
     assert by_line(words) == FOUR_LINES
-    assert not engine.turned
+    assert engine.turned_by == 0
 
 
-def test_a_page_scanned_upside_down_is_read_turned_whole():
+@pytest.mark.parametrize(("scanned", "turned_by"), [(180, 180), (90, 90), (270, 270)])
+def test_a_page_scanned_upside_down_or_sideways_is_read_turned_whole(scanned, turned_by):
+    """``scanned``: how far the page was turned anticlockwise on the scanner."""
     engine = handwriting.HandwritingEngine()
     page = clean_page(FOUR_LINES)
     upright = engine.read(page, timeout=60)
-    assert not engine.turned
-    turned = engine.read(page.rotate(180), timeout=60)
-    assert engine.turned and by_line(turned) == FOUR_LINES
+    assert engine.turned_by == 0
+    turned = engine.read(page.rotate(scanned, expand=True), timeout=60)
+    assert engine.turned_by == turned_by and by_line(turned) == FOUR_LINES
     for a, b in zip(upright, turned, strict=True):  # boxes on the page turned back upright
         assert a.text == b.text and abs(a.left - b.left) <= 6 and abs(a.top - b.top) <= 6
 
 
 @needs_tesseract
-def test_a_handwritten_page_scanned_upside_down_is_kept_turned_for_its_black_out(tmp_path):
+@pytest.mark.parametrize("scanned", [180, 90])
+def test_a_handwritten_page_scanned_upside_down_or_sideways_is_kept_turned_for_its_black_out(
+    tmp_path, scanned
+):
+    """``scanned``: how far the page was turned anticlockwise; it is turned back as far."""
     from mairie_cli.ocr.masking import masked_png
 
     path = tmp_path / "tournee.png"
-    handwritten_page(["Le 12/12/2018", "Garder l'école du village.", "Jeanne Martin"], dpi=150).rotate(
-        180
-    ).save(path)
+    page = handwritten_page(["Le 12/12/2018", "Garder l'école du village.", "Jeanne Martin"], dpi=150)
+    page.rotate(scanned, expand=True).save(path)
     read = read_page(
         {"page_id": 1, "path": str(path), "kind": "image", "index": 0, "language": "fra", "timeout": 60}
     )
-    assert read["engine"].startswith("rapidocr") and read["params"]["rotation"] == 180
+    assert read["engine"].startswith("rapidocr") and read["params"]["rotation"] == scanned
     assert "Garder" in " ".join(line[0] for line in read["lines"][:2])  # read in its own order
     # The black-out turns the scan as the reading did: a word's box lands on its ink there.
     word = next(w for w in read["words"] if w[0] == "Garder")

@@ -25,6 +25,8 @@ MIN_CHARACTERS = 3
 _NUMBER = re.compile(r"^\d{1,3}$")
 #: Lines read both ways when RapidOCR's line classifier calls some upside down.
 ORIENTATION_SAMPLE = 6
+#: Text boxes a page needs before their shape can say it was scanned sideways.
+SIDEWAYS_MIN_BOXES = 3
 _engine: Any = None
 
 
@@ -52,27 +54,47 @@ class HandwritingEngine:
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = max(1, threads)
-        self.turned = False  # whether the last page read was upside down
+        self.turned_by = 0  # how far the last page was turned to be read (degrees, clockwise)
 
     def read(self, image: Any, timeout: float) -> list[Word]:
         """The words of a greyscale page, line by line, with boxes and confidences (0–100).
-        A page written the other way up is read turned: ``turned`` then says so, and the
-        boxes are those of the page turned by 180°."""
+        A page scanned sideways or upside down is read turned (``_PageOrientation``):
+        ``turned_by`` then says how far (90, 180, 270), and the boxes are those of the page
+        so turned."""
         import numpy as np
 
         engine = _recogniser(self.threads)
         orientation: _PageOrientation = engine.text_cls
         array = np.asarray(image.convert("RGB"))
+        self.turned_by = 0
         try:
-            self.turned = False
             return _words(engine(array, return_word_box=True))
         except _UpsideDown:
-            # Read turned, whole (RapidOCR would not turn the boxes of the lines it turns).
-            self.turned = orientation.upright = True
-            try:
-                return _words(engine(np.ascontiguousarray(array[::-1, ::-1]), return_word_box=True))
-            finally:
-                orientation.upright = False
+            return self._turned(engine, orientation, array, 180)
+        except _Sideways:
+            pass
+        # A quarter turn clockwise; the page may then be upside down (the other quarter).
+        quarter = np.ascontiguousarray(np.rot90(array, k=-1))
+        self.turned_by = 90
+        orientation.sideways_settled = True
+        try:
+            return _words(engine(quarter, return_word_box=True))
+        except _UpsideDown:
+            return self._turned(engine, orientation, quarter, 270)
+        finally:
+            orientation.sideways_settled = False
+
+    def _turned(self, engine: Any, orientation: _PageOrientation, array: Any, turned_by: int) -> list[Word]:
+        """The page read turned by 180° more, whole (RapidOCR would not turn the boxes of the
+        lines it turns itself)."""
+        import numpy as np
+
+        self.turned_by = turned_by
+        orientation.upright = True
+        try:
+            return _words(engine(np.ascontiguousarray(array[::-1, ::-1]), return_word_box=True))
+        finally:
+            orientation.upright = False
 
 
 def _recogniser(threads: int) -> Any:
@@ -97,12 +119,18 @@ def _recogniser(threads: int) -> Any:
         recogniser = _engine._load_rec_model()
         recogniser.postprocess_op = _FrenchReading(recogniser.postprocess_op)
         # Which way up: decided for the whole page, not line by line (``_PageOrientation``).
-        _engine.text_cls = _PageOrientation(_engine._load_cls_model(), recogniser)
+        orientation = _PageOrientation(_engine._load_cls_model(), recogniser, _engine.detect_and_crop)
+        _engine.text_cls = orientation
+        _engine.detect_and_crop = orientation.detect_and_crop
     return _engine
 
 
 class _UpsideDown(Exception):
     """The page is upside down (``_PageOrientation``): to be read again, turned."""
+
+
+class _Sideways(Exception):
+    """The page's lines run down it (``_PageOrientation``): to be read again, a quarter turned."""
 
 
 class _PageOrientation:
@@ -113,12 +141,30 @@ class _PageOrientation:
     « ne se et s est de et »), and only some of the lines of a page scanned upside down. So:
     when it calls no line upside down, the page is upright; else the page's widest lines are
     read both ways by the recogniser, and the page is upside down when they read better turned.
-    ``upright`` skips the question (the page is being read turned already)."""
+    ``upright`` skips the question (the page is being read turned already).
 
-    def __init__(self, classifier: Any, recogniser: Any) -> None:
+    Before that, a page whose text boxes are mostly taller than wide was scanned a quarter turn
+    off (on the real pages: at most 6 boxes in 48 upright, at least 21 in 35 sideways, where
+    the detector finds any): it is read again turned (``sideways_settled`` skips that check)."""
+
+    def __init__(self, classifier: Any, recogniser: Any, detect_and_crop: Any) -> None:
         self.classifier = classifier
         self.recogniser = recogniser
+        self.detect = detect_and_crop
         self.upright = False
+        self.sideways_settled = False
+
+    def detect_and_crop(self, image: Any, record: Any) -> Any:
+        """RapidOCR's detection, then the check that the lines do not run down the page."""
+        import numpy as np
+
+        crops, found = self.detect(image, record)
+        boxes = found.boxes if found.boxes is not None else []
+        if not (self.upright or self.sideways_settled) and len(boxes) >= SIDEWAYS_MIN_BOXES:
+            tall = sum(np.linalg.norm(b[1] - b[2]) >= 1.5 * np.linalg.norm(b[0] - b[1]) for b in boxes)
+            if tall > len(boxes) / 2:
+                raise _Sideways
+        return crops, found
 
     def __call__(self, images: list[Any]) -> Any:
         from rapidocr.ch_ppocr_cls.utils import TextClsOutput

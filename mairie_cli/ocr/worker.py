@@ -93,8 +93,8 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
     params = {"psm": tesseract.DEFAULT_PSM, "upscale": round(factor, 3), "skew": skew, "rotation": rotation}
     handwriting = _handwriting(_as_turned(plain, rotation), verdict, task, timeout)
     if handwriting is not None:
-        words, second, turned = handwriting  # turned: the engine found the page upside down
-        params = {**params, "skew": 0.0, "rotation": (rotation + 180) % 360 if turned else rotation}
+        words, second, turned_by = handwriting  # how far the engine turned the page to read it
+        params = {**params, "skew": 0.0, "rotation": (rotation + turned_by) % 360}
         return {**base, **_hand_result(params, verdict, words, second)}
     return {
         **base,
@@ -194,11 +194,11 @@ def _read_upright(grey: Any, language: str, timeout: float) -> tuple[list[Any], 
 
 def _handwriting(
     page: Any, verdict: Any, task: dict[str, Any], timeout: float
-) -> tuple[list[Any], Any, bool] | None:
+) -> tuple[list[Any], Any, int] | None:
     """The handwriting engine's reading of a page triaged handwritten, or of a page tesseract
     read with little confidence when the handwriting engine reads it measurably better, and
-    whether it read the page turned upside down; None to keep tesseract's reading (or when the
-    engine is not installed)."""
+    how far it turned the page to read it (degrees, clockwise); None to keep tesseract's
+    reading (or when the engine is not installed)."""
     from mairie_cli.ocr import handwriting, triage
 
     choice = task.get("engine_choice", "auto")  # « tesseract » or « handwriting » force one (evaluation)
@@ -215,7 +215,7 @@ def _handwriting(
     second = triage.classify([(w.text, w.conf) for w in words])
     if unsure and not triage.better_reading(second, verdict):
         return None
-    return words, second, engine.turned
+    return words, second, engine.turned_by
 
 
 def _lines(words: list[Any]) -> list[list[Any]]:
