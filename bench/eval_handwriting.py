@@ -48,16 +48,23 @@ TARGET_GROUPS = {"testaments-de-poilus", "cremma-mss-20"}  # the issue's quality
 TYPED_GROUPS = ["tapuscorpus", "ocrmypdf-tests"]
 
 
+def mairie_read(path: Path, choice: str = "auto") -> dict[str, Any]:
+    """The page as « mairie ocr » reads it (``read_page``'s result)."""
+    kind = "pdf" if path.suffix.lower() == ".pdf" else "image"
+    return read_page({"page_id": 0, "path": str(path), "kind": kind, "index": 0, "language": "fra",
+                      "engine_choice": choice, "threads": 2})  # fmt: skip
+
+
+def lines_text(result: dict[str, Any]) -> str:
+    return "\n".join(line[0] for line in result.get("lines", []))
+
+
 def mairie_text(path: Path, choice: str = "auto") -> tuple[str, str, str, float]:
     """The page as mairie reads it: text, triage, engine, seconds."""
-    kind = "pdf" if path.suffix.lower() == ".pdf" else "image"
-    task = {"page_id": 0, "path": str(path), "kind": kind, "index": 0, "language": "fra",
-            "engine_choice": choice, "threads": 2}  # fmt: skip
     started = time.perf_counter()
-    result = read_page(task)
+    result = mairie_read(path, choice)
     seconds = time.perf_counter() - started
-    text = "\n".join(line[0] for line in result.get("lines", []))
-    return text, result["status"], result.get("engine", ""), seconds
+    return lines_text(result), result["status"], result.get("engine", ""), seconds
 
 
 @contextmanager
@@ -222,15 +229,7 @@ def highlighting(tools) -> None:
     pages = [(image, gt) for image, gt in tools.find_pages(CORPUS) if image.parent.name in TARGET_GROUPS]
     counts = {"certitude seule": [0, 0, 0, 0], "relire (certitude ou mot non français)": [0, 0, 0, 0]}
     for image, gt_path in pages:
-        task = {
-            "page_id": 0,
-            "path": str(image),
-            "kind": "image",
-            "index": 0,
-            "language": "fra",
-            "threads": 2,
-        }
-        words = read_page(task)["words"]
+        words = mairie_read(image)["words"]
         read = [tools.normalise(w[0], strip_markup=False) for w in words]
         right = [False] * len(read)
         matcher = difflib.SequenceMatcher(
@@ -432,12 +431,10 @@ def turned_pages(tools) -> None:
                 turned = Path(tmp) / f"{scanned}-{image.name}"
                 with Image.open(image) as page:
                     page.rotate(scanned, expand=True).save(turned)
-                task = {"page_id": 0, "path": str(turned), "kind": "image", "index": 0, "language": "fra"}
-                read = read_page({**task, "threads": 2})
+                read = mairie_read(turned)
                 rotation = read.get("params", {}).get("rotation")
                 turned_back += rotation == expected
-                text = "\n".join(line[0] for line in read.get("lines", []))
-                cer = totals.add("cible", str(scanned), gt, text, tools)
+                cer = totals.add("cible", str(scanned), gt, lines_text(read), tools)
                 print(f"   {scanned:3}° {image.name[:40]:40} {cer:6.1%}  rotation {rotation}")
             label = f"testaments + cremma scanned at {scanned}°"
             row(label, totals.cer("cible", str(scanned)), f"{turned_back}/{len(pages)} turned back", "", "")

@@ -113,7 +113,7 @@ def _key() -> str:
         if data == b"\x1b":  # an arrow or a function key: its whole sequence, already there
             while select.select([fd], [], [], 0.02)[0] and len(data) < 8:
                 data += os.read(fd, 1)
-        elif data and data[0] >= 0xC0:  # the first byte of an accented letter: the rest of it
+        elif data[0] >= 0xC0:  # the first byte of an accented letter: the rest of it
             data += os.read(fd, 1 if data[0] < 0xE0 else 2 if data[0] < 0xF0 else 3)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)

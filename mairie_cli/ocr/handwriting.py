@@ -70,7 +70,7 @@ class HandwritingEngine:
         try:
             return _words(engine(array, return_word_box=True))
         except _UpsideDown:
-            return self._turned(engine, orientation, array, 180)
+            return self._turned(engine, array, 180)
         except _Sideways:
             pass
         # A quarter turn clockwise; the page may then be upside down (the other quarter).
@@ -80,16 +80,17 @@ class HandwritingEngine:
         try:
             return _words(engine(quarter, return_word_box=True))
         except _UpsideDown:
-            return self._turned(engine, orientation, quarter, 270)
+            return self._turned(engine, quarter, 270)
         finally:
             orientation.sideways_settled = False
 
-    def _turned(self, engine: Any, orientation: _PageOrientation, array: Any, turned_by: int) -> list[Word]:
+    def _turned(self, engine: Any, array: Any, turned_by: int) -> list[Word]:
         """The page read turned by 180° more, whole (RapidOCR would not turn the boxes of the
         lines it turns itself)."""
         import numpy as np
 
         self.turned_by = turned_by
+        orientation: _PageOrientation = engine.text_cls
         orientation.upright = True
         try:
             return _words(engine(np.ascontiguousarray(array[::-1, ::-1]), return_word_box=True))

@@ -118,8 +118,8 @@ def doubtful(word: Sequence[Any]) -> tuple[str, bool]:
     with little confidence or, read by the handwriting engine, not made of French words. That
     engine steers each line towards the words of its French list, so a word it still could not
     make one of is most likely misread. Measured on the real handwritten testaments and letters:
-    the confidence alone flags 36 % of the misread words and 28 % of the right ones; with the
-    words not French, 48 % and 28 %."""
+    the confidence alone flags 34 % of the misread words and 27 % of the right ones; with the
+    words not French, 47 % and 27 %."""
     french = word[7] if len(word) > 7 else None  # None: read by tesseract, or kept before
     return str(word[0]), float(word[1]) < LOW_CONFIDENCE or french is False
 
