@@ -231,3 +231,37 @@ def test_a_handwritten_page_scanned_upside_down_or_sideways_is_kept_turned_for_i
     with Image.open(io.BytesIO(masked_png(path, "image", 0, read["params"], []))) as shown:
         page = np.asarray(shown.convert("L"))
     assert page[top : top + height, left : left + width].mean() < 235 < page[-300:, :].mean()
+
+
+def leaning(page: Image.Image, degrees: float) -> Image.Image:
+    """The page with its letters leaning right by ``degrees``, as many hands write."""
+    shear = float(np.tan(np.radians(degrees)))
+    data = (1, shear, -shear * page.height / 2, 0, 1, 0)
+    return page.transform(page.size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR, fillcolor=255)
+
+
+def test_a_leaning_line_is_straightened_and_an_upright_one_left_as_it_is():
+    from mairie_cli.ocr.imageops import deslant
+
+    bars = Image.new("L", (400, 60), 255)
+    for x in range(40, 360, 30):
+        ImageDraw.Draw(bars).line([(x, 5), (x, 55)], fill=0, width=3)
+    upright = np.asarray(bars.convert("RGB"))
+    assert deslant(upright)[0] is upright
+    straightened, moved = deslant(np.asarray(leaning(bars, 25).convert("RGB")))
+    assert moved == 14 and straightened.shape == (60, 428, 3)  # 30 rows × tan 25° each side
+    columns = (straightened.mean(axis=(0, 2)) < 128).sum()
+    assert columns <= 11 * 5  # eleven bars upright again, each a few pixels wide (leaning: 28)
+
+
+def test_a_leaning_page_is_read_straightened_with_its_word_boxes_on_the_ink():
+    """Each line is sheared upright before it is read; the words' boxes are then those of the
+    line as it leans on the page: blanking them leaves almost no ink."""
+    page = leaning(clean_page(FOUR_LINES), 25)
+    words = handwriting.HandwritingEngine().read(page, timeout=60)
+    assert by_line(words) == FOUR_LINES
+    ink = np.asarray(page) < 128
+    blanked = ink.copy()
+    for word in words:
+        blanked[word.top : word.top + word.height, word.left : word.left + word.width] = False
+    assert blanked.sum() < 0.03 * ink.sum()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import deque
 from functools import cache
 from importlib import metadata
 from typing import Any
@@ -18,7 +19,7 @@ from mairie_cli.errors import OcrUnavailable
 from mairie_cli.ocr.engines import Word
 
 NAME = "rapidocr"
-MODEL = "PP-OCRv6 det+rec small, mots français (wordfreq)"
+MODEL = "PP-OCRv6 det+rec small, lignes redressées, mots français (wordfreq)"
 #: Lines with fewer letters or digits than this are marks or stray strokes, unless they are a
 #: short number (a page number the segmentation uses).
 MIN_CHARACTERS = 3
@@ -64,11 +65,11 @@ class HandwritingEngine:
         import numpy as np
 
         engine = _recogniser(self.threads)
-        orientation: _PageOrientation = engine.text_cls
+        orientation: _PageOrientation = engine.text_cls.orientation
         array = np.asarray(image.convert("RGB"))
         self.turned_by = 0
         try:
-            return _words(engine(array, return_word_box=True))
+            return _read(engine, array)
         except _UpsideDown:
             return self._turned(engine, array, 180)
         except _Sideways:
@@ -78,7 +79,7 @@ class HandwritingEngine:
         self.turned_by = 90
         orientation.sideways_settled = True
         try:
-            return _words(engine(quarter, return_word_box=True))
+            return _read(engine, quarter)
         except _UpsideDown:
             return self._turned(engine, quarter, 270)
         finally:
@@ -90,10 +91,10 @@ class HandwritingEngine:
         import numpy as np
 
         self.turned_by = turned_by
-        orientation: _PageOrientation = engine.text_cls
+        orientation: _PageOrientation = engine.text_cls.orientation
         orientation.upright = True
         try:
-            return _words(engine(np.ascontiguousarray(array[::-1, ::-1]), return_word_box=True))
+            return _read(engine, np.ascontiguousarray(array[::-1, ::-1]))
         finally:
             orientation.upright = False
 
@@ -119,9 +120,10 @@ def _recogniser(threads: int) -> Any:
         # Lines decoded with French words in mind (``french_words``), not character by character.
         recogniser = _engine._load_rec_model()
         recogniser.postprocess_op = _FrenchReading(recogniser.postprocess_op)
-        # Which way up: decided for the whole page, not line by line (``_PageOrientation``).
+        # Which way up: decided for the whole page, not line by line (``_PageOrientation``);
+        # then each line's slant straightened (``_UprightLines``).
         orientation = _PageOrientation(_engine._load_cls_model(), recogniser, _engine.detect_and_crop)
-        _engine.text_cls = orientation
+        _engine.text_cls = _UprightLines(orientation, recogniser.postprocess_op)
         _engine.detect_and_crop = orientation.detect_and_crop
     return _engine
 
@@ -201,6 +203,33 @@ class _PageOrientation:
         return float(sum(turned)) > float(sum(upright))
 
 
+class _UprightLines:
+    """What RapidOCR does between finding the lines and reading them (its line classifier's
+    place): the page's orientation checked (``_PageOrientation``), then each line's slant
+    sheared upright (``imageops.deslant``). The reading is told how far each line moved, so
+    that its word boxes stay on the ink of the line as cropped."""
+
+    def __init__(self, orientation: _PageOrientation, reading: _FrenchReading) -> None:
+        self.orientation = orientation
+        self.reading = reading
+
+    def __call__(self, images: list[Any]) -> Any:
+        import numpy as np
+
+        from mairie_cli.ocr.imageops import deslant
+
+        checked = self.orientation(images)
+        lines = [deslant(image) for image in checked.img_list]
+        checked.img_list = [line for line, _ in lines]
+        # The recogniser reads the lines from the narrowest (width / height) to the widest.
+        order = np.argsort(np.array([line.shape[1] / float(line.shape[0]) for line, _ in lines]))
+        self.reading.moved = deque(
+            (moved, line.shape[1], moved / line.shape[0]) for line, moved in (lines[i] for i in order)
+        )
+        self.reading.leaning = {}
+        return checked
+
+
 class _FrenchReading:
     """RapidOCR's last step, replaced: each line decoded with French words in mind
     (``french_words``); its word boxes made by RapidOCR's own code, from each character's frame."""
@@ -211,6 +240,12 @@ class _FrenchReading:
         self.original = original
         self.characters: list[str] = list(original.character)
         self.words = french_words.load()
+        #: For each line to come, in the recogniser's order: how far its middle moved right when
+        #: it was straightened, its width then, and how far its letters leant (the horizontal
+        #: reach of a letter's top beyond its middle, for each pixel of the line's height).
+        self.moved: deque[tuple[int, int, float]] = deque()
+        #: The lines of the page read straightened, by their text: how far they leant.
+        self.leaning: dict[str, float] = {}
 
     def __call__(
         self, preds: Any, return_word_box: bool = False, **kwargs: Any
@@ -228,17 +263,33 @@ class _FrenchReading:
         for index, probs in enumerate(preds):
             text, frames, confidences = decode(probs, self.characters, self.words)
             lines.append((text, scores[index]))
+            moved, width, lean = self.moved.popleft() if self.moved else (0, 0, 0.0)
+            if lean:
+                self.leaning[text] = max(lean, self.leaning.get(text, 0.0))
             if return_word_box:
+                # Frames over the line as read, then over the line as cropped: shifted back by
+                # how far the straightening moved it (a character read in the added margin
+                # stays at the line's start: one frame each), its added width left out.
+                span = len(probs) * ratios[index] / widest
+                shift = moved * span / width if moved else 0.0
+                back = min(round(shift), frames[0]) if frames else 0
                 chosen = np.zeros(len(probs), dtype=bool)
-                chosen[frames] = True
+                chosen[[frame - back for frame in frames]] = True
                 info = self.original.get_word_info(text, chosen)
-                info.line_txt_len = len(probs) * ratios[index] / widest
+                info.line_txt_len = span - 2 * shift
                 info.confs = [round(c, 5) for c in confidences] or [0]
                 word_results.append(info)
         return lines, word_results
 
 
-def _words(output: Any) -> list[Word]:
+def _read(engine: Any, array: Any) -> list[Word]:
+    output = engine(array, return_word_box=True)
+    return _words(output, engine.text_cls.reading.leaning)
+
+
+def _words(output: Any, leaning: dict[str, float]) -> list[Word]:
+    """The words of RapidOCR's output; a word of a line read straightened (``leaning``: how far
+    its letters leant) has its box widened by as much, so that it covers the leaning ink."""
     from mairie_cli.ocr import french_words
 
     french = french_words.load()
@@ -255,13 +306,16 @@ def _words(output: Any) -> list[Word]:
         pieces = [(str(w[0]), float(w[1]), w[2]) for w in found if str(w[0]).strip()] if found else []
         if not pieces:
             pieces = [(piece, float(score), box) for piece in line_text.split()]
+        reach = leaning.get(str(text), 0.0)
         for piece, confidence, points in pieces:
             xs = [int(p[0]) for p in points]
             ys = [int(p[1]) for p in points]
+            height = max(1, max(ys) - min(ys))
+            left, right = min(xs) - round(reach * height), max(xs) + round(reach * height)
             words.append(
                 Word(
-                    piece.strip(), round(100 * confidence, 1), min(xs), min(ys),
-                    max(1, max(xs) - min(xs)), max(1, max(ys) - min(ys)), line, french.made_of(piece),
+                    piece.strip(), round(100 * confidence, 1), max(0, left), min(ys),
+                    max(1, right - max(0, left)), height, line, french.made_of(piece),
                 )
             )  # fmt: skip
     return words
