@@ -176,7 +176,7 @@ def main() -> None:
                 f"{verify / export:.2f}× (≤1)",
                 f"{verify_rss} MiB",
             )
-        for count in sorted({args.scans // 4, args.scans}):
+        for count in sorted({args.scans // 4, args.scans} - {0}):  # --scans 0: no scanned pages
             folder = work / f"scans-{count}"
             build_scanned(folder, count)
             run([*mairie, "-d", str(folder), "config", "destinataire", str(identity.to_public())])
