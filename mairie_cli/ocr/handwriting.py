@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections import deque
 from functools import cache
 from importlib import metadata
 from typing import Any
@@ -214,19 +213,16 @@ class _UprightLines:
         self.reading = reading
 
     def __call__(self, images: list[Any]) -> Any:
-        import numpy as np
-
         from mairie_cli.ocr.imageops import deslant
 
         checked = self.orientation(images)
         lines = [deslant(image) for image in checked.img_list]
         checked.img_list = [line for line, _ in lines]
-        # The recogniser reads the lines from the narrowest (width / height) to the widest.
-        order = np.argsort(np.array([line.shape[1] / float(line.shape[0]) for line, _ in lines]))
-        self.reading.moved = deque(
-            (moved, line.shape[1], moved / line.shape[0]) for line, moved in (lines[i] for i in order)
-        )
-        self.reading.leaning = {}
+        moved: dict[float, list[tuple[int, int, float]]] = {}
+        for line, by in lines:
+            height, width = line.shape[:2]
+            moved.setdefault(width / float(height), []).append((by, width, by / height))
+        self.reading.moved, self.reading.leaning = moved, {}
         return checked
 
 
@@ -240,10 +236,11 @@ class _FrenchReading:
         self.original = original
         self.characters: list[str] = list(original.character)
         self.words = french_words.load()
-        #: For each line to come, in the recogniser's order: how far its middle moved right when
-        #: it was straightened, its width then, and how far its letters leant (the horizontal
+        #: For each line to come, by its width / height as read (the recogniser reads them in
+        #: another order, and gives each line's ratio): how far its middle moved right when it
+        #: was straightened, its width then, and how far its letters leant (the horizontal
         #: reach of a letter's top beyond its middle, for each pixel of the line's height).
-        self.moved: deque[tuple[int, int, float]] = deque()
+        self.moved: dict[float, list[tuple[int, int, float]]] = {}
         #: The lines of the page read straightened, by their text: how far they leant.
         self.leaning: dict[str, float] = {}
 
@@ -263,7 +260,8 @@ class _FrenchReading:
         for index, probs in enumerate(preds):
             text, frames, confidences = decode(probs, self.characters, self.words)
             lines.append((text, scores[index]))
-            moved, width, lean = self.moved.popleft() if self.moved else (0, 0, 0.0)
+            same_shape = self.moved.get(ratios[index])
+            moved, width, lean = same_shape.pop() if same_shape else (0, 0, 0.0)
             if lean:
                 self.leaning[text] = max(lean, self.leaning.get(text, 0.0))
             if return_word_box:
