@@ -76,7 +76,10 @@ def picture(register: Register, page: PageToProofread) -> Path:
 
     from mairie_cli.ocr.masking import masked_png
 
-    target = Path(tempfile.gettempdir()) / "mairie-relire" / f"{stored['sha256']}-{page.index}-{rotation}.png"
+    # Named after what it shows: a page read again, turned or deskewed otherwise, is drawn anew.
+    skew = float(params.get("skew") or 0.0)
+    name = f"{stored['sha256']}-{page.index}-{rotation}-{skew:+.2f}.png"
+    target = Path(tempfile.gettempdir()) / "mairie-relire" / name
     if not target.is_file():
         try:
             png = masked_png(page.image, stored["kind"], stored["index"], params, [])
