@@ -176,6 +176,25 @@ def test_each_text_is_examined_once_until_it_changes(register, monkeypatch):
     assert len(examined) == 3
 
 
+def test_what_an_export_examined_is_kept_even_if_sealing_fails(register, monkeypatch):
+    # The findings are written while the parts are sealed, on another thread.
+    from mairie_cli.errors import ExportFailed
+    from mairie_cli.services.commune import export
+
+    for i in range(5):
+        register.add(NewContribution(text=f"{PRIVATE} ({i})"))
+
+    def broken_seal(*args, **kwargs):
+        raise ExportFailed("disque plein")
+
+    monkeypatch.setattr(export, "seal_parts", broken_seal)
+    with pytest.raises(ExportFailed):
+        export_bundle(register, encrypt=False, full=True)
+    assert len(kept_findings(register)) == 5
+    assert register.exports.last_export() is None  # no ledger entry for a failed export
+    assert not list(register.workspace.exports_dir.glob("doleances-*"))
+
+
 def test_a_kept_finding_serves_only_the_words_it_was_found_in(register):
     entry = register.add(NewContribution(text="Rien de privé ici."))
     export_bundle(register, encrypt=False)

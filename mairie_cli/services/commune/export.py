@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,7 @@ def export_bundle(
             pages_to_type=int(register.pages.counts().get(PageStatus.HANDWRITTEN.value, 0)),
         )  # fmt: skip
         sealer = _sealer(register, keys, targets)
-        files, digest = seal_parts(written.parts, header, sealer, Path(work), exports_dir, max_size)
+        files, digest = _seal_and_keep(register, sealer, written.parts, header, Path(work), max_size)
     copied_to = copy_verified(destination, files) if destination is not None else None
     key_copied = _copy_key(register, destination) if destination is not None else None
     with transaction(register.db):
@@ -226,8 +227,7 @@ class _PartsWriter:
             counts["contributions"] += len(lines.uuids) - gone
             if progress:
                 progress(counts.total(), len(ids))
-        privacy.keep_fresh_findings()  # what was examined is not examined again
-        return counts, masked
+        return counts, masked  # what was examined is kept while the parts are sealed
 
     def _add_with_scans(self, lines: Lines, scans: ScanIndex, masker: PageMasker | None) -> None:
         for index, uuid in enumerate(lines.uuids):
@@ -236,6 +236,24 @@ class _PartsWriter:
             if not lines.deleted[index] and (scan := scans.of(page_id)):
                 image = masker.image(page_id, scan) if masker else (scan[0], scan[2])
             self.builder.add_line(uuid, lines.json[index], lines.csv[index], image)
+
+
+def _seal_and_keep(
+    register: Register, sealer: Sealer, parts: list[BagWriter], header: Header, work: Path, max_size: int
+) -> tuple[list[ExportedFile], str]:
+    """``seal_parts`` on a second thread while what this export examined is kept, so that it
+    is not examined again: SQLite works without holding Python's lock, so both go at once
+    (about 0.4 s each for 100,000 texts, at the end of the export, with one core idle).
+    The findings are kept even if sealing fails: they hold whatever becomes of the export."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mairie-seal") as pool:
+        sealing = pool.submit(
+            seal_parts, parts, header, sealer, work, register.workspace.exports_dir, max_size
+        )
+        try:
+            register.privacy.keep_fresh_findings()
+        finally:
+            wait([sealing])
+        return sealing.result()
 
 
 def _sealer(register: Register, keys: CommuneKeys, targets: list[str]) -> Sealer:
