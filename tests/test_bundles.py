@@ -632,3 +632,34 @@ def test_replaced_scan_is_caught(register, tmp_path):
     bad = rewrite_zip(part, tmp_path / "bad.zip", swap)
     with pytest.raises(BundleInvalid):
         verify_file(bad, public_key=public_key(register))
+
+
+def test_a_part_stays_under_its_limit_however_the_threads_interleave(tmp_path, monkeypatch):
+    # The compression ratio that predicts a part's size must be measured from bytes in and
+    # bytes out of the same moment. Here, whoever asks the ZIP its size is held up while the
+    # compressor goes on (as when the process waits for a core): measured on the filling
+    # thread, the ratio then fell behind by the chunks compressed meanwhile.
+    import os
+    import time
+
+    from mairie_cli.bundle import bag, parts
+
+    size = bag.BagWriter.compressed_size
+
+    def slow_size(self):
+        measured = size(self)
+        time.sleep(0.02)
+        return measured
+
+    monkeypatch.setattr(bag.BagWriter, "compressed_size", slow_size)
+    monkeypatch.setattr(parts.OpenPart, "_CHUNK", 64 * 1024)
+    budget = 2 * 1024**2
+    builder = parts.PartBuilder(tmp_path, "essai", budget)
+    lines = [os.urandom(200).hex().encode() for _ in range(500)]  # deflate: about 55 %
+    rows = [b"x\r\n"] * len(lines)
+    for batch in range(40):
+        builder.add_lines([f"{batch}-{i}" for i in range(len(lines))], lines, rows)
+    finished = builder.close({})
+    assert len(finished) >= 3
+    for part in finished:
+        assert part.zip_path.stat().st_size <= budget

@@ -212,14 +212,17 @@ class OpenPart:
         self._writes.append(self._compressor.submit(self._compress, chunk))
         while len(self._writes) > self._IN_FLIGHT:
             self._writes.popleft().result()
-        # Until a megabyte has gone through the compressor, its output says little (deflate
-        # holds data back): assume no compression, which can only overestimate.
-        if self._compressed > 1024**2:
-            self._ratio = max(self.bag.compressed_size() / self._compressed, 0.3)
 
     def _compress(self, chunk: bytes) -> None:
         self.jsonl.write(chunk)
         self._compressed += len(chunk)
+        # The ratio is measured here, on the compressor's thread, right after its own write:
+        # bytes in and bytes out of the same moment. (Measured on the other thread, the two
+        # could be read a few chunks apart, and a part came out 2 % over its limit.) Until a
+        # megabyte has gone through, deflate's output says little (it holds data back): no
+        # compression is assumed, which can only overestimate.
+        if self._compressed > 1024**2:
+            self._ratio = max(self.bag.compressed_size() / self._compressed, 0.3)
 
     def predicted(self, extra_json: int, extra_csv: int) -> int:
         """Predicted size of the part's file once the CSV is added, with one more record."""
