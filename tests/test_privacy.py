@@ -66,6 +66,29 @@ def test_leaves_public_and_look_alike_data(text):
     assert kinds_found(text) == []
 
 
+def test_the_cheap_tests_before_the_rules_let_every_case_through():
+    # Most texts are spared the slower rules by substring tests, written out for speed: each
+    # must let through every text the rule could match.
+    from mairie_cli.privacy import detect
+
+    for stem in detect._HOME_STEMS:
+        assert detect._may_be_home(f"bonjour, {stem} ici"), stem
+    assert not detect._may_be_home("nous voulons des bus le samedi")
+    for digit in "0123456789":
+        assert detect._has_digit(f"le n°{digit} de la liste"), digit
+    assert not detect._has_digit("sans aucun chiffre, même ¹ ou ½")
+    # The key of a finding is unchanged by how it is computed (kept keys stay valid).
+    import hashlib
+
+    words = ("Texte signé", ("Jean Dupont", "J. D."))
+    expected = hashlib.sha256("\0".join((findings.rules_digest(), words[0], *words[1])).encode())
+    assert findings.key(words) == expected.hexdigest()[:32]
+    assert (
+        findings.key(("Texte", ()))
+        == hashlib.sha256(f"{findings.rules_digest()}\0Texte".encode()).hexdigest()[:32]
+    )
+
+
 def test_masking_replaces_each_span_with_its_placeholder():
     masked, counts = Detector().mask("M. Dupont, 06 12 34 56 78, dupont@free.fr, 3 rue des Lilas.")
     assert masked == "M. [NOM], [TÉLÉPHONE], [COURRIEL], [ADRESSE]."

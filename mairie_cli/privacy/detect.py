@@ -110,12 +110,11 @@ _HOME = re.compile(
     rf"(?P<place>(?:\d{{1,4}}\s?(?i:bis|ter)?\s?,?\s+)?(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}?)"
 )
 
-# Where the « home » pattern starts, in the text's lower-case copy, and hints looked for first
-# (most texts have none): each stem contains one of them (tested).
+# Where the « home » pattern starts, in the text's lower-case copy; ``_may_be_home`` looks for
+# shorter hints first (most texts have none): each stem holds one of them (tested).
 _HOME_STEMS = (
     "j'habite", "j’habite", "habitant", "domicili", "demeurant", "résidant", "je réside", "je reside",
 )  # fmt: skip
-_HOME_HINTS = ("habit", "domicili", "demeurant", "résidant", "je résid", "je resid")
 
 
 class Detector:
@@ -153,7 +152,7 @@ class Detector:
         lowered = text.lower()
         words = lowered.split()
         found: list[Span] = []
-        if any(digit in text for digit in "0123456789"):  # faster than a regular expression
+        if _has_digit(text):
             if _MANY_DIGITS.search(text):
                 found += ibans(text) + nirs(text) + phones(text)
             found += _addresses(text, lowered, words)
@@ -246,9 +245,28 @@ def _may_be_email(text: str, lowered: str) -> bool:
     )  # fmt: skip
 
 
+# The two tests below are written out: ``any`` over a generator costs more than the substring
+# searches themselves (2.4 µs against 0.5 µs for the digits), and a regular expression more.
+
+
+def _has_digit(text: str) -> bool:
+    return (
+        "0" in text or "1" in text or "2" in text or "3" in text or "4" in text
+        or "5" in text or "6" in text or "7" in text or "8" in text or "9" in text
+    )  # fmt: skip
+
+
+def _may_be_home(lowered: str) -> bool:
+    """Whether the text (in lower case) may hold one of ``_HOME_STEMS``."""
+    return (
+        "habit" in lowered or "domicili" in lowered or "demeurant" in lowered
+        or "résidant" in lowered or "je résid" in lowered or "je resid" in lowered
+    )  # fmt: skip
+
+
 def _homes(text: str, lowered: str) -> list[Span]:
     spans: list[Span] = []
-    if len(lowered) != len(text) or not any(hint in lowered for hint in _HOME_HINTS):
+    if len(lowered) != len(text) or not _may_be_home(lowered):
         return spans
     for stem in _HOME_STEMS:
         position = lowered.find(stem)
