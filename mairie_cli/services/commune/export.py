@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,16 +244,14 @@ def _seal_and_keep(
     """``seal_parts`` on a second thread while what this export examined is kept, so that it
     is not examined again: SQLite works without holding Python's lock, so both go at once
     (about 0.4 s each for 100,000 texts, at the end of the export, with one core idle).
-    The findings are kept even if sealing fails: they hold whatever becomes of the export."""
+    The findings are kept even if sealing fails: they hold whatever becomes of the export.
+    (Leaving the pool waits for the sealing, whatever happened while keeping.)"""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mairie-seal") as pool:
         sealing = pool.submit(
             seal_parts, parts, header, sealer, work, register.workspace.exports_dir, max_size
         )
-        try:
-            register.privacy.keep_fresh_findings()
-        finally:
-            wait([sealing])
-        return sealing.result()
+        register.privacy.keep_fresh_findings()
+    return sealing.result()
 
 
 def _sealer(register: Register, keys: CommuneKeys, targets: list[str]) -> Sealer:
