@@ -57,6 +57,9 @@ __all__ = [
 
 # Eight digits with at most three separators between each: a phone, NIR or IBAN may be there.
 _MANY_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,3}+[0-9]){7}")  # (possessive: no needless backtracking)
+# Five such digits: where that, or a postcode, can start at the earliest. Most texts with digits
+# have none (a year, an amount): one scan then stands for both searches.
+_FIVE_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,3}+[0-9]){4}")
 
 # The words naming a way, in the order they are tried (« chemin » before « chemin rural »).
 _WAYS = (
@@ -99,9 +102,10 @@ _ADDRESS_NUMBER = re.compile(rf"{_NUMBER}(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_
 _POSTCODE = re.compile(r"[0-9][0-9](?:[0-9]{3}| [0-9]{3})")  # « \d{5}|\d\d \d{3} », factored: faster
 # A house number followed by a way (not the end of a larger number: « 1,250 rue » is none).
 # (Patterns starting with a plain character class are scanned for much faster than ones
-# starting with an assertion: the character before is checked after.)
+# starting with an assertion: the character before is checked after. Tried once per run of
+# digits, with all its digits: fewer could not be followed by a space.)
 _NUMBER_BEFORE_WAY = re.compile(
-    rf"[0-9][0-9]{{0,3}}(?=\s?(?i:bis|ter|quater|[A-D](?![\w']))?\s?,?\s+(?:{_WAY}|{_WHOLE_WAY}))"
+    rf"[0-9](?<![0-9][0-9])[0-9]{{0,3}}+(?=\s?(?i:bis|ter|quater|[A-D](?![\w']))?\s?,?\s+(?:{_WAY}|{_WHOLE_WAY}))"
 )
 _ADDRESS_POSTCODE = re.compile(rf"(?<![\w])(?:{_WAY}\s+{_WAY_NAME}|{_WHOLE_WAY}){_POSTCODE_TOWN}")
 # Where one lives, said in words: the street alone is then an address.
@@ -153,9 +157,10 @@ class Detector:
         words = lowered.split()
         found: list[Span] = []
         if _has_digit(text):
-            if _MANY_DIGITS.search(text):
+            five = _FIVE_DIGITS.search(text)
+            if five is not None and _MANY_DIGITS.search(text, five.start()):
                 found += ibans(text) + nirs(text) + phones(text)
-            found += _addresses(text, lowered, words)
+            found += _addresses(text, lowered, words, five.start() if five is not None else None)
         if _may_be_email(text, lowered):
             found += emails(text)
         found += _homes(text, lowered)
@@ -212,8 +217,9 @@ def _resolve(spans: list[Span]) -> list[Span]:
 # -- addresses and names ---------------------------------------------------------------------
 
 
-def _addresses(text: str, lowered: str, words: list[str]) -> list[Span]:
-    """``words``: those of ``lowered``, split on white space."""
+def _addresses(text: str, lowered: str, words: list[str], codes_from: int | None) -> list[Span]:
+    """``words``: those of ``lowered``, split on white space; ``codes_from``: where five digits
+    close together are first (None: nowhere, so no postcode either)."""
     spans = []
     # A number followed by a word naming a way: the full pattern is tried there only.
     ways = not _WAY_WORDS.isdisjoint(words) or "grand'" in lowered or "grand’" in lowered
@@ -225,7 +231,7 @@ def _addresses(text: str, lowered: str, words: list[str]) -> list[Span]:
             end = trim(text, match.start(), match.end())
             spans.append(Span(ADDRESS, match.start(), end, text[match.start() : end], "numéro et voie"))
     # A postcode: a way named in the 80 characters before it, with nothing else between.
-    for code in _POSTCODE.finditer(text):
+    for code in _POSTCODE.finditer(text, codes_from) if codes_from is not None else ():
         for match in _ADDRESS_POSTCODE.finditer(text, max(0, code.start() - 80), code.end() + 120):
             if match.start() <= code.start() < match.end():
                 end = trim(text, match.start(), match.end())

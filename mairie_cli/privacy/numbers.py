@@ -18,9 +18,15 @@ from mairie_cli.privacy.spans import EMAIL, IBAN, NIR, PHONE, Span, fold
 # pattern starting with a character class is scanned for much faster than one starting with
 # an assertion.)
 _DIGITISH_RUN = re.compile(r"[+\dOoIl](?<![\w@][+\dOoIl])(?:[\dOoIl]|[ .\-](?=[\dOoIl])){8,}(?![\w@])")
-_FR_NATIONAL = re.compile(r"(?<![\d\w+])(?<!\d[ .\-])0[1-9](?:[ .\-]?\d){8}(?![ .\-]?\d)")
-# What a phone number starts like: an international prefix, or ten digits from « 0X ».
+# A digit next to one of those letters (a space, dot or dash between at most): a run that mixes
+# them has one, so a text without is read as it is (the letters are common: scanned for slowly).
+_LETTER_BY_DIGIT = re.compile(r"\d(?:[ .\-]?[OoIl]|(?<=[OoIl]\d)|(?<=[OoIl][ .\-]\d))")
+_FR_NATIONAL = re.compile(r"0(?<![\d\w+]0)(?<!\d[ .\-]0)[1-9](?:[ .\-]?\d){8}(?![ .\-]?\d)")
+# What a phone number starts like: an international prefix, or nine digits from « 0X » (one
+# may be missing); the library is asked only where ten are, or a prefix (it is slow, and it
+# finds only numbers it deems valid).
 _PHONE_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){7}")
+_VALID_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){8}")
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 
 _AT = r"(?:\s?@\s?|\s?\((?:at|a|@)\)\s?|\s?\[(?:at|a|@)\]\s?|\s?[©®]\s?|\s(?:at|arobase)\s)"
@@ -38,7 +44,9 @@ _NIR = re.compile(
     re.IGNORECASE,
 )
 # A French number missing a digit: « 06 12 34 56 7 », « +33 6 12 34 56 7 » (written in groups).
-_FR_SHORT = re.compile(r"(?<![\d\w+])(?:0|\+33\s?(?:\(0\)\s?)?)[1-9](?:[ .\-]\d{1,2}){3,4}(?![ .\-]?\d)")
+_FR_SHORT = re.compile(
+    r"(?:0(?<![\d\w+]0)|\+(?<![\d\w+]\+)33\s?(?:\(0\)\s?)?)[1-9](?:[ .\-]\d{1,2}){3,4}(?![ .\-]?\d)"
+)
 KEY_OK, KEY_WRONG, NO_KEY = (
     "clé vérifiée",
     "clé invalide : masqué par prudence",
@@ -71,13 +79,15 @@ def phones(text: str) -> list[Span]:
         run = match.group(0)
         return run.translate(_OCR_DIGITS) if sum(c.isdigit() for c in run) >= 6 else run
 
-    readable = _DIGITISH_RUN.sub(as_digits, text)
+    readable = _DIGITISH_RUN.sub(as_digits, text) if _LETTER_BY_DIGIT.search(text) else text
     spans: list[Span] = []
     if not _PHONE_LIKE.search(readable):
         return spans
-    matcher = phonenumbers.PhoneNumberMatcher(readable, "FR", leniency=phonenumbers.Leniency.VALID)
-    for number in matcher:
-        spans.append(Span(PHONE, number.start, number.end, text[number.start : number.end], "phonenumbers"))
+    if _VALID_LIKE.search(readable):
+        matcher = phonenumbers.PhoneNumberMatcher(readable, "FR", leniency=phonenumbers.Leniency.VALID)
+        for number in matcher:
+            start, end = number.start, number.end
+            spans.append(Span(PHONE, start, end, text[start:end], "phonenumbers"))
     # Ten digits « 0X XX XX XX XX » are a French number even where the library's plan for
     # metropolitan France says no (overseas 0590…, numbers not yet allocated); written in
     # groups with a digit missing, still a number someone could call with one guess.
