@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from mairie_cli.privacy.first_look import first_look
 from mairie_cli.privacy.names import CAP_WORD, WORD, author_names, find_names, trim
 from mairie_cli.privacy.numbers import emails, ibans, nirs, phones
 from mairie_cli.privacy.spans import (
@@ -119,6 +120,7 @@ _HOME = re.compile(
 _HOME_STEMS = (
     "j'habite", "j’habite", "habitant", "domicili", "demeurant", "résidant", "je réside", "je reside",
 )  # fmt: skip
+_LOOK = first_look(_HOME_STEMS)
 
 
 class Detector:
@@ -150,21 +152,25 @@ class Detector:
     def rules(text: str, names: Iterable[str] = ()) -> list[Span]:
         """What the rules find, overlaps included, before the secretary's decisions: it depends
         only on the text, the names and the rules, so it can be kept (``privacy.findings``)."""
-        # Each rule runs only where a cheap test (substring searches, a digit count) says it
-        # may find something: most entries have no personal data, and Python's regular
-        # expressions are slow to try at every position.
-        lowered = text.lower()
-        words = lowered.split()
+        # Each rule runs only where a cheap test (substring searches, a first look in one pass
+        # with RE2) says it may find something: most entries have no personal data, and
+        # Python's regular expressions are slow to try at every position.
+        look = _LOOK(text)
+        digits = _has_digit(text)
+        lowered = text.lower() if digits or look.anchors or look.mail_or_home or names else ""
+        words = lowered.split() if digits or look.anchors else []
         found: list[Span] = []
-        if _has_digit(text):
+        if digits:
             five = _FIVE_DIGITS.search(text)
             if five is not None and _MANY_DIGITS.search(text, five.start()):
                 found += ibans(text) + nirs(text) + phones(text)
             found += _addresses(text, lowered, words, five.start() if five is not None else None)
-        if _may_be_email(text, lowered):
-            found += emails(text)
-        found += _homes(text, lowered)
-        found += find_names(text, lowered, words)
+        if look.mail_or_home:
+            if _may_be_email(text, lowered):
+                found += emails(text)
+            found += _homes(text, lowered)
+        if look.anchors or look.pairs:
+            found += find_names(text, lowered, words, anchored=look.anchors, paired=look.pairs)
         if names:
             found += author_names(text, lowered, names)
         return found

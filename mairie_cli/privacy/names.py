@@ -223,14 +223,18 @@ def _anchored(text: str, lowered: str, words: list[str]) -> list[tuple[re.Match[
     return found
 
 
-def find_names(text: str, lowered: str, words: list[str]) -> list[Span]:
-    """``words``: those of ``lowered`` (the text in lower case), split on white space."""
-    found = _anchored(text, lowered, words) if len(lowered) == len(text) else []
+def find_names(
+    text: str, lowered: str, words: list[str], *, anchored: bool = True, paired: bool = True
+) -> list[Span]:
+    """``words``: those of ``lowered`` (the text in lower case), split on white space; without
+    ``anchored``, the rules starting from a word are not tried, without ``paired`` those
+    starting from two capitalised words (``first_look`` found none)."""
+    found = _anchored(text, lowered, words) if anchored and len(lowered) == len(text) else []
     spans: list[Span] = []
     first_names = _first_names()
     # Most names are two capitalised words in a row (« Jean Dupont », « M. Dupont »,
     # « DUPONT Jean »): the rules are tried only where such a pair starts.
-    for pair in _CAPITALISED_PAIR.finditer(text):
+    for pair in _CAPITALISED_PAIR.finditer(text) if paired else ():
         word = pair.group(0)
         role = _role(word)
         if not role:

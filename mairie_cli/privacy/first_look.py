@@ -1,0 +1,92 @@
+"""A first look at a text: which of the rules may find something in it, each told in one pass.
+
+Python's regular expressions try a pattern at each position of a text, and scanning a text
+costs about as much for one word as for the next; most contributions hold no personal data. RE2
+(Google's automaton-based engine, through pyre2) reads a text once however many words it looks
+for. Three questions are asked of it, each a necessary condition of its rules, made from the
+very words those rules start from:
+
+- a word of a name rule: a title written in letters, a family or neighbour word, « chez les »,
+  a closing formula, a signature, an introduction (else the text is not cut into words for them);
+- two capitalised words in a row, as most names are written (else no pair is looked for);
+- what an « @ » may be written as, or a word for where one lives (« j'habite »…).
+
+Digits are told apart by plain substring tests, and the author's name is looked for whatever
+the first look says. A text the first look passes over is one those rules find nothing in: a
+test runs the rules with and without it. Without pyre2, every rule runs (same results, slower).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+from mairie_cli.privacy import names
+
+
+class Look(NamedTuple):
+    """Which families of rules a text needs."""
+
+    anchors: bool  # words the name rules start from
+    pairs: bool  # two capitalised words in a row
+    mail_or_home: bool  # an « @ » as written, or where one lives
+
+
+EVERYTHING = Look(True, True, True)
+
+
+#: Python's white space (``str.isspace``), as ``\s`` matches it; RE2's ``\s`` is ASCII's only.
+SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def first_look(home_stems: Iterable[str]) -> Callable[[str], Look]:
+    """The first look, given the words the « where one lives » rule starts from (RE2's
+    automata are built on first use: importing this costs nothing)."""
+    return _FirstLook(tuple(home_stems))
+
+
+class _FirstLook:
+    def __init__(self, home_stems: tuple[str, ...]) -> None:
+        self.home_stems = home_stems
+        self._patterns: list[Any] | None = None
+
+    def __call__(self, text: str) -> Look:
+        patterns = self._patterns if self._patterns is not None else self._compile()
+        if not patterns:
+            return EVERYTHING  # without pyre2, every rule runs
+        anchors, pairs, mail_or_home = (pattern.search(text) is not None for pattern in patterns)
+        return Look(anchors, pairs, mail_or_home)
+
+    def _compile(self) -> list[Any]:
+        try:
+            import re2
+        except ImportError:  # pyre2 is a dependency; a source checkout may lack it
+            self._patterns = []
+            return self._patterns
+        stems = [
+            *names._TITLE_STEMS, *names._KIN_WORDS, "chez les", *names._CLOSING_STEMS,
+            *names._SIGN_STEMS, *names._SELF_STEMS,
+        ]  # fmt: skip
+        up, low = names.UPPER, names.LOWER
+        # ``names._CAPITALISED_PAIR`` with what follows the first word taken instead of looked
+        # ahead at (RE2 has no look-ahead): a text holds one exactly when it holds the other.
+        pair = rf"[{up}](?:[{low}{up}'’\-]*[{low}{up}]|\.)?\.?[ \-]+(?:[{up}]|d['’]|de |le |du )"
+        space = f"[{SPACES}]"
+        at = rf"[@©®]|(?i:\((?:at|a|@)\)|\[(?:at|a|@)\]|{space}at{space}|arobase)"  # ``numbers._AT_HINT``
+        self._patterns = [
+            _compiled(re2, f"(?i:{_either(re2, stems)})"),
+            _compiled(re2, pair),
+            _compiled(re2, f"{at}|(?i:{_either(re2, self.home_stems)})"),
+        ]
+        return self._patterns
+
+
+def _either(re2: Any, words: Iterable[str]) -> str:
+    return "|".join(re2.escape(word) for word in sorted(set(words), key=len, reverse=True))
+
+
+def _compiled(re2: Any, pattern: str) -> Any:
+    compiled = re2.compile(pattern)
+    if not isinstance(compiled, re2.Pattern):  # pyre2 hands what RE2 cannot do to Python's re
+        raise ValueError(f"first look: not an RE2 pattern: {pattern[:60]}…")
+    return compiled

@@ -1,0 +1,79 @@
+"""The first look (RE2, one pass) spares rules only where they would find nothing."""
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from mairie_cli.privacy import detect, names
+from mairie_cli.privacy.first_look import EVERYTHING, SPACES, Look, first_look
+
+LABELLED = Path(__file__).parent / "data" / "donnees_personnelles.jsonl"
+
+# Words the rules start from, in the forms people write them, and what stands around them.
+PIECES = [
+    *names._TITLE_STEMS, *names._KIN_WORDS, "chez les", "Chez les", *names._CLOSING_STEMS,
+    *names._SIGN_STEMS, *names._SELF_STEMS, *detect._HOME_STEMS, "CORDIALEMENT", "SIGNÉ :", "Signée",
+    "MA SŒUR", "J'HABITE", "Je Réside", "la famille", "mon voisin", "Mme", "M.", "Dr", "Monsieur",
+    "Jean", "Dupont", "DUPONT", "Marie-Claire", "Duvigneau", "Joseph", "Perrin", "de", "d'", "le",
+    "du", "l'école", "Paris", "Rue", "rue", "des Lilas", "12", "75002", "06 12 34 56 78", "@", " at ",
+    "\xa0at\xa0", "(at)", "[a]", "©", "arobase", "free.fr", "jean.dupont", "nous", "demandons", "un",
+    "médecin", ",", ".", ":", "-", "\n", " ", " ", " ", "\xa0", "’", "'", "É", "é", "Œ", "İ",
+]  # fmt: skip
+
+
+def texts(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(PIECES) + rng.choice(("", " ", " ", "\n")) for _ in range(rng.randint(2, 30)))
+            for _ in range(count)]  # fmt: skip
+
+
+def everything(text: str) -> Look:
+    return EVERYTHING
+
+
+def test_the_first_look_changes_nothing_the_rules_find(monkeypatch):
+    labelled = [json.loads(line)["text"] for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+    cases = [(t, ()) for t in labelled] + [(t, ()) for t in texts(4000, seed=7)]
+    cases += [(t, ("Jean Dupont",)) for t in texts(500, seed=8)]
+    looked = [detect.Detector.rules(text, authors) for text, authors in cases]
+    monkeypatch.setattr(detect, "_LOOK", everything)
+    assert looked == [detect.Detector.rules(text, authors) for text, authors in cases]
+    # and it does spare rules: most generated texts miss at least one family
+    look = first_look(detect._HOME_STEMS)
+    assert sum(look(text) != EVERYTHING for text, _ in cases) > len(cases) // 4
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nous voulons un médecin le samedi.", Look(False, False, False)),
+        ("mon voisin Bernard", Look(True, False, False)),
+        ("Merci à Jean Dupont", Look(False, True, False)),
+        ("merci à Jean de Lattre", Look(False, True, False)),
+        ("merci à Jeanne d’Arc", Look(False, True, False)),
+        ("merci à M. Perrin", Look(False, True, False)),
+        ("écrire à jean\xa0at\xa0free.fr", Look(False, False, True)),
+        ("Ici je RÉSIDE au village", Look(False, False, True)),
+        ("CORDIALEMENT,\nM. Perrin", Look(True, True, False)),
+    ],
+)
+def test_the_first_look_tells_each_family(text, expected):
+    assert first_look(detect._HOME_STEMS)(text) == expected
+
+
+def test_without_pyre2_every_rule_runs(monkeypatch):
+    monkeypatch.setitem(sys.modules, "re2", None)  # « import re2 » then fails
+    assert first_look(detect._HOME_STEMS)("Nous voulons un médecin.") == EVERYTHING
+
+
+def test_the_spaces_are_pythons():
+    # RE2's « \s » is ASCII's: the first look spells out the white space Python's « \s » matches.
+    import re
+
+    spaces = re.compile(f"[{SPACES}]")
+    assert [c for c in map(chr, range(0x110000)) if spaces.match(c)] == [
+        c for c in map(chr, range(0x110000)) if c.isspace()
+    ]
