@@ -33,6 +33,7 @@ class Look(NamedTuple):
 
 
 EVERYTHING = Look(True, True, True)
+NOTHING = Look(False, False, False)
 
 
 #: Python's white space (``str.isspace``), as ``\s`` matches it; RE2's ``\s`` is ASCII's only.
@@ -54,8 +55,11 @@ class _FirstLook:
         patterns = self._patterns if self._patterns is not None else self._compile()
         if not patterns:
             return EVERYTHING  # without pyre2, every rule runs
-        anchors, pairs, mail_or_home = (pattern.search(text) is not None for pattern in patterns)
-        return Look(anchors, pairs, mail_or_home)
+        # The three at once first (without groups: RE2 is fastest when only asked whether):
+        # about half the texts hold none of them.
+        if not patterns[0].contains(text):
+            return NOTHING
+        return Look(*(pattern.contains(text) for pattern in patterns[1:]))
 
     def _compile(self) -> list[Any]:
         try:
@@ -73,11 +77,11 @@ class _FirstLook:
         pair = rf"[{up}](?:[{low}{up}'’\-]*[{low}{up}]|\.)?\.?[ \-]+(?:[{up}]|d['’]|de |le |du )"
         space = f"[{SPACES}]"
         at = rf"[@©®]|(?i:\((?:at|a|@)\)|\[(?:at|a|@)\]|{space}at{space}|arobase)"  # ``numbers._AT_HINT``
-        self._patterns = [
-            _compiled(re2, f"(?i:{_either(re2, stems)})"),
-            _compiled(re2, pair),
-            _compiled(re2, f"{at}|(?i:{_either(re2, self.home_stems)})"),
-        ]
+        families = [  # in the order of ``Look``
+            f"(?i:{_either(re2, stems)})", pair, f"{at}|(?i:{_either(re2, self.home_stems)})"
+        ]  # fmt: skip
+        either = "|".join(f"(?:{pattern})" for pattern in families)
+        self._patterns = [_compiled(re2, either), *(_compiled(re2, p) for p in families)]
         return self._patterns
 
 
