@@ -18,7 +18,8 @@ PIECES = [
     *names._SIGN_STEMS, *names._SELF_STEMS, *detect._HOME_STEMS, "CORDIALEMENT", "SIGNÉ :", "Signée",
     "MA SŒUR", "J'HABITE", "Je Réside", "la famille", "mon voisin", "Mme", "M.", "Dr", "Monsieur",
     "Jean", "Dupont", "DUPONT", "Marie-Claire", "Duvigneau", "Joseph", "Perrin", "de", "d'", "le",
-    "du", "l'école", "Paris", "Rue", "rue", "des Lilas", "12", "75002", "06 12 34 56 78", "@", " at ",
+    "du", "l'école", "Paris", "Rue", "rue", "des Lilas", "12", "75002", "06 12 34 56 78", "1 85 05 78 006 084 36", "FR76 3000 6000 0112 3456 7890 189", "bis", "3",
+    "Grande Rue", "grand’rue", "avenue", "chemin rural", "@", " at ",
     "\xa0at\xa0", "(at)", "[a]", "©", "arobase", "free.fr", "jean.dupont", "nous", "demandons", "un",
     "médecin", ",", ".", ":", "-", "\n", " ", " ", " ", "\xa0", "’", "'", "É", "é", "Œ", "İ",
 ]  # fmt: skip
@@ -42,31 +43,42 @@ def test_the_first_look_changes_nothing_the_rules_find(monkeypatch):
     monkeypatch.setattr(detect, "_LOOK", everything)
     assert looked == [detect.Detector.rules(text, authors) for text, authors in cases]
     # and it does spare rules: most generated texts miss at least one family
-    look = first_look(detect._HOME_STEMS)
+    look = first_look(detect._HOME_STEMS, detect._WAY, detect._WHOLE_WAY)
     assert sum(look(text) != EVERYTHING for text, _ in cases) > len(cases) // 4
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Nous voulons un médecin le samedi.", Look(False, False, False)),
-        ("mon voisin Bernard", Look(True, False, False)),
-        ("Merci à Jean Dupont", Look(False, True, False)),
-        ("merci à Jean de Lattre", Look(False, True, False)),
-        ("merci à Jeanne d’Arc", Look(False, True, False)),
-        ("merci à M. Perrin", Look(False, True, False)),
-        ("écrire à jean\xa0at\xa0free.fr", Look(False, False, True)),
-        ("Ici je RÉSIDE au village", Look(False, False, True)),
-        ("CORDIALEMENT,\nM. Perrin", Look(True, True, False)),
+        ("Nous voulons un médecin le samedi.", Look(False, False, False, False)),
+        ("mon voisin Bernard", Look(True, False, False, False)),
+        ("Merci à Jean Dupont", Look(False, True, False, False)),
+        ("merci à Jean de Lattre", Look(False, True, False, False)),
+        ("merci à Jeanne d’Arc", Look(False, True, False, False)),
+        ("merci à M. Perrin", Look(False, True, False, False)),
+        ("écrire à jean\xa0at\xa0free.fr", Look(False, False, True, False)),
+        ("Ici je RÉSIDE au village", Look(False, False, True, False)),
+        ("CORDIALEMENT,\nM. Perrin", Look(True, True, False, False)),
+        ("en 2019, on roule à 80 km/h", Look(False, False, False, False)),
+        ("au 12 bis,\xa0rue des Lilas", Look(False, False, False, True)),
+        ("au 3 Grande\xa0Rue", Look(False, False, False, True)),
+        ("code 75002", Look(False, False, False, True)),
+        ("tél. 06.12.34.56.78", Look(False, False, False, True)),
+        ("tél 06 . 12 . 34", Look(False, False, False, True)),
+        ("au 12 B rue des Lilas", Look(False, False, False, True)),
+        ("au 7 quater, chemin rural", Look(False, False, False, True)),
     ],
 )
 def test_the_first_look_tells_each_family(text, expected):
-    assert first_look(detect._HOME_STEMS)(text) == expected
+    assert first_look(detect._HOME_STEMS, detect._WAY, detect._WHOLE_WAY)(text) == expected
 
 
 def test_without_pyre2_every_rule_runs(monkeypatch):
     monkeypatch.setitem(sys.modules, "re2", None)  # « import re2 » then fails
-    assert first_look(detect._HOME_STEMS)("Nous voulons un médecin.") == EVERYTHING
+    assert (
+        first_look(detect._HOME_STEMS, detect._WAY, detect._WHOLE_WAY)("Nous voulons un médecin.")
+        == EVERYTHING
+    )
 
 
 def test_the_spaces_are_pythons():

@@ -120,7 +120,7 @@ _HOME = re.compile(
 _HOME_STEMS = (
     "j'habite", "j’habite", "habitant", "domicili", "demeurant", "résidant", "je réside", "je reside",
 )  # fmt: skip
-_LOOK = first_look(_HOME_STEMS)
+_LOOK = first_look(_HOME_STEMS, _WAY, _WHOLE_WAY)
 
 
 class Detector:
@@ -156,7 +156,7 @@ class Detector:
         # with RE2) says it may find something: most entries have no personal data, and
         # Python's regular expressions are slow to try at every position.
         look = _LOOK(text)
-        digits = _has_digit(text)
+        digits = look.numbers and _has_digit(text)
         lowered = text.lower() if digits or look.anchors or look.mail_or_home or names else ""
         words = lowered.split() if digits or look.anchors else []
         found: list[Span] = []

@@ -3,17 +3,19 @@
 Python's regular expressions try a pattern at each position of a text, and scanning a text
 costs about as much for one word as for the next; most contributions hold no personal data. RE2
 (Google's automaton-based engine, through pyre2) reads a text once however many words it looks
-for. Three questions are asked of it, each a necessary condition of its rules, made from the
+for. Four questions are asked of it, each a necessary condition of its rules, made from the
 very words those rules start from:
 
 - a word of a name rule: a title written in letters, a family or neighbour word, « chez les »,
   a closing formula, a signature, an introduction (else the text is not cut into words for them);
 - two capitalised words in a row, as most names are written (else no pair is looked for);
-- what an « @ » may be written as, or a word for where one lives (« j'habite »…).
+- what an « @ » may be written as, or a word for where one lives (« j'habite »…);
+- five digits close together (where every number a rule masks starts, and every postcode), or a
+  house number before a way's word (else a year or an amount: no number rule runs).
 
-Digits are told apart by plain substring tests, and the author's name is looked for whatever
-the first look says. A text the first look passes over is one those rules find nothing in: a
-test runs the rules with and without it. Without pyre2, every rule runs (same results, slower).
+The four are asked at once first; the author's name is looked for whatever the first look
+says. A text the first look passes over is one those rules find nothing in: a test runs the
+rules with and without it. Without pyre2, every rule runs (same results, slower).
 """
 
 from __future__ import annotations
@@ -30,25 +32,28 @@ class Look(NamedTuple):
     anchors: bool  # words the name rules start from
     pairs: bool  # two capitalised words in a row
     mail_or_home: bool  # an « @ » as written, or where one lives
+    numbers: bool  # five digits close together, or a house number before a way
 
 
-EVERYTHING = Look(True, True, True)
-NOTHING = Look(False, False, False)
+EVERYTHING = Look(True, True, True, True)
+NOTHING = Look(False, False, False, False)
 
 
 #: Python's white space (``str.isspace``), as ``\s`` matches it; RE2's ``\s`` is ASCII's only.
 SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
-def first_look(home_stems: Iterable[str]) -> Callable[[str], Look]:
-    """The first look, given the words the « where one lives » rule starts from (RE2's
-    automata are built on first use: importing this costs nothing)."""
-    return _FirstLook(tuple(home_stems))
+def first_look(home_stems: Iterable[str], way: str, whole_way: str) -> Callable[[str], Look]:
+    """The first look, given the words the « where one lives » rule starts from and the
+    address rules' patterns of a way's word (RE2's automata are built on first use: importing
+    this costs nothing)."""
+    return _FirstLook(tuple(home_stems), way, whole_way)
 
 
 class _FirstLook:
-    def __init__(self, home_stems: tuple[str, ...]) -> None:
+    def __init__(self, home_stems: tuple[str, ...], way: str, whole_way: str) -> None:
         self.home_stems = home_stems
+        self.way, self.whole_way = way, whole_way
         self._patterns: list[Any] | None = None
 
     def __call__(self, text: str) -> Look:
@@ -77,8 +82,13 @@ class _FirstLook:
         pair = rf"[{up}](?:[{low}{up}'’\-]*[{low}{up}]|\.)?\.?[ \-]+(?:[{up}]|d['’]|de |le |du )"
         space = f"[{SPACES}]"
         at = rf"[@©®]|(?i:\((?:at|a|@)\)|\[(?:at|a|@)\]|{space}at{space}|arobase)"  # ``numbers._AT_HINT``
+        # ``detect._FIVE_DIGITS`` (where every number and postcode starts), and
+        # ``detect._NUMBER_BEFORE_WAY`` with its look-arounds left out (it finds no fewer).
+        way = f"(?:{self.way}|{self.whole_way})".replace(r"\s", space)
+        house = rf"[0-9]{{1,4}}{space}?(?i:bis|ter|quater|[A-D])?{space}?,?{space}+{way}"
+        numbers = rf"[0-9](?:[^0-9]{{0,3}}[0-9]){{4}}|{house}"
         families = [  # in the order of ``Look``
-            f"(?i:{_either(re2, stems)})", pair, f"{at}|(?i:{_either(re2, self.home_stems)})"
+            f"(?i:{_either(re2, stems)})", pair, f"{at}|(?i:{_either(re2, self.home_stems)})", numbers
         ]  # fmt: skip
         either = "|".join(f"(?:{pattern})" for pattern in families)
         self._patterns = [_compiled(re2, either), *(_compiled(re2, p) for p in families)]
