@@ -60,7 +60,7 @@ class _FirstLook:
         patterns = self._patterns if self._patterns is not None else self._compile()
         if not patterns:
             return EVERYTHING  # without pyre2, every rule runs
-        # The three at once first (without groups: RE2 is fastest when only asked whether):
+        # The four at once first (without groups: RE2 is fastest when only asked whether):
         # about half the texts hold none of them.
         either, anchors, pairs, mail_or_home, numbers = patterns
         if not either.contains(text):
