@@ -89,3 +89,16 @@ def test_the_spaces_are_pythons():
     assert [c for c in map(chr, range(0x110000)) if spaces.match(c)] == [
         c for c in map(chr, range(0x110000)) if c.isspace()
     ]
+
+
+def test_a_pattern_re2_cannot_read_means_no_first_look(monkeypatch):
+    # pyre2 hands such a pattern to Python's re (slower than no first look): every rule runs.
+    import re
+
+    import re2
+
+    monkeypatch.setattr(re2, "compile", re.compile)
+    assert (
+        first_look(detect._HOME_STEMS, detect._WAY, detect._WHOLE_WAY)("Nous voulons un médecin.")
+        == EVERYTHING
+    )

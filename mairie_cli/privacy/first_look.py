@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from mairie_cli.privacy import names
+from mairie_cli.privacy import names, numbers
 
 
 class Look(NamedTuple):
@@ -70,40 +70,39 @@ class _FirstLook:
         )
 
     def _compile(self) -> list[Any]:
+        self._patterns = []  # every rule runs, if RE2 cannot be had
         try:
             import re2
         except ImportError:  # pyre2 is a dependency; a source checkout may lack it
-            self._patterns = []
             return self._patterns
         stems = [
             *names._TITLE_STEMS, *names._KIN_WORDS, "chez les", *names._CLOSING_STEMS,
             *names._SIGN_STEMS, *names._SELF_STEMS,
         ]  # fmt: skip
-        up, low = names.UPPER, names.LOWER
-        # ``names._CAPITALISED_PAIR`` with what follows the first word taken instead of looked
-        # ahead at (RE2 has no look-ahead): a text holds one exactly when it holds the other.
-        pair = rf"[{up}](?:[{low}{up}'’\-]*[{low}{up}]|\.)?\.?[ \-]+(?:[{up}]|d['’]|de |le |du )"
+        # The rules' own patterns where RE2 reads them alike: the capitalised pair with what
+        # follows the first word taken instead of looked ahead at (RE2 has no look-ahead: a
+        # text holds one exactly when it holds the other), the « @ » hints with Python's white
+        # space.
+        pair = names._CAPITALISED_PAIR.pattern.replace("(?=", "(?:", 1)
         space = f"[{SPACES}]"
-        at = rf"[@©®]|(?i:\((?:at|a|@)\)|\[(?:at|a|@)\]|{space}at{space}|arobase)"  # ``numbers._AT_HINT``
+        hints = numbers._AT_HINT.pattern.replace(r"\s", space)
+        at = f"(?i:{hints})"
         # ``detect._FIVE_DIGITS`` (where every number and postcode starts), and
         # ``detect._NUMBER_BEFORE_WAY`` with its look-arounds left out (it finds no fewer).
         way = f"(?:{self.way}|{self.whole_way})".replace(r"\s", space)
         house = rf"[0-9]{{1,4}}{space}?(?i:bis|ter|quater|[A-D])?{space}?,?{space}+{way}"
-        numbers = rf"[0-9](?:[^0-9]{{0,3}}[0-9]){{4}}|{house}"
+        digits = rf"[0-9](?:[^0-9]{{0,3}}[0-9]){{4}}|{house}"
         families = [  # in the order of ``Look``
-            f"(?i:{_either(re2, stems)})", pair, f"{at}|(?i:{_either(re2, self.home_stems)})", numbers
+            f"(?i:{_either(re2, stems)})", pair, f"{at}|(?i:{_either(re2, self.home_stems)})", digits
         ]  # fmt: skip
         either = "|".join(f"(?:{pattern})" for pattern in families)
-        self._patterns = [_compiled(re2, either), *(_compiled(re2, p) for p in families)]
+        compiled = [re2.compile(pattern) for pattern in (either, *families)]
+        # pyre2 hands what RE2 cannot read to Python's re, which would be slower than no first
+        # look at all (another pyre2 than the one tested): then every rule runs.
+        if all(isinstance(pattern, re2.Pattern) for pattern in compiled):
+            self._patterns = compiled
         return self._patterns
 
 
 def _either(re2: Any, words: Iterable[str]) -> str:
     return "|".join(re2.escape(word) for word in sorted(set(words), key=len, reverse=True))
-
-
-def _compiled(re2: Any, pattern: str) -> Any:
-    compiled = re2.compile(pattern)
-    if not isinstance(compiled, re2.Pattern):  # pyre2 hands what RE2 cannot do to Python's re
-        raise ValueError(f"first look: not an RE2 pattern: {pattern[:60]}…")
-    return compiled

@@ -25,8 +25,9 @@ _FR_NATIONAL = re.compile(r"0(?<![\d\w+]0)(?<!\d[ .\-]0)[1-9](?:[ .\-]?\d){8}(?!
 # What a phone number starts like: an international prefix, or nine digits from « 0X » (one
 # may be missing); the library is asked only where ten are, or a prefix (it is slow, and it
 # finds only numbers it deems valid).
-_PHONE_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){7}")
-_VALID_LIKE = re.compile(r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{0,3}\d){8}")
+_PHONE_START = r"\+\s?\d|00\s?[1-9]\d|0\s?[1-9](?:\D{{0,3}}\d){{{more}}}"  # « more » digits after « 0X »
+_PHONE_LIKE = re.compile(_PHONE_START.format(more=7))
+_VALID_LIKE = re.compile(_PHONE_START.format(more=8))
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 
 _AT = r"(?:\s?@\s?|\s?\((?:at|a|@)\)\s?|\s?\[(?:at|a|@)\]\s?|\s?[©®]\s?|\s(?:at|arobase)\s)"
