@@ -136,9 +136,20 @@ def _hand_result(
         },
         "mean_confidence": verdict.mean_confidence,
         "french_share": verdict.french_share,
-        "words": [w.to_list() for w in words],
-        "lines": _lines(words),
+        **_text_and_marks(words),
     }
+
+
+def _text_and_marks(words: list[Any]) -> dict[str, Any]:
+    """A handwritten page's words and lines: its lines of text in reading order (their words in
+    the same order, as ``relire`` counts them), then the words of its marks (``ocr.marks``),
+    kept for the black-out of personal data and left out of the lines."""
+    from mairie_cli.ocr import marks
+
+    text, left_out = marks.split(_line_groups(words))
+    kept = [word for line in text for word in line]
+    kept += [marks.as_mark(word, number) for number, line in enumerate(left_out, 1) for word in line]
+    return {"words": [w.to_list() for w in kept], "lines": [_line(members) for members in text]}
 
 
 def _maybe_upside_down(verdict: Any) -> bool:
@@ -219,7 +230,12 @@ def _handwriting(
 
 
 def _lines(words: list[Any]) -> list[list[Any]]:
-    """Words grouped into lines, in reading order, with each line's box.
+    """Words grouped into lines, in reading order, with each line's box (``_line_groups``)."""
+    return [_line(members) for members in _line_groups(words)]
+
+
+def _line_groups(words: list[Any]) -> list[list[Any]]:
+    """The words of each line, lines in reading order.
 
     Tesseract may file a short line standing apart (a signature after a gap) with the block
     below it: on a page in one column, lines are put in the order of their position on the
@@ -228,16 +244,22 @@ def _lines(words: list[Any]) -> list[list[Any]]:
     grouped: dict[tuple[int, int, int], list[Any]] = {}
     for word in words:
         grouped.setdefault(word.line, []).append(word)
-    result: list[list[Any]] = []
-    for members in grouped.values():
-        box = [
-            min(w.left for w in members), min(w.top for w in members),
-            max(w.left + w.width for w in members), max(w.top + w.height for w in members),
-        ]  # fmt: skip
-        result.append([" ".join(w.text for w in members), box])
-    if _one_column([line[1] for line in result]):
-        result.sort(key=lambda line: (line[1][1] + line[1][3]) / 2)
-    return result
+    groups = list(grouped.values())
+    if _one_column([_box(members) for members in groups]):
+        groups.sort(key=lambda members: (_box(members)[1] + _box(members)[3]) / 2)
+    return groups
+
+
+def _box(members: list[Any]) -> list[int]:
+    return [
+        min(w.left for w in members), min(w.top for w in members),
+        max(w.left + w.width for w in members), max(w.top + w.height for w in members),
+    ]  # fmt: skip
+
+
+def _line(members: list[Any]) -> list[Any]:
+    """A line as a page keeps it: its text and its box."""
+    return [" ".join(w.text for w in members), _box(members)]
 
 
 def _one_column(boxes: list[list[int]]) -> bool:

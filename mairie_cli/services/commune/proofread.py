@@ -17,6 +17,7 @@ from mairie_cli.clock import now_iso
 from mairie_cli.dates import parse_iso
 from mairie_cli.errors import InvalidValue
 from mairie_cli.models import Contribution, EntryStatus, NewContribution, PageStatus
+from mairie_cli.ocr import marks
 from mairie_cli.services.commune.register import Register
 from mairie_cli.storage.database import transaction
 
@@ -111,7 +112,8 @@ def doubtful_words(register: Register, draft: Contribution) -> list[tuple[str, b
         return []
     lines: dict[tuple[int, ...], list[list[Any]]] = {}
     for word in page["words"]:
-        lines.setdefault(tuple(word[6]), []).append(word)
+        if not marks.is_mark(word):  # a stamp or a margin number: in no draft
+            lines.setdefault(tuple(word[6]), []).append(word)
     first, last = draft.region["lines"]
     return [doubtful(word) for line in list(lines.values())[first : last + 1] for word in line]
 

@@ -1,0 +1,75 @@
+"""What on a handwritten page is not the writer's text (``ocr.marks``), and where it goes."""
+
+from __future__ import annotations
+
+from mairie_cli.ocr import marks
+from mairie_cli.ocr.engines import Word
+from mairie_cli.ocr.worker import _text_and_marks
+from mairie_cli.privacy.detect import Detector
+from mairie_cli.privacy.pages import words_to_mask
+
+
+def line(
+    number: int, text: str, *, height: int = 100, conf: float = 80.0, top: int | None = None
+) -> list[Word]:
+    y = 150 * number if top is None else top
+    return [
+        Word(piece, conf, 400 + 200 * i, y, 180, height, (1, 1, number), True)
+        for i, piece in enumerate(text.split())
+    ]
+
+
+def texts(lines: list[list[Word]]) -> list[str]:
+    return [" ".join(word.text for word in words) for words in lines]
+
+
+WRITING = [
+    "Ceci est mon testament",
+    "Je soussigné Joseph Duvigneau",
+    "demeurant à Versailles rue de Viroflay",
+]
+
+
+def test_the_writers_lines_are_kept_and_the_marks_around_them_left_out():
+    page = [
+        line(1, "12"),  # the page number, first line: the page's structure needs it
+        line(2, WRITING[0]),
+        line(3, "(3336"),  # an archive number in the margin
+        line(4, WRITING[1]),
+        line(5, "Archives nationales du Québec", height=40),  # a stamp in small print
+        line(6, "Genall ly", conf=21.0),  # a flourish the engine could not read
+        line(7, "une"),  # a stray word, too short to be a line of the text
+        line(8, WRITING[2]),
+        line(9, "20.74 23 1"),
+    ]
+    text, left_out = marks.split(page)
+    assert texts(text) == ["12", *WRITING]
+    assert texts(left_out) == ["(3336", "Archives nationales du Québec", "Genall ly", "une", "20.74 23 1"]
+
+
+def test_a_number_alone_is_a_page_number_only_at_the_top_or_the_bottom():
+    assert texts(marks.split([line(1, WRITING[0]), line(2, "- 24 -")])[0]) == [WRITING[0], "- 24 -"]
+    assert texts(marks.split([line(1, WRITING[0]), line(2, "24"), line(3, WRITING[1])])[0]) == WRITING[:2]
+    assert texts(marks.split([line(1, WRITING[0]), line(2, "1914-1918")])[0]) == [WRITING[0]]
+
+
+def test_lines_of_ordinary_handwriting_are_never_marks():
+    page = [line(n, text, height=90 + 10 * n, conf=35.0 + 10 * n) for n, text in enumerate(WRITING, 1)]
+    page.append(line(4, "Oui, merci."))  # short, but five letters: kept
+    assert texts(marks.split(page)[0]) == [*WRITING, "Oui, merci."]
+    assert marks.split([]) == ([], [])
+
+
+def test_a_page_keeps_its_marks_words_for_the_black_out_but_not_in_its_lines():
+    words = [
+        *line(2, "Je soussigné Joseph Duvigneau"),
+        *line(1, "Ceci est mon testament"),  # read after the next line: put back in order
+        *line(3, "06 12 34 56 78"),  # a telephone alone on a line: a mark, still blacked out
+    ]
+    kept = _text_and_marks(words)
+    assert [text for text, _ in kept["lines"]] == ["Ceci est mon testament", "Je soussigné Joseph Duvigneau"]
+    assert [w[0] for w in kept["words"][:8]] == "Ceci est mon testament Je soussigné Joseph Duvigneau".split()
+    assert all(marks.is_mark(w) for w in kept["words"][8:]) and len(kept["words"]) == 13
+    assert not any(marks.is_mark(w) for w in kept["words"][:8])
+    blacked = {kept["words"][i][0] for i in words_to_mask(kept["words"], [], Detector())}
+    assert {"06", "12", "34", "56", "78"} <= blacked
