@@ -9,12 +9,9 @@ from mairie_cli.privacy.detect import Detector
 from mairie_cli.privacy.pages import words_to_mask
 
 
-def line(
-    number: int, text: str, *, height: int = 100, conf: float = 80.0, top: int | None = None
-) -> list[Word]:
-    y = 150 * number if top is None else top
+def line(number: int, text: str, *, height: int = 100, conf: float = 80.0, left: int = 400) -> list[Word]:
     return [
-        Word(piece, conf, 400 + 200 * i, y, 180, height, (1, 1, number), True)
+        Word(piece, conf, left + 200 * i, 150 * number, 180, height, (1, 1, number), True)
         for i, piece in enumerate(text.split())
     ]
 
@@ -38,7 +35,7 @@ def test_the_writers_lines_are_kept_and_the_marks_around_them_left_out():
         line(4, WRITING[1]),
         line(5, "Archives nationales du Québec", height=40),  # a stamp in small print
         line(6, "Genall ly", conf=21.0),  # a flourish the engine could not read
-        line(7, "une"),  # a stray word, too short to be a line of the text
+        line(7, "une", left=1400),  # a stray word away from where the lines start
         line(8, WRITING[2]),
         line(9, "20.74 23 1"),
     ]
@@ -56,7 +53,10 @@ def test_a_number_alone_is_a_page_number_only_at_the_top_or_the_bottom():
 def test_lines_of_ordinary_handwriting_are_never_marks():
     page = [line(n, text, height=90 + 10 * n, conf=35.0 + 10 * n) for n, text in enumerate(WRITING, 1)]
     page.append(line(4, "Oui, merci."))  # short, but five letters: kept
-    assert texts(marks.split(page)[0]) == [*WRITING, "Oui, merci."]
+    page.append(line(5, "vie."))  # a paragraph's last word, where the lines start: kept
+    assert texts(marks.split(page)[0]) == [*WRITING, "Oui, merci.", "vie."]
+    page.append(line(6, "vie.", left=900))  # the same, away from where the lines start
+    assert texts(marks.split(page)[1]) == ["vie."]
     assert marks.split([]) == ([], [])
 
 

@@ -10,7 +10,8 @@ Kept, each becomes words the secretary has to delete from the draft. A line is s
 - it has no letter at all, only digits and signs (« 28 », « (3336 », « 20.74 23 1 »), unless it
   is the first or last line of the page and reads as a page number, which the page's structure
   needs;
-- it has letters but fewer than ``FEW`` letters and digits in all (« une », « cen. »).
+- it has letters but fewer than ``FEW`` letters and digits in all (« une », « cen. »), and does
+  not start where the page's lines start: the last word of a paragraph (« vie. ») is text.
 
 Chosen on half of the real testaments and letters (the other half kept unseen) and checked on
 the tabular registers; measured in ``bench/eval_handwriting.py``. A mark is left out of the
@@ -40,15 +41,19 @@ def split(lines: list[list[Word]]) -> tuple[list[list[Word]], list[list[Word]]]:
     """The lines of a page (in reading order) that are its text, and those that are marks."""
     sizes = sorted(height for line in lines for word in line for height in [word.height] * len(word.text))
     writing = sizes[len(sizes) // 2] if sizes else 0
+    # Where the page's lines start: the left edge of most of its longer lines.
+    starts = sorted(line[0].left for line in lines if sum(len(word.text) for word in line) >= 3 * FEW)
+    margin = starts[len(starts) // 2] if starts else None
     text: list[list[Word]] = []
     marks: list[list[Word]] = []
     for index, line in enumerate(lines):
         edge = index in (0, len(lines) - 1)
-        (marks if _is_mark(line, writing, edge) else text).append(line)
+        at_margin = margin is not None and abs(line[0].left - margin) <= writing
+        (marks if _is_mark(line, writing, edge, at_margin) else text).append(line)
     return text, marks
 
 
-def _is_mark(line: list[Word], writing: float, edge: bool) -> bool:
+def _is_mark(line: list[Word], writing: float, edge: bool, at_margin: bool) -> bool:
     content = " ".join(word.text for word in line)
     letters = sum(ch.isalpha() for ch in content)
     characters = sum(ch.isalnum() for ch in content)
@@ -58,7 +63,7 @@ def _is_mark(line: list[Word], writing: float, edge: bool) -> bool:
         return True
     if not letters:
         return not (edge and _PAGE_NUMBER.match(content.strip()))
-    return characters < FEW
+    return characters < FEW and not at_margin
 
 
 def as_mark(word: Word, number: int) -> Word:
