@@ -73,3 +73,18 @@ def test_a_page_keeps_its_marks_words_for_the_black_out_but_not_in_its_lines():
     assert not any(marks.is_mark(w) for w in kept["words"][:8])
     blacked = {kept["words"][i][0] for i in words_to_mask(kept["words"], [], Detector())}
     assert {"06", "12", "34", "56", "78"} <= blacked
+
+
+def test_a_typed_page_keeps_its_words_in_the_order_of_its_lines():
+    from mairie_cli.ocr.worker import _in_reading_order, _line_groups
+
+    # Tesseract filed the signature (after a gap, at the bottom) with the block above the text.
+    signature = [
+        Word("Jeanne", 90.0, 400, 900, 150, 40, (1, 1, 1)),
+        Word("Martin", 90.0, 560, 900, 150, 40, (1, 1, 1)),
+    ]
+    text = [Word("Rouvrir", 90.0, 400, 300, 150, 40, (2, 1, 1)), Word("la", 90.0, 560, 300, 50, 40, (2, 1, 1)),
+            Word("poste", 90.0, 620, 300, 120, 40, (2, 1, 1))]  # fmt: skip
+    read = _in_reading_order(_line_groups(signature + text))
+    assert [line for line, _ in read["lines"]] == ["Rouvrir la poste", "Jeanne Martin"]
+    assert [word[0] for word in read["words"]] == ["Rouvrir", "la", "poste", "Jeanne", "Martin"]

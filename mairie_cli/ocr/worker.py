@@ -104,8 +104,7 @@ def _read(task: dict[str, Any]) -> dict[str, Any]:
         "params": params,
         "mean_confidence": verdict.mean_confidence,
         "french_share": verdict.french_share,
-        "words": [w.to_list() for w in words],
-        "lines": _lines(words),
+        **_in_reading_order(_line_groups(words)),
     }
 
 
@@ -147,9 +146,17 @@ def _text_and_marks(words: list[Any]) -> dict[str, Any]:
     from mairie_cli.ocr import marks
 
     text, left_out = marks.split(_line_groups(words))
-    kept = [word for line in text for word in line]
-    kept += [marks.as_mark(word, number) for number, line in enumerate(left_out, 1) for word in line]
-    return {"words": [w.to_list() for w in kept], "lines": [_line(members) for members in text]}
+    read = _in_reading_order(text)
+    read["words"] += [
+        marks.as_mark(word, number).to_list() for number, line in enumerate(left_out, 1) for word in line
+    ]
+    return read
+
+
+def _in_reading_order(lines: list[list[Any]]) -> dict[str, Any]:
+    """A page's words and its lines, both in reading order: ``relire`` finds a draft's words by
+    counting lines among them."""
+    return {"words": [w.to_list() for line in lines for w in line], "lines": [_line(line) for line in lines]}
 
 
 def _maybe_upside_down(verdict: Any) -> bool:
@@ -227,11 +234,6 @@ def _handwriting(
     if unsure and not triage.better_reading(second, verdict):
         return None
     return words, second, engine.turned_by
-
-
-def _lines(words: list[Any]) -> list[list[Any]]:
-    """Words grouped into lines, in reading order, with each line's box (``_line_groups``)."""
-    return [_line(members) for members in _line_groups(words)]
 
 
 def _line_groups(words: list[Any]) -> list[list[Any]]:
