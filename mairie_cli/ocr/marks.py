@@ -22,6 +22,7 @@ scan still sees every ink the engine read.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from statistics import median
 
 from mairie_cli.ocr.engines import Word
@@ -68,8 +69,6 @@ def _is_mark(line: list[Word], writing: float, edge: bool, at_margin: bool) -> b
 
 def as_mark(word: Word, number: int) -> Word:
     """A mark's word as the page keeps it: in the block no text line has."""
-    from dataclasses import replace
-
     return replace(word, line=(MARK_BLOCK, 0, number))
 
 
