@@ -8,8 +8,8 @@ Kept, each becomes words the secretary has to delete from the draft. A line is s
   printed label, not the hand of the page;
 - the engine is very unsure of it (``UNSURE``): strokes it could not make words of;
 - it has no letter at all, only digits and signs (« 28 », « (3336 », « 20.74 23 1 »), unless it
-  is the first or last line of the page and reads as a page number, which the page's structure
-  needs;
+  is the first or last line of the page and reads as the page number the page's structure takes
+  (``segment.page_number``);
 - it has letters but fewer than ``FEW`` letters and digits in all (« une », « cen. »), and does
   not start where the page's lines start: the last word of a paragraph (« vie. ») is text.
 
@@ -21,11 +21,13 @@ scan still sees every ink the engine read.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
+from typing import Any
 
 from mairie_cli.ocr.engines import Word
+from mairie_cli.ocr.segment import page_number
 
 #: A line whose words are less tall than this share of the page's writing is a stamp or a label.
 SMALL = 0.5
@@ -35,7 +37,6 @@ UNSURE = 30.0
 FEW = 5
 #: The block number of a mark's words, as a page keeps them: no line of text has it.
 MARK_BLOCK = 0
-_PAGE_NUMBER = re.compile(r"^[\-–—(]?\s*\d{1,4}\s*[\-–—).]?$")
 
 
 def split(lines: list[list[Word]]) -> tuple[list[list[Word]], list[list[Word]]]:
@@ -63,7 +64,7 @@ def _is_mark(line: list[Word], writing: float, edge: bool, at_margin: bool) -> b
     if sum(word.conf for word in line) / len(line) < UNSURE:
         return True
     if not letters:
-        return not (edge and _PAGE_NUMBER.match(content.strip()))
+        return not (edge and page_number(content.strip()) is not None)
     return characters < FEW and not at_margin
 
 
@@ -72,7 +73,6 @@ def as_mark(word: Word, number: int) -> Word:
     return replace(word, line=(MARK_BLOCK, 0, number))
 
 
-def is_mark(kept: list[object]) -> bool:
+def is_mark(kept: Sequence[Any]) -> bool:
     """Whether a word as a page keeps it (``Word.to_list``) belongs to a mark."""
-    line = kept[6] if len(kept) > 6 else None
-    return isinstance(line, list | tuple) and bool(line) and line[0] == MARK_BLOCK
+    return bool(kept[6][0] == MARK_BLOCK)

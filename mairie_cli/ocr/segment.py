@@ -64,7 +64,7 @@ class Draft:
     lines: list[Line] = field(default_factory=list)
 
 
-def _page_number(text: str) -> int | None:
+def page_number(text: str) -> int | None:
     """The number of a page-number line, OCR's confusions allowed (« - 24 - » read « “O4 »)."""
     match = _PAGE_NUMBER.match(text)
     if match:
@@ -94,7 +94,7 @@ def margins(lines: list[Line], seen: set[str] | frozenset[str] = frozenset()) ->
         text = fold(lines[index].text.strip())
         if not text:
             continue
-        page = _page_number(text)
+        page = page_number(text)
         if page is not None:
             found.add(index)
             number = number or page

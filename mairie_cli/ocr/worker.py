@@ -246,10 +246,10 @@ def _line_groups(words: list[Any]) -> list[list[Any]]:
     grouped: dict[tuple[int, int, int], list[Any]] = {}
     for word in words:
         grouped.setdefault(word.line, []).append(word)
-    groups = list(grouped.values())
-    if _one_column([_box(members) for members in groups]):
-        groups.sort(key=lambda members: (_box(members)[1] + _box(members)[3]) / 2)
-    return groups
+    groups = [(members, _box(members)) for members in grouped.values()]
+    if _one_column([box for _, box in groups]):
+        groups.sort(key=lambda group: (group[1][1] + group[1][3]) / 2)
+    return [members for members, _ in groups]
 
 
 def _box(members: list[Any]) -> list[int]:
