@@ -51,7 +51,7 @@ def test_the_engine_reads_offline_with_its_own_models(monkeypatch):
     assert french_words.load().word("poste") > french_words.load().word("pqste")
 
 
-CHARACTERS = ["blank", *"abcdefghijklmnopqrstuvwxyzCZ0123456789", " "]
+CHARACTERS = ["blank", *"abcdefghijklmnopqrstuvwxyzCZ0123456789", " ", "'", "´", ",", "."]
 
 
 def line(*frames: dict[str, float]) -> np.ndarray:
@@ -93,6 +93,16 @@ def test_a_name_or_a_number_the_list_does_not_know_is_kept_as_read():
     probs = line(*spelt("Zbrowk"), {" ": 0.9}, *spelt("le"), {" ": 0.9}, *spelt("1914"))
     assert decode(probs, CHARACTERS, words)[0] == "Zbrowk le 1914"
     assert decode(line({}, {}), CHARACTERS, words) == ("", [], [])  # nothing but blanks
+
+
+def test_an_accent_or_a_comma_read_apart_is_joined_to_its_word():
+    words = FrenchWords({"légataire": 1e-6, "père": 1e-4, "l": 1e-2, "école": 1e-4, "aujourd": 1e-4})
+    read = "le'gataire , pe´re l'e'cole . aujourd'hui ..."
+    text, frames, confidences = decode(line(*spelt(read, 1.0)), CHARACTERS, words)
+    # « é », or « è » where only that makes a known word; an elision's apostrophe stays; no
+    # space before a comma or a full stop (an ellipsis is left as read).
+    assert text == "légataire, père l'école. aujourd'hui ..."
+    assert len(frames) == len(confidences) == len(text) and frames == sorted(set(frames))
 
 
 def test_help_and_typed_pages_do_not_load_onnxruntime():

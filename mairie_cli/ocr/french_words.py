@@ -7,7 +7,9 @@ by a beam search over the same probabilities in which each word formed is scored
 frequency in French (wordfreq's French list, 311,000 words and names, inside its wheel: nothing
 is fetched): a word the list knows, or that is on its way to one, is preferred to letters it does
 not know, as far as the recogniser's own doubt allows. A word outside the list (a surname, a
-place) stays possible, at a cost; digits are left to the recogniser.
+place) stays possible, at a cost; digits are left to the recogniser. Then what French spelling
+says of marks a hand sets apart: an accent read as an apostrophe after its « e » is joined to
+it (« le'gataire » → « légataire »), a space read before a comma or a full stop is left out.
 
 Measured on the real handwritten pages (``bench/eval_handwriting.py``): see the README.
 """
@@ -32,6 +34,15 @@ FLOOR = 0.01  # a character less likely than this at a frame is not tried there
 _ENDS_WORD = frozenset(" '’-.,;:!?\"()[]/«»")
 _NONE = -math.inf
 _PARTS = re.compile(r"[^\W_]+")  # the letters and digits of a word as read, between its marks
+#: An accent written apart from its letter, read as an apostrophe or an accent sign after it
+#: (« le'gataire », « re´serve »). No French word has one after an « e »: elision drops the « e »
+#: (« l'école »). So the two are one letter: « é », or « è » where only that makes a word the
+#: list knows (« pe're » → « père »).
+_DETACHED_ACCENT = re.compile(r"([eE])['’´`](?=[^\W\d_])")
+_ACCENTED = {"e": ("é", "è"), "E": ("É", "È")}
+#: Spaces the recogniser saw before a comma or a full stop (a hand sets them apart): French puts
+#: none there.
+_SPACE_BEFORE_STOP = re.compile(r"(?<=[^\W_]) +(?=[.,](?!\S))")
 
 
 class FrenchWords:
@@ -126,7 +137,35 @@ def decode(probs: Any, characters: list[str], words: FrenchWords) -> tuple[str, 
             _extend(following, text, prefix, t, blanks[t], found, characters, words)
         beams = dict(sorted(following.items(), key=lambda item: item[1].rank(), reverse=True)[:BEAM])
     text, best = max(beams.items(), key=lambda item: _final(item[1], words))
-    return text, list(best.frames), list(best.probs)
+    return _tidied(*_accents_joined(text, list(best.frames), list(best.probs), words))
+
+
+def _tidied(text: str, frames: list[int], probs: list[float]) -> tuple[str, list[int], list[float]]:
+    """The reading without a space before a comma or a full stop (``_SPACE_BEFORE_STOP``)."""
+    for space in reversed(list(_SPACE_BEFORE_STOP.finditer(text))):
+        text = text[: space.start()] + text[space.end() :]
+        del frames[space.start() : space.end()], probs[space.start() : space.end()]
+    return text, frames, probs
+
+
+def _accents_joined(
+    text: str, frames: list[int], probs: list[float], words: FrenchWords
+) -> tuple[str, list[int], list[float]]:
+    """The reading with each accent read apart from its « e » (``_DETACHED_ACCENT``) joined to
+    it: one character, at the letter's frame, as sure as the less sure of the two."""
+    for match in reversed(list(_DETACHED_ACCENT.finditer(text))):
+        at = match.start()
+        acute, grave = (text[:at] + letter + text[at + 2 :] for letter in _ACCENTED[match[1]])
+        start = end = at
+        while start and acute[start - 1].isalpha():
+            start -= 1
+        while end < len(acute) and acute[end].isalpha():
+            end += 1
+        only_grave = words.knows(grave[start:end]) and not words.knows(acute[start:end])
+        text = grave if only_grave else acute
+        probs[at] = min(probs[at], probs.pop(at + 1))
+        del frames[at + 1]
+    return text, frames, probs
 
 
 def _candidates(probs: Any) -> list[list[tuple[int, float]]]:
