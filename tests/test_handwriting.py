@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from mairie_cli.ocr import engines, french_words, handwriting, triage
-from mairie_cli.ocr.french_words import FrenchWords, decode
+from mairie_cli.ocr.french_words import FrenchWords, decode, pen_strokes_dropped
 from mairie_cli.ocr.worker import read_page
 from mairie_cli.privacy.detect import Detector
 from mairie_cli.privacy.pages import words_to_mask
@@ -103,6 +103,31 @@ def test_an_accent_or_a_comma_read_apart_is_joined_to_its_word():
     # space before a comma or a full stop (an ellipsis is left as read).
     assert text == "légataire, père l'école. aujourd'hui ..."
     assert len(frames) == len(confidences) == len(text) and frames == sorted(set(frames))
+
+
+def test_a_pen_stroke_ending_a_line_is_no_word_cut():
+    from mairie_cli.ocr.engines import Word
+    from mairie_cli.ocr.fields import reflow
+
+    words = FrenchWords(
+        {w: 1e-5 for w in "disposer en toute tendre entendre vingt cinq vingt-cinq do le".split()}
+    )
+    pages = [
+        [["disposer", "en-"], ["toute", "le"]],  # a stroke: « entoute » is no word
+        [["en-"], ["tendre"]],  # a word cut
+        [["vingt-"], ["cinq"]],  # a compound cut
+        [["-do-"], ["le"]],  # a ditto mark
+        [["en-"], ["Toute"]],  # a capital: left to the draft's rules
+    ]
+    read = []
+    for page in pages:
+        lines = [[Word(text, 90, 0, 0, 9, 9, (1, 1, n)) for text in line] for n, line in enumerate(page)]
+        read.append([" ".join(w.text for w in line) for line in pen_strokes_dropped(lines, words)])
+    assert [" / ".join(lines) for lines in read] == [
+        "disposer en / toute le", "en- / tendre", "vingt- / cinq", "-do- / le", "en- / Toute"
+    ]  # fmt: skip
+    # So the draft keeps two words where the stroke stood, and joins a cut word.
+    assert [reflow(lines) for lines in read[:3]] == ["disposer en toute le", "entendre", "vingt-cinq"]
 
 
 def test_help_and_typed_pages_do_not_load_onnxruntime():

@@ -9,7 +9,8 @@ is fetched): a word the list knows, or that is on its way to one, is preferred t
 not know, as far as the recogniser's own doubt allows. A word outside the list (a surname, a
 place) stays possible, at a cost; digits are left to the recogniser. Then what French spelling
 says of marks a hand sets apart: an accent read as an apostrophe after its « e » is joined to
-it (« le'gataire » → « légataire »), a space read before a comma or a full stop is left out.
+it (« le'gataire » → « légataire »), a space read before a comma or a full stop is left out,
+and a pen's last stroke read as a hyphen at the end of a line is not taken for a word cut.
 
 Measured on the real handwritten pages (``bench/eval_handwriting.py``): see the README.
 """
@@ -18,8 +19,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mairie_cli.ocr.engines import Word
 
 #: Weight of the word frequencies against the recogniser's probabilities, and the reward for
 #: each word formed (without it, the fewest words win: glued words again).
@@ -40,6 +45,9 @@ _PARTS = re.compile(r"[^\W_]+")  # the letters and digits of a word as read, bet
 #: list knows (« pe're » → « père »).
 _DETACHED_ACCENT = re.compile(r"([eE])['’´`](?=[^\W\d_])")
 _ACCENTED = {"e": ("é", "è"), "E": ("É", "È")}
+#: The last word of a line ended by a hyphen: its letters (not « -do- », a ditto mark).
+_HYPHEN_ENDED = re.compile(r"(?<![-\w])([^\W\d_]+)-$")
+_LOWER_WORD = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ]+")
 #: Spaces the recogniser saw before a comma or a full stop (a hand sets them apart): French puts
 #: none there.
 _SPACE_BEFORE_STOP = re.compile(r"(?<=[^\W_]) +(?=[.,](?!\S))")
@@ -166,6 +174,22 @@ def _accents_joined(
         probs[at] = min(probs[at], probs.pop(at + 1))
         del frames[at + 1]
     return text, frames, probs
+
+
+def pen_strokes_dropped(lines: list[list[Word]], words: FrenchWords) -> list[list[Word]]:
+    """The words of a page's lines (in reading order) without the hyphens that end a line as a
+    pen's last stroke rather than as a word cut: the word before it and the next line's first
+    word are words the list knows, and no word joins them (« disposer en- / toute »; « en- /
+    tendre », « vingt- / cinq » stay cut). The draft would join them (« entoute »)."""
+    for line, following in zip(lines, lines[1:], strict=False):
+        head, tail = _HYPHEN_ENDED.search(line[-1].text), _LOWER_WORD.match(following[0].text)
+        if head is None or tail is None:
+            continue
+        first, second = head[1], tail[0]
+        joined = words.knows(first + second) or words.knows(f"{first}-{second}")
+        if words.knows(first) and words.knows(second) and not joined:
+            line[-1] = replace(line[-1], text=line[-1].text[:-1])
+    return lines
 
 
 def _candidates(probs: Any) -> list[list[tuple[int, float]]]:

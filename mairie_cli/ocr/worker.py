@@ -143,10 +143,10 @@ def _text_and_marks(words: list[Any]) -> dict[str, Any]:
     """A handwritten page's words and lines: its lines of text in reading order (their words in
     the same order, as ``relire`` counts them), then the words of its marks (``ocr.marks``),
     kept for the black-out of personal data and left out of the lines."""
-    from mairie_cli.ocr import marks
+    from mairie_cli.ocr import french_words, marks
 
     text, left_out = marks.split(_line_groups(words))
-    read = _in_reading_order(text)
+    read = _in_reading_order(french_words.pen_strokes_dropped(text, french_words.load()))
     read["words"] += [
         marks.as_mark(word, number).to_list() for number, line in enumerate(left_out, 1) for word in line
     ]
