@@ -21,10 +21,9 @@ import math
 import re
 from dataclasses import replace
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from mairie_cli.ocr.engines import Word
+from mairie_cli.ocr.engines import Word
 
 #: Weight of the word frequencies against the recogniser's probabilities, and the reward for
 #: each word formed (without it, the fewest words win: glued words again).
@@ -47,7 +46,7 @@ _DETACHED_ACCENT = re.compile(r"([eE])['’´`](?=[^\W\d_])")
 _ACCENTED = {"e": ("é", "è"), "E": ("É", "È")}
 #: The last word of a line ended by a hyphen: its letters (not « -do- », a ditto mark).
 _HYPHEN_ENDED = re.compile(r"(?<![-\w])([^\W\d_]+)-$")
-_LOWER_WORD = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 #: Spaces the recogniser saw before a comma or a full stop (a hand sets them apart): French puts
 #: none there.
 _SPACE_BEFORE_STOP = re.compile(r"(?<=[^\W_]) +(?=[.,](?!\S))")
@@ -145,10 +144,10 @@ def decode(probs: Any, characters: list[str], words: FrenchWords) -> tuple[str, 
             _extend(following, text, prefix, t, blanks[t], found, characters, words)
         beams = dict(sorted(following.items(), key=lambda item: item[1].rank(), reverse=True)[:BEAM])
     text, best = max(beams.items(), key=lambda item: _final(item[1], words))
-    return _tidied(*_accents_joined(text, list(best.frames), list(best.probs), words))
+    return _stops_closed_up(*_accents_joined(text, list(best.frames), list(best.probs), words))
 
 
-def _tidied(text: str, frames: list[int], probs: list[float]) -> tuple[str, list[int], list[float]]:
+def _stops_closed_up(text: str, frames: list[int], probs: list[float]) -> tuple[str, list[int], list[float]]:
     """The reading without a space before a comma or a full stop (``_SPACE_BEFORE_STOP``)."""
     for space in reversed(list(_SPACE_BEFORE_STOP.finditer(text))):
         text = text[: space.start()] + text[space.end() :]
@@ -182,8 +181,8 @@ def pen_strokes_dropped(lines: list[list[Word]], words: FrenchWords) -> list[lis
     word are words the list knows, and no word joins them (« disposer en- / toute »; « en- /
     tendre », « vingt- / cinq » stay cut). The draft would join them (« entoute »)."""
     for line, following in zip(lines, lines[1:], strict=False):
-        head, tail = _HYPHEN_ENDED.search(line[-1].text), _LOWER_WORD.match(following[0].text)
-        if head is None or tail is None:
+        head, tail = _HYPHEN_ENDED.search(line[-1].text), _LETTERS.match(following[0].text)
+        if head is None or tail is None or not tail[0].islower():
             continue
         first, second = head[1], tail[0]
         joined = words.knows(first + second) or words.knows(f"{first}-{second}")
