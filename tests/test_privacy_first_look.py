@@ -22,6 +22,10 @@ PIECES = [
     "Grande Rue", "grand’rue", "avenue", "chemin rural", "@", " at ",
     "\xa0at\xa0", "(at)", "[a]", "©", "arobase", "free.fr", "jean.dupont", "nous", "demandons", "un",
     "médecin", ",", ".", ":", "-", "\n", " ", " ", " ", "\xa0", "’", "'", "É", "é", "Œ", "İ",
+    # first names as people write them, words that look like them, capitals that are no name
+    "Hélène", "HÉLÈNE", "Élodie", "Jeannot", "Jeanne", "Anne-Marie", "Zoé", "Martin", "MARTIN",
+    "SNCF", "Le", "Grand", "Débat", "docteur", "Maître", "maitre", "Vve", "voisine", "frère",
+    "je m'appelle", "Cordialement,", "Signé",
 ]  # fmt: skip
 
 
@@ -67,10 +71,30 @@ def test_the_first_look_changes_nothing_the_rules_find(monkeypatch):
         ("tél 06 . 12 . 34", Look(False, False, False, True)),
         ("au 12 B rue des Lilas", Look(False, False, False, True)),
         ("au 7 quater, chemin rural", Look(False, False, False, True)),
+        # capitals and family words no name rule can read as a name
+        ("Le Grand Débat, la SNCF Paris et Notre-Dame", Look(False, False, False, False)),
+        ("mes enfants et mon voisin sont partis", Look(False, False, False, False)),
+        ("au docteur, je signe", Look(False, False, False, False)),
+        # the forms of names the rules read
+        ("la femme Duvigneau Joseph", Look(True, True, False, False)),
+        ("les sœurs Cœuret", Look(True, False, False, False)),
+        ("Signé : Hélène Martin", Look(True, True, False, False)),
+        ("merci à HELENE", Look(False, False, False, False)),
+        ("merci à Hélène Martin", Look(False, True, False, False)),
+        ("Merci.\nDUVIGNEAU Karim\n", Look(False, True, False, False)),
+        ("le maire Dupont Élodie", Look(False, True, False, False)),
     ],
 )
 def test_the_first_look_tells_each_family(text, expected):
     assert first_look(detect._HOME_STEMS, detect._WAY, detect._WHOLE_WAY)(text) == expected
+
+
+def test_the_first_look_fits_in_re2s_memory(capfd):
+    # Short of memory, RE2 prints so and falls back to a way 50 times slower.
+    look = first_look(detect._HOME_STEMS, detect._WAY, detect._WHOLE_WAY)
+    for text in texts(300, seed=9):
+        look(text * 20)
+    assert "out of memory" not in capfd.readouterr().err
 
 
 def test_without_pyre2_every_rule_runs(monkeypatch):
@@ -97,7 +121,7 @@ def test_a_pattern_re2_cannot_read_means_no_first_look(monkeypatch):
 
     import re2
 
-    monkeypatch.setattr(re2, "compile", re.compile)
+    monkeypatch.setattr(re2, "compile", lambda pattern, **options: re.compile(pattern))
     assert (
         first_look(detect._HOME_STEMS, detect._WAY, detect._WHOLE_WAY)("Nous voulons un médecin.")
         == EVERYTHING

@@ -6,16 +6,22 @@ costs about as much for one word as for the next; most contributions hold no per
 for. Four questions are asked of it, each a necessary condition of its rules, made from the
 very words those rules start from:
 
-- a word of a name rule: a title written in letters, a family or neighbour word, « chez les »,
-  a closing formula, a signature, an introduction (else the text is not cut into words for them);
-- two capitalised words in a row, as most names are written (else no pair is looked for);
+- a name rule's lead-in followed by how a name starts: a title written in letters, a family or
+  neighbour word, « chez les », a closing formula, a signature before a capital, an
+  introduction (else the text is not cut into words for them);
+- two capitalised words in a row that a pair rule can read as a name: a title before a capital,
+  a first name of the list before or after a capitalised word, a surname in capitals before a
+  first name or ending its line (« Le Grand Débat », « la SNCF Paris » are none: no pair is
+  looked for);
 - what an « @ » may be written as, or a word for where one lives (« j'habite »…);
 - five digits close together (where every number a rule masks starts, and every postcode), or a
   house number before a way's word (else a year or an amount: no number rule runs).
 
 The four are asked at once first; the author's name is looked for whatever the first look
-says. A text the first look passes over is one those rules find nothing in: a test runs the
-rules with and without it. Without pyre2, every rule runs (same results, slower).
+says. The name questions come from the rules' own lead-ins and word list (``names.hints``):
+what the rules need, not what they decide. A text the first look passes over is one those rules
+find nothing in: a test runs the rules with and without it. Without pyre2, every rule runs (same
+results, slower).
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ EVERYTHING = Look(True, True, True, True)
 NOTHING = Look(False, False, False, False)
 
 
+#: RE2's memory for each pattern (what its automata may take; about 11 MiB is used). With the
+#: first names, 8 MiB (the default) is too little: RE2 then falls back to a way 50× slower.
+MAX_MEM = 32 << 20
 #: Python's white space (``str.isspace``), as ``\s`` matches it; RE2's ``\s`` is ASCII's only.
 SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
@@ -75,28 +84,21 @@ class _FirstLook:
             import re2
         except ImportError:  # pyre2 is a dependency; a source checkout may lack it
             return self._patterns
-        stems = [
-            *names._TITLE_STEMS, *names._KIN_WORDS, "chez les", *names._CLOSING_STEMS,
-            *names._SIGN_STEMS, *names._SELF_STEMS,
-        ]  # fmt: skip
-        # The rules' own patterns where RE2 reads them alike: the capitalised pair with what
-        # follows the first word taken instead of looked ahead at (RE2 has no look-ahead: a
-        # text holds one exactly when it holds the other), the « @ » hints with Python's white
-        # space.
-        pair = names._CAPITALISED_PAIR.pattern.replace("(?=", "(?:", 1)
         space = f"[{SPACES}]"
-        hints = numbers._AT_HINT.pattern.replace(r"\s", space)
-        at = f"(?i:{hints})"
+        # The rules' own patterns where RE2 reads them alike, with Python's white space: what
+        # the name rules need (``names.hints``), the « @ » hints.
+        anchors, pairs = (hint.replace(r"\s", space) for hint in names.hints())
+        at = "(?i:{})".format(numbers._AT_HINT.pattern.replace(r"\s", space))
         # ``detect._FIVE_DIGITS`` (where every number and postcode starts), and
         # ``detect._NUMBER_BEFORE_WAY`` with its look-arounds left out (it finds no fewer).
         way = f"(?:{self.way}|{self.whole_way})".replace(r"\s", space)
         house = rf"[0-9]{{1,4}}{space}?(?i:bis|ter|quater|[A-D])?{space}?,?{space}+{way}"
         digits = rf"[0-9](?:[^0-9]{{0,3}}[0-9]){{4}}|{house}"
         families = [  # in the order of ``Look``
-            f"(?i:{_either(re2, stems)})", pair, f"{at}|(?i:{_either(re2, self.home_stems)})", digits
+            anchors, pairs, f"{at}|(?i:{_either(re2, self.home_stems)})", digits
         ]  # fmt: skip
         either = "|".join(f"(?:{pattern})" for pattern in families)
-        compiled = [re2.compile(pattern) for pattern in (either, *families)]
+        compiled = [re2.compile(pattern, max_mem=MAX_MEM) for pattern in (either, *families)]
         # pyre2 hands what RE2 cannot read to Python's re, which would be slower than no first
         # look at all (another pyre2 than the one tested): then every rule runs.
         if all(isinstance(pattern, re2.Pattern) for pattern in compiled):

@@ -6,6 +6,8 @@ figures named after people are left alone."""
 from __future__ import annotations
 
 import re
+import string
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -19,12 +21,16 @@ WORD = rf"[{UPPER}{LOWER}][{LOWER}{UPPER}'’\-]*"
 
 _PARTICLE = r"(?:de\s+|d['’]|le\s+|du\s+|van\s+|von\s+)"
 _PERSON = rf"(?:{CAP_WORD}|[{UPPER}]\.)(?:[ \t\-]+{_PARTICLE}?(?:{CAP_WORD}|[{UPPER}]\.)){{0,3}}"
-_TITLE = re.compile(
-    r"(?<![\w])(?:M\.?|MM\.?|Mr\.?|Mrs\.?|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle|Me|Dr\.?|Pr\.?|Vve|"
+# What each rule reads before the name it finds, as pattern sources: the rules' own patterns
+# are made of them, and the first look (``first_look``) of the same sources.
+TITLE_LEAD = (
+    r"(?:M\.?|MM\.?|Mr\.?|Mrs\.?|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle|Me|Dr\.?|Pr\.?|Vve|"
     r"(?i:monsieur|madame|mademoiselle|messieurs|docteur|ma[iî]tre|professeur|veuve|famille|"
-    r"la\s+famille|[ée]poux|[ée]pouse))\s+(?P<name>" + _PERSON + ")"
+    r"la\s+famille|[ée]poux|[ée]pouse))\s+"
 )
-_SIGNED = re.compile(r"(?i:Sign[ée]e?s?|Signatures?|Sign\.)\s*:?\s*(?i:par\s+)?(?P<name>" + _PERSON + ")")
+SIGNED_LEAD = r"(?i:Sign[ée]e?s?|Signatures?|Sign\.)\s*:?\s*(?i:par\s+)?"
+_TITLE = re.compile(r"(?<![\w])" + TITLE_LEAD + "(?P<name>" + _PERSON + ")")
+_SIGNED = re.compile(SIGNED_LEAD + "(?P<name>" + _PERSON + ")")
 # Family and neighbours, as registers name people: « la femme Duvigneau Joseph », « les sœurs
 # Cœuret », « mon voisin Bernard », « le fils Perrin », « chez les Dupont ».
 _KIN_WORDS = (
@@ -32,25 +38,26 @@ _KIN_WORDS = (
     "soeurs cousin cousine cousins cousines oncle tante neveu nièce niece voisin voisine voisins "
     "voisines gendre belle-fille beau-fils belle-mère beau-père enfants héritiers heritiers"
 ).split()
-_KIN = re.compile(
+KIN_LEAD = (
     r"(?i:(?:la|le|les|l['’]|mon|ma|mes|son|sa|ses|notre|nos|leur|leurs|votre|vos)\s+(?:"
     + "|".join(re.escape(w) for w in _KIN_WORDS)
-    + r")|chez\s+les) (?P<name>"
-    + _PERSON
-    + ")"
+    + r")|chez\s+les) "
 )
+_KIN = re.compile(KIN_LEAD + "(?P<name>" + _PERSON + ")")
 # A closing formula, then the name on the next line.
-_CLOSING = re.compile(
+CLOSING_LEAD = (
     r"(?i:cordialement|salutations|respectueusement|bien\s+[àa]\s+vous|amicalement|sinc[èe]rement)"
-    r"[^\n]{0,60}?\n\s*(?P<name>" + _PERSON + ")"
+    r"[^\n]{0,60}?\n\s*"
 )
+_CLOSING = re.compile(CLOSING_LEAD + "(?P<name>" + _PERSON + ")")
 # The next person of a list after a name (« Jean Martin, Paul Girard et Marie Roux »).
 _NEXT_PERSON = re.compile(r"\s*(?:,|\bet\b|&)\s*(?P<name>" + _PERSON + ")")
-_SELF = re.compile(
+#: (« (?<![\w]) » where RE2, which has no look-behind, reads nothing: ``lead``.)
+SELF_LEAD = (
     r"(?i:je\s+m['’]\s*appelle|je\s+me\s+nomme|je\s+soussign[ée]e?|mon\s+nom\s+est|"
-    r"(?<![\w])nom\s*(?:et\s+pr[ée]nom\s*)?:|pr[ée]nom\s*(?:et\s+nom\s*)?:)\s*(?P<name>"
-    + rf"{WORD}(?:[\s\-]+{CAP_WORD}){{0,2}})"
+    r"(?<![\w])nom\s*(?:et\s+pr[ée]nom\s*)?:|pr[ée]nom\s*(?:et\s+nom\s*)?:)\s*"
 )
+_SELF = re.compile(SELF_LEAD + rf"(?P<name>{WORD}(?:[\s\-]+{CAP_WORD}){{0,2}})")
 _FIRST_LAST = re.compile(
     rf"(?<![\w'’\-])(?P<first>[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?)"
     rf"(?P<rest>(?:\s+(?:[{UPPER}]\.|[{UPPER}]{{2,}}(?:[\s\-][{UPPER}]{{2,}})?|(?:de\s+|d['’]|le\s+|du\s+)?{CAP_WORD})))"
@@ -371,3 +378,42 @@ def _is_person(text: str, start: int, end: int, rule: str) -> bool:
     ):
         return False
     return not (rule == "prénom" and len(words) == 1)
+
+
+def hints() -> tuple[str, str]:
+    """What a text holds wherever the name rules find something, as pattern sources for the
+    first look (without look-arounds: RE2 has none): a lead-in then how a name starts
+    (``_anchored``'s rules); a capitalised pair a pair rule (``_role``) can read as a name.
+    Each is a necessary condition of its rules, not the rules."""
+    cap = f"[{UPPER}]"
+    word = f"[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?"  # « Jean », « Marie-Claire »
+    self_lead = SELF_LEAD.replace(r"(?<![\w])", "")
+    titles = "(?i:{})\\s+".format("|".join(_TITLE_STEMS))  # titles written in lower case
+    leads = (titles, SIGNED_LEAD, KIN_LEAD, CLOSING_LEAD)
+    anchors = "|".join([*(f"{lead}{cap}" for lead in leads), f"{self_lead}[{UPPER}{LOWER}]"])
+    first = _first_name_source()
+    caps = rf"[{UPPER}]{{2,}}(?:(?:\s|-)[{UPPER}]{{2,}})?\s+"  # ``_LAST_FIRST``'s surname
+    pairs = "|".join(
+        [
+            f"{TITLE_LEAD}{cap}",  # role 1
+            rf"{caps}(?:{first}(?:[^{LOWER}]|$)|{word}[ \t.,]*(?:\n|$))",  # role 3
+            rf"{first}(?:-{cap}[{LOWER}]+)?\s+(?:{cap}|d['’]|de\s|le\s|du\s)",  # role 2
+            f"{word} {first}(?:[^{LOWER}]|$)",  # role 4
+        ]
+    )
+    return anchors, pairs
+
+
+def _first_name_source() -> str:
+    """The first names of the list as the pair rules read them (a capital, then lower-case
+    letters), with or without their accents: « Hélène », « Helene », « HÉlène » never."""
+    written: dict[tuple[bool, str], str] = defaultdict(str)  # (capital, folded) -> letters
+    for letter in string.ascii_letters + UPPER.removeprefix("A-Z") + LOWER.removeprefix("a-z"):
+        written[letter.isupper(), fold(letter)] += letter
+
+    def one(choices: str) -> str:
+        return choices if len(choices) == 1 else f"[{choices}]"
+
+    names = sorted(set(lexicon.FIRST_NAMES), key=lambda n: (-len(n), n))
+    spelt = (one(written[True, n[0]]) + "".join(one(written[False, c]) for c in n[1:]) for n in names)
+    return "(?:" + "|".join(spelt) + ")"
