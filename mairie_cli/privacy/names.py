@@ -395,10 +395,10 @@ def hints() -> tuple[str, str]:
     caps = rf"[{UPPER}]{{2,}}(?:(?:\s|-)[{UPPER}]{{2,}})?\s+"  # ``_LAST_FIRST``'s surname
     pairs = "|".join(
         [
-            f"{TITLE_LEAD}{cap}",  # role 1
-            rf"{caps}(?:{first}(?:[^{LOWER}]|$)|{word}[ \t.,]*(?:\n|$))",  # role 3
-            rf"{first}(?:-{cap}[{LOWER}]+)?\s+(?:{cap}|d['’]|de\s|le\s|du\s)",  # role 2
-            f"{word} {first}(?:[^{LOWER}]|$)",  # role 4
+            f"{TITLE_LEAD}{cap}",  # a title, then a capital: « M. Roux »
+            rf"{caps}(?:{first}(?:[^{LOWER}]|$)|{word}[ \t.,]*(?:\n|$))",  # « ROUX Jean », « ROUX Karim⏎ »
+            rf"{first}(?:-{cap}[{LOWER}]+)?\s+(?:{cap}|d['’]|de\s|le\s|du\s)",  # « Jean Roux », « Jean de… »
+            f"{word} {first}(?:[^{LOWER}]|$)",  # « Duvigneau Joseph »
         ]
     )
     return anchors, pairs
