@@ -4,7 +4,7 @@ Python's regular expressions try a pattern at each position of a text, and scann
 costs about as much for one word as for the next; most contributions hold no personal data. RE2
 (Google's automaton-based engine, through pyre2) reads a text once however many words it looks
 for. Four questions are asked of it, each a necessary condition of its rules, made from the
-very words those rules start from:
+rules' own patterns and words:
 
 - a name rule's lead-in followed by how a name starts: a title written in letters, a family or
   neighbour word, « chez les », a closing formula, a signature before a capital, an

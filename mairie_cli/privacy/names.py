@@ -52,7 +52,7 @@ CLOSING_LEAD = (
 _CLOSING = re.compile(CLOSING_LEAD + "(?P<name>" + _PERSON + ")")
 # The next person of a list after a name (« Jean Martin, Paul Girard et Marie Roux »).
 _NEXT_PERSON = re.compile(r"\s*(?:,|\bet\b|&)\s*(?P<name>" + _PERSON + ")")
-#: (« (?<![\w]) » where RE2, which has no look-behind, reads nothing: ``lead``.)
+# (Its look-behind is left out of the first look's copy, ``hints``: RE2 has none.)
 SELF_LEAD = (
     r"(?i:je\s+m['’]\s*appelle|je\s+me\s+nomme|je\s+soussign[ée]e?|mon\s+nom\s+est|"
     r"(?<![\w])nom\s*(?:et\s+pr[ée]nom\s*)?:|pr[ée]nom\s*(?:et\s+nom\s*)?:)\s*"
