@@ -51,7 +51,7 @@ def test_the_engine_reads_offline_with_its_own_models(monkeypatch):
     assert french_words.load().word("poste") > french_words.load().word("pqste")
 
 
-CHARACTERS = ["blank", *"abcdefghijklmnopqrstuvwxyzCZ0123456789", " ", "'", "´", ",", "."]
+CHARACTERS = ["blank", *"abcdefghijklmnopqrstuvwxyzCZ0123456789", " ", "'", "´", ",", ".", *"DMV"]
 
 
 def line(*frames: dict[str, float]) -> np.ndarray:
@@ -93,6 +93,25 @@ def test_a_name_or_a_number_the_list_does_not_know_is_kept_as_read():
     probs = line(*spelt("Zbrowk"), {" ": 0.9}, *spelt("le"), {" ": 0.9}, *spelt("1914"))
     assert decode(probs, CHARACTERS, words)[0] == "Zbrowk le 1914"
     assert decode(line({}, {}), CHARACTERS, words) == ("", [], [])  # nothing but blanks
+
+
+def test_a_word_french_writes_in_lower_case_is_not_read_capitalised_inside_a_sentence():
+    words = FrenchWords({"de": 1e-2, "vin": 1e-4, "marchand": 1e-5, "mon": 1e-3, "testament": 1e-5})
+
+    def read(*frames: dict[str, float]) -> str:
+        return decode(line(*frames), CHARACTERS, words)[0]
+
+    unsure = ({"D": 0.6, "d": 0.35}, *spelt("e"))  # the recogniser's first guess is a capital
+    space = {" ": 0.9}
+    assert read(*spelt("marchand"), space, *unsure, space, *spelt("vin")) == "marchand de vin"
+    # Where a sentence may start (the line's start, after a full stop) the capital stays; so it
+    # does on a word French may capitalise (a noun: some writers do), or when the recogniser is
+    # sure of it (some writers capitalise « Mon »).
+    assert read(*unsure, space, *spelt("vin")) == "De vin"
+    assert read(*spelt("vin."), space, *unsure) == "vin. De"
+    assert read(*spelt("de"), space, {"V": 0.6, "v": 0.35}, *spelt("in")) == "de Vin"
+    sure = ({"M": 0.99, "m": 0.01}, *spelt("on"))
+    assert read(*spelt("de"), space, *sure, space, *spelt("testament")) == "de Mon testament"
 
 
 def test_an_accent_or_a_comma_read_apart_is_joined_to_its_word():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mairie_cli.ocr import marks
 from mairie_cli.ocr.engines import Word
 from mairie_cli.ocr.worker import _text_and_marks
@@ -73,6 +75,33 @@ def test_a_page_keeps_its_marks_words_for_the_black_out_but_not_in_its_lines():
     assert not any(marks.is_mark(w) for w in kept["words"][:8])
     blacked = {kept["words"][i][0] for i in words_to_mask(kept["words"], [], Detector())}
     assert {"06", "12", "34", "56", "78"} <= blacked
+
+
+def test_a_line_the_engine_found_in_two_pieces_is_one_line_of_the_draft():
+    # « une bonne » found apart, a little lower than the rest of its line: sorted by height
+    # alone, it would come after the whole line.
+    first = [replace(w, top=w.top + 40, line=(1, 1, 3)) for w in line(2, "une bonne")]
+    rest = [replace(w, left=w.left + 420) for w in line(2, "lettre de Mde Ceniou.")]
+    words = [
+        *line(1, "heureuse. Je recevais ce matin"),
+        *rest,
+        *first,
+        *line(4, "qui est toujours si attentive"),
+    ]
+    kept = _text_and_marks(words)
+    assert [text for text, _ in kept["lines"]] == [
+        "heureuse. Je recevais ce matin",
+        "une bonne lettre de Mde Ceniou.",
+        "qui est toujours si attentive",
+    ]
+    # Its words are one line for relire, which finds a draft's words by counting lines.
+    assert len({tuple(w[6]) for w in kept["words"][5:11]}) == 1
+    # Pieces far apart at one height (the cells of a table's row) are read left to right.
+    table = [
+        *line(1, "Janvier"),
+        *[replace(w, left=w.left + 900, line=(1, 1, 2)) for w in line(1, "Buisset")],
+    ]
+    assert [text for text, _ in _text_and_marks(table)["lines"]] == ["Janvier Buisset"]
 
 
 def test_a_typed_page_keeps_its_words_in_the_order_of_its_lines():

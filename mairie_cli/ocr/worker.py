@@ -146,11 +146,37 @@ def _text_and_marks(words: list[Any]) -> dict[str, Any]:
     from mairie_cli.ocr import french_words, marks
 
     text, left_out = marks.split(_line_groups(words))
-    read = _in_reading_order(french_words.pen_strokes_dropped(text, french_words.load()))
+    rows = _rows(text)
+    if _one_column([_box(row) for row in rows]):
+        rows.sort(key=lambda row: (_box(row)[1] + _box(row)[3]) / 2)
+    read = _in_reading_order(french_words.pen_strokes_dropped(rows, french_words.load()))
     read["words"] += [
         marks.as_mark(word, number).to_list() for number, line in enumerate(left_out, 1) for word in line
     ]
     return read
+
+
+def _rows(lines: list[list[Any]]) -> list[list[Any]]:
+    """A handwritten page's lines with the pieces of one written line joined, left to right.
+    The handwriting engine may find a line in two boxes, one a little lower (« une bonne » and
+    « lettre de Mde Ceniou. »): sorted by height, the first piece would come after the whole
+    line. Two boxes are one line when they share at least half the height of the smaller and
+    the second starts where the first ends (give or take a quarter of that height). Each line
+    keeps the place of its first piece; a page in one column is then put in the order of its
+    lines' positions (``_text_and_marks``)."""
+    rows: list[tuple[int, list[Any], list[int]]] = []  # first piece's place, words, last piece's box
+    for place, line in sorted(enumerate(lines), key=lambda item: _box(item[1])[0]):
+        box = _box(line)
+        for _, words, last in rows:
+            shared = min(box[3], last[3]) - max(box[1], last[1])
+            smaller = min(box[3] - box[1], last[3] - last[1])
+            if shared >= smaller / 2 and box[0] >= last[2] - smaller / 4:
+                words.extend(replace(word, line=words[0].line) for word in line)
+                last[:] = box
+                break
+        else:
+            rows.append((place, list(line), box))
+    return [words for _, words, _ in sorted(rows, key=lambda row: row[0])]
 
 
 def _in_reading_order(lines: list[list[Any]]) -> dict[str, Any]:
