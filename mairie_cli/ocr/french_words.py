@@ -262,9 +262,10 @@ def _finished(word: str, text: str, words: FrenchWords) -> float:
     """A word's score when it ends (``text``: the line so far, the word last): its frequency and
     bonus, less ``CASE_COST`` if it is capitalised inside a sentence where French would not."""
     score = WEIGHT * words.word(word) + WORD_BONUS
-    if (word[0].isupper() and word[1:].islower()) or (len(word) == 1 and word.isupper()):
-        before = text[: len(text) - len(word)].rstrip()
-        if before and before[-1] not in _SENTENCE_ENDS and word.lower() in _LOWER_INSIDE:
+    capitalised = (word[0].isupper() and word[1:].islower()) or (len(word) == 1 and word.isupper())
+    if capitalised and word.lower() in _LOWER_INSIDE:
+        before = text[: len(text) - len(word)].rstrip()  # the line before the word
+        if before and before[-1] not in _SENTENCE_ENDS:
             score += CASE_COST
     return score
 

@@ -146,9 +146,7 @@ def _text_and_marks(words: list[Any]) -> dict[str, Any]:
     from mairie_cli.ocr import french_words, marks
 
     text, left_out = marks.split(_line_groups(words))
-    rows = _rows(text)
-    if _one_column([_box(row) for row in rows]):
-        rows.sort(key=lambda row: (_box(row)[1] + _box(row)[3]) / 2)
+    rows = _in_position_order(_rows(text))
     read = _in_reading_order(french_words.pen_strokes_dropped(rows, french_words.load()))
     read["words"] += [
         marks.as_mark(word, number).to_list() for number, line in enumerate(left_out, 1) for word in line
@@ -163,7 +161,7 @@ def _rows(lines: list[list[Any]]) -> list[list[Any]]:
     line. Two boxes are one line when they share at least half the height of the smaller and
     the second starts where the first ends (give or take a quarter of that height). Each line
     keeps the place of its first piece; a page in one column is then put in the order of its
-    lines' positions (``_text_and_marks``)."""
+    lines' positions (``_in_position_order``)."""
     rows: list[tuple[int, list[Any], list[int]]] = []  # first piece's place, words, last piece's box
     for place, line in sorted(enumerate(lines), key=lambda item: _box(item[1])[0]):
         box = _box(line)
@@ -272,7 +270,13 @@ def _line_groups(words: list[Any]) -> list[list[Any]]:
     grouped: dict[tuple[int, int, int], list[Any]] = {}
     for word in words:
         grouped.setdefault(word.line, []).append(word)
-    groups = [(members, _box(members)) for members in grouped.values()]
+    return _in_position_order(list(grouped.values()))
+
+
+def _in_position_order(lines: list[list[Any]]) -> list[list[Any]]:
+    """A page's lines (their words), in the order of their position on the page when it is in
+    one column; as they are when two lines sit side by side (columns, a table)."""
+    groups = [(members, _box(members)) for members in lines]
     if _one_column([box for _, box in groups]):
         groups.sort(key=lambda group: (group[1][1] + group[1][3]) / 2)
     return [members for members, _ in groups]
