@@ -270,6 +270,15 @@ def deslant(line: np.ndarray) -> tuple[np.ndarray, int]:
     return np.asarray(sheared), pad
 
 
+def widen(line: np.ndarray, factor: float) -> np.ndarray:
+    """A line image (height × width × 3, 8 bits) drawn ``factor`` times as wide, as high."""
+    height, width = line.shape[:2]
+    wider = Image.fromarray(np.ascontiguousarray(line)).resize(
+        (max(1, round(width * factor)), height), Image.Resampling.BICUBIC
+    )
+    return np.asarray(wider)
+
+
 def _otsu(grey: np.ndarray) -> float:
     """The grey level that best separates ink (this level and darker) from paper (Otsu's method)."""
     histogram = np.bincount(np.clip(grey, 0, 255).astype(np.uint8).ravel(), minlength=256).astype(np.float64)
