@@ -205,8 +205,8 @@ def widening(recogniser: Any, lines: list[Any]) -> float:
     ``WIDENING_GAIN``; else 1. The recogniser reads a line shrunk to 48 pixels high, in
     slices 8 pixels wide after that; a hand with tall loops over narrow letters (French school
     cursive) then leaves fewer slices than letters, and whole words are lost. Measured in
-    ``bench/eval_handwriting.py``: pages in that cursive read 1–3 % of characters wrong
-    widened, 47–49 % as they are; no testament or letter of the real pages gains enough to be
+    ``bench/eval_handwriting.py``: pages in that cursive read 0.5–5 % of characters wrong
+    widened, 47–53 % as they are; no testament or letter of the real pages gains enough to be
     widened, and one register page of eight does (77 → 51 %)."""
     from mairie_cli.ocr.imageops import widen
 
