@@ -346,10 +346,9 @@ def test_a_page_of_narrow_letters_is_read_widened_with_its_word_boxes_on_the_ink
     lines = ["Nous demandons que la poste du village reste", "ouverte le samedi matin et qu’un médecin",
              "vienne une fois par semaine dans le canton."]  # fmt: skip
     page = Image.new("L", (1144, 374), 255)
+    cursive = ImageFont.truetype(SCHOOL_CURSIVE, 44)
     for number, text in enumerate(lines):
-        ImageDraw.Draw(page).text(
-            (44, 44 + 75 * number), text, fill=30, font=ImageFont.truetype(SCHOOL_CURSIVE, 44)
-        )
+        ImageDraw.Draw(page).text((44, 44 + 75 * number), text, fill=30, font=cursive)
     engine = handwriting.HandwritingEngine()
 
     def read() -> tuple[float, float]:

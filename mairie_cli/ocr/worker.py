@@ -159,7 +159,8 @@ def _rows(lines: list[list[Any]]) -> list[list[Any]]:
     The handwriting engine may find a line in two boxes, one a little lower (« une bonne » and
     « lettre de Mde Ceniou. »): sorted by height, the first piece would come after the whole
     line. Two boxes are one line when they share at least half the height of the smaller and
-    the second starts where the first ends (give or take a quarter of that height). Each line
+    the second starts to the right of the first (overlapping it by at most a quarter of that
+    height; however far apart, as the cells of a table's row are). Each line
     keeps the place of its first piece; a page in one column is then put in the order of its
     lines' positions (``_in_position_order``)."""
     rows: list[tuple[int, list[Any], list[int]]] = []  # first piece's place, words, last piece's box
